@@ -1,0 +1,256 @@
+// The reference backend: plain TypeScript loops, written to be read. Every faster kernel is tested against it.
+
+import type { AdamParams, ArgReduceOp, Backend, BinaryOp, FusedActivation, MatmulDims, ReduceOp, UnaryOp } from '../backend.js';
+import { registerBackend } from '../backend.js';
+import type { Shape } from '../../tensor/shape.js';
+import { sizeOf, stridesOf } from '../../tensor/shape.js';
+import { allocFor, type DType, type TypedArray } from '../../tensor/tensor.js';
+import { gelu, geluGrad, sigmoid, softplus } from './math.js';
+
+const unaryFns: { [K in UnaryOp]: (x: number, alpha: number) => number } = {
+  neg: (x) => -x,
+  exp: (x) => Math.exp(x),
+  log: (x) => Math.log(x),
+  sqrt: (x) => Math.sqrt(x),
+  abs: (x) => Math.abs(x),
+  sign: (x) => Math.sign(x),
+  square: (x) => x * x,
+  reciprocal: (x) => 1 / x,
+  relu: (x) => (x > 0 ? x : 0),
+  step: (x) => (x > 0 ? 1 : 0),
+  sigmoid,
+  tanh: (x) => Math.tanh(x),
+  softplus,
+  elu: (x, a) => (x > 0 ? x : a * Math.expm1(x)),
+  leakyRelu: (x, a) => (x > 0 ? x : a * x),
+  gelu,
+  geluGrad,
+  floor: (x) => Math.floor(x),
+};
+
+const binaryFns: { [K in BinaryOp]: (a: number, b: number) => number } = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: (a, b) => Math.pow(a, b),
+  maximum: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
+  minimum: (a, b) => (a <= b || Number.isNaN(a) ? a : b),
+  equal: (a, b) => +(a === b),
+  notEqual: (a, b) => +(a !== b),
+  less: (a, b) => +(a < b),
+  lessEqual: (a, b) => +(a <= b),
+  greater: (a, b) => +(a > b),
+  greaterEqual: (a, b) => +(a >= b),
+};
+
+/** Strides of `shape` aligned to `outShape`, with 0 where the operand is broadcast. */
+export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const strides = stridesOf(shape);
+  const offset = outShape.length - shape.length;
+  return outShape.map((_, i) => {
+    const j = i - offset;
+    return j < 0 || shape[j] === 1 ? 0 : strides[j];
+  });
+}
+
+function binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape, outDtype: DType): TypedArray {
+  const f = binaryFns[op];
+  const size = sizeOf(outShape);
+  const out = allocFor(outDtype, size);
+  if (a.length === size && b.length === size) {
+    for (let i = 0; i < size; i++) out[i] = f(a[i], b[i]);
+    return out;
+  }
+  if (b.length === 1) {
+    const bv = b[0];
+    for (let i = 0; i < size; i++) out[i] = f(a[i % a.length], bv);
+    if (a.length === size) return out;
+  }
+  // General case: walk the output in row-major order, keeping an offset into each operand.
+  const rank = outShape.length;
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
+  const index = new Array<number>(rank).fill(0);
+  let ia = 0;
+  let ib = 0;
+  for (let i = 0; i < size; i++) {
+    out[i] = f(a[ia], b[ib]);
+    for (let d = rank - 1; d >= 0; d--) {
+      index[d]++;
+      ia += sa[d];
+      ib += sb[d];
+      if (index[d] < outShape[d]) break;
+      ia -= sa[d] * outShape[d];
+      ib -= sb[d] * outShape[d];
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+const reduceInit: { [K in ReduceOp]: number } = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
+const reduceStep: { [K in ReduceOp]: (acc: number, x: number) => number } = {
+  sum: (acc, x) => acc + x,
+  prod: (acc, x) => acc * x,
+  max: (acc, x) => (x > acc || Number.isNaN(x) ? x : acc),
+  min: (acc, x) => (x < acc || Number.isNaN(x) ? x : acc),
+};
+
+function reduce(op: ReduceOp, x: Float32Array, outer: number, reduced: number, inner: number): Float32Array {
+  const out = new Float32Array(outer * inner);
+  const step = reduceStep[op];
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      // Accumulate in float64 so long sums keep float32 accuracy.
+      let acc = reduceInit[op];
+      for (let r = 0; r < reduced; r++) acc = step(acc, x[(o * reduced + r) * inner + i]);
+      out[o * inner + i] = acc;
+    }
+  }
+  return out;
+}
+
+function argReduce(op: ArgReduceOp, x: Float32Array, outer: number, reduced: number, inner: number): Int32Array {
+  const out = new Int32Array(outer * inner);
+  const better = op === 'argMax' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let best = 0;
+      let bestValue = x[o * reduced * inner + i];
+      for (let r = 1; r < reduced; r++) {
+        const v = x[(o * reduced + r) * inner + i];
+        if (better(v, bestValue)) {
+          best = r;
+          bestValue = v;
+        }
+      }
+      out[o * inner + i] = best;
+    }
+  }
+  return out;
+}
+
+function transpose(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray {
+  const rank = shape.length;
+  const outShape = perm.map((p) => shape[p]);
+  const inStrides = stridesOf(shape);
+  const stepStrides = perm.map((p) => inStrides[p]);
+  const size = x.length;
+  const out = allocFor(dtypeOf(x), size);
+  const index = new Array<number>(rank).fill(0);
+  let src = 0;
+  for (let i = 0; i < size; i++) {
+    out[i] = x[src];
+    for (let d = rank - 1; d >= 0; d--) {
+      index[d]++;
+      src += stepStrides[d];
+      if (index[d] < outShape[d]) break;
+      src -= stepStrides[d] * outShape[d];
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+function dtypeOf(x: TypedArray): DType {
+  return x instanceof Float32Array ? 'float32' : x instanceof Int32Array ? 'int32' : 'bool';
+}
+
+function matmul(a: Float32Array, b: Float32Array, d: MatmulDims): Float32Array {
+  const { batch, m, k, n, transA, transB } = d;
+  const out = new Float32Array(batch * m * n);
+  for (let p = 0; p < batch; p++) {
+    const ao = p * d.aBatchStride;
+    const bo = p * d.bBatchStride;
+    const co = p * m * n;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let q = 0; q < k; q++) {
+          const av = transA ? a[ao + q * m + i] : a[ao + i * k + q];
+          const bv = transB ? b[bo + j * k + q] : b[bo + q * n + j];
+          acc += av * bv;
+        }
+        out[co + i * n + j] = acc;
+      }
+    }
+  }
+  return out;
+}
+
+const fusedActivations: { [K in FusedActivation]: (x: number) => number } = {
+  linear: (x) => x,
+  relu: (x) => (x > 0 ? x : 0),
+  sigmoid,
+  tanh: Math.tanh,
+};
+
+function biasActivation(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation): Float32Array {
+  const f = fusedActivations[act];
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * cols + c] = f(x[r * cols + c] + (bias ? bias[c] : 0));
+  }
+  return out;
+}
+
+function logSoftmax(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let max = -Infinity;
+    for (let c = 0; c < cols; c++) max = Math.max(max, x[o + c]);
+    let sum = 0;
+    for (let c = 0; c < cols; c++) sum += Math.exp(x[o + c] - max);
+    const lse = max + Math.log(sum);
+    for (let c = 0; c < cols; c++) out[o + c] = x[o + c] - lse;
+  }
+  return out;
+}
+
+function adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void {
+  const c1 = 1 - Math.pow(p.beta1, p.step);
+  const c2 = 1 - Math.pow(p.beta2, p.step);
+  for (let i = 0; i < param.length; i++) {
+    const g = grad[i];
+    m[i] = p.beta1 * m[i] + (1 - p.beta1) * g;
+    v[i] = p.beta2 * v[i] + (1 - p.beta2) * g * g;
+    const mHat = m[i] / c1;
+    const vHat = v[i] / c2;
+    param[i] -= p.lr * (mHat / (Math.sqrt(vHat) + p.epsilon) + p.weightDecay * param[i]);
+  }
+}
+
+function sgdUpdate(param: Float32Array, grad: Float32Array, velocity: Float32Array | null, lr: number, momentum: number, nesterov: boolean): void {
+  for (let i = 0; i < param.length; i++) {
+    if (!velocity || momentum === 0) {
+      param[i] -= lr * grad[i];
+      continue;
+    }
+    // Keras form: v = momentum * v - lr * g; p += v (Nesterov: p += momentum * v - lr * g).
+    velocity[i] = momentum * velocity[i] - lr * grad[i];
+    param[i] += nesterov ? momentum * velocity[i] - lr * grad[i] : velocity[i];
+  }
+}
+
+export const jsBackend: Backend = {
+  name: 'js',
+  unary(op: UnaryOp, x: Float32Array, alpha: number): Float32Array {
+    const f = unaryFns[op];
+    const out = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i], alpha);
+    return out;
+  },
+  binary,
+  reduce,
+  argReduce,
+  transpose,
+  matmul,
+  biasActivation,
+  logSoftmax,
+  adamUpdate,
+  sgdUpdate,
+};
+
+registerBackend('js', () => jsBackend);

@@ -1,0 +1,93 @@
+// CSV text to a checked table of strings: header, rows and the file line of each row.
+
+import { parse } from 'csv-parse/sync';
+
+/** A parsed CSV file: header names, string cells, and each row's line number in the file (header = 1). */
+export interface CsvTable {
+  /** The file name (or "<text>") used in error messages. */
+  name: string;
+  header: string[];
+  rows: string[][];
+  lines: number[];
+}
+
+const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Parses a decimal number; returns NaN for empty, non-numeric, hex, "NaN" or "Infinity" cells. */
+export function parseNumber(cell: string): number {
+  const s = cell.trim();
+  return NUMBER_RE.test(s) ? Number(s) : NaN;
+}
+
+/** Guesses the delimiter from the header line: the most frequent of comma, semicolon and tab. */
+export function detectDelimiter(text: string): string {
+  const end = text.indexOf('\n');
+  const first = end < 0 ? text : text.slice(0, end);
+  let best = ',';
+  let bestCount = 0;
+  for (const d of [',', ';', '\t']) {
+    const count = first.split(d).length - 1;
+    if (count > bestCount) {
+      best = d;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+/** Parses CSV text with a header line. Empty files, bad headers and ragged rows are errors. */
+export function readCsvTable(text: string, name = '<text>', delimiter?: string): CsvTable {
+  if (text.trim() === '') {
+    throw new Error(`${name}: the file is empty; expected a header line with column names, then one line per example`);
+  }
+  const delim = delimiter ?? detectDelimiter(text);
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    // With `info: true` each record comes with its position; the typings do not model that option.
+    records = parse(text, {
+      delimiter: delim,
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new Error(`${name}: not valid CSV: ${msg}`, { cause: e });
+  }
+  const [head, ...body] = records;
+  const header = head.record;
+  checkHeader(header, name);
+  if (body.length === 0) {
+    throw new Error(`${name}: has a header but no data rows; add one line per example`);
+  }
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  for (const { record, info } of body) {
+    if (record.length !== header.length) {
+      throw new Error(
+        `${name}: row ${info.lines} has ${record.length} fields but the header has ${header.length}; ` +
+          `every line needs one value per column (check for a missing or extra "${delim === '\t' ? '\\t' : delim}", or quote values that contain it)`,
+      );
+    }
+    rows.push(record);
+    lines.push(info.lines);
+  }
+  return { name, header, rows, lines };
+}
+
+function checkHeader(header: string[], name: string): void {
+  if (header.every((h) => !Number.isNaN(parseNumber(h)))) {
+    throw new Error(
+      `${name}: the first line (${header.slice(0, 6).join(', ')}${header.length > 6 ? ', ...' : ''}) looks like data, not column names; ` +
+        'add a header line naming each column',
+    );
+  }
+  const seen = new Set<string>();
+  header.forEach((h, i) => {
+    if (h === '') throw new Error(`${name}: column ${i + 1} of the header has no name; give every column a name`);
+    if (seen.has(h)) throw new Error(`${name}: the header names column "${h}" twice; column names must be unique`);
+    seen.add(h);
+  });
+}

@@ -1,0 +1,112 @@
+// IDX files (the MNIST format): validated parsing of unsigned-byte arrays, sizes checked before use.
+
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+
+/** Magic number of an IDX file of unsigned bytes with three dimensions (images). */
+export const IDX_IMAGES_MAGIC = 0x00000803;
+/** Magic number of an IDX file of unsigned bytes with one dimension (labels). */
+export const IDX_LABELS_MAGIC = 0x00000801;
+
+const UNSIGNED_BYTE = 0x08;
+const TYPE_NAMES: Record<number, string> = {
+  0x08: 'unsigned byte',
+  0x09: 'signed byte',
+  0x0b: 'int16',
+  0x0c: 'int32',
+  0x0d: 'float32',
+  0x0e: 'float64',
+};
+
+/** A parsed IDX file: its dimensions and a view of its bytes (no copy). */
+export interface IdxArray {
+  magic: number;
+  dims: number[];
+  data: Uint8Array;
+}
+
+function hex(n: number): string {
+  return '0x' + n.toString(16).padStart(8, '0');
+}
+
+/**
+ * Parses an IDX file of unsigned bytes. `name` (a path) is used in error messages.
+ * If `expectedMagic` is given the file must have exactly that magic number. The file size
+ * must be exactly header + product of dimensions: truncated files and trailing bytes are errors.
+ */
+export function parseIdx(bytes: Uint8Array, name: string, expectedMagic?: number): IdxArray {
+  if (bytes.length < 4) {
+    throw new Error(`${name}: not an IDX file: only ${bytes.length} bytes, too short for the 4-byte magic number`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = view.getUint32(0, false);
+  const type = bytes[2];
+  const rank = bytes[3];
+  if (bytes[0] !== 0 || bytes[1] !== 0 || rank === 0) {
+    throw new Error(
+      `${name}: not an IDX file: magic number ${hex(magic)} should start with two zero bytes and name at least one dimension` +
+        (expectedMagic !== undefined ? ` (expected ${hex(expectedMagic)})` : ''),
+    );
+  }
+  if (type !== UNSIGNED_BYTE) {
+    throw new Error(
+      `${name}: IDX element type ${TYPE_NAMES[type] ?? '0x' + type.toString(16)} is not supported; only unsigned-byte files (0x08) can be read`,
+    );
+  }
+  if (expectedMagic !== undefined && magic !== expectedMagic) {
+    throw new Error(
+      `${name}: wrong magic number ${hex(magic)} (expected ${hex(expectedMagic)}, ` +
+        `a ${expectedMagic & 0xff}-dimensional unsigned-byte IDX file); is this the right file?`,
+    );
+  }
+  const headerBytes = 4 + 4 * rank;
+  if (bytes.length < headerBytes) {
+    throw new Error(`${name}: truncated IDX header: ${bytes.length} bytes, but a ${rank}-dimensional header needs ${headerBytes}`);
+  }
+  const dims: number[] = [];
+  let count = 1;
+  for (let i = 0; i < rank; i++) {
+    const d = view.getUint32(4 + 4 * i, false);
+    dims.push(d);
+    count *= d; // stays exact: compared against the real file size below before anything is allocated
+  }
+  const expected = headerBytes + count;
+  if (bytes.length !== expected) {
+    const what = bytes.length < expected ? 'truncated' : 'has trailing bytes';
+    throw new Error(
+      `${name}: ${what}: the header declares dimensions ${dims.join('x')}, so the file should be ` +
+        `${expected} bytes (${headerBytes} header + ${count} data), but it is ${bytes.length}; ` +
+        're-install or re-download the file',
+    );
+  }
+  return { magic, dims, data: bytes.subarray(headerBytes) };
+}
+
+/** Reads and parses an IDX file synchronously. */
+export function readIdxFileSync(path: string, expectedMagic?: number): IdxArray {
+  return parseIdx(readWhole(path, () => readFileSync(path)), path, expectedMagic);
+}
+
+/** Reads and parses an IDX file. */
+export async function readIdxFile(path: string, expectedMagic?: number): Promise<IdxArray> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw readError(path, e);
+  }
+  return parseIdx(bytes, path, expectedMagic);
+}
+
+function readWhole(path: string, read: () => Uint8Array): Uint8Array {
+  try {
+    return read();
+  } catch (e) {
+    throw readError(path, e);
+  }
+}
+
+function readError(path: string, e: unknown): Error {
+  const msg = e instanceof Error ? e.message : String(e);
+  return new Error(`${path}: cannot read IDX file (${msg})`, { cause: e });
+}

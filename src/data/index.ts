@@ -1,0 +1,31 @@
+// The data layer's public API: MNIST, IDX, CSV datasets, scalers, splits and mini-batches.
+
+export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxArray, parseIdx, readIdxFile, readIdxFileSync } from './idx.js';
+export { type MnistData, type MnistOptions, MNIST_FILES, loadMnist, loadMnistSync, mnistDataDir } from './mnist.js';
+export {
+  type Scaler,
+  type ScalerJSON,
+  type MinMaxScalerJSON,
+  type MinMaxScalerOptions,
+  type StandardScalerJSON,
+  type StandardScalerOptions,
+  MinMaxScaler,
+  StandardScaler,
+  scalerFromJSON,
+} from './scalers.js';
+export { type CsvTable, readCsvTable, parseNumber } from './csv-table.js';
+export {
+  type Task,
+  type ColumnSpec,
+  type FeatureGroup,
+  type TabularDataset,
+  type TabularEncoderJSON,
+  type EncoderFitOptions,
+  type EncodeOptions,
+  TabularEncoder,
+  encodeCsvRows,
+} from './encoder.js';
+export { type CsvOptions, loadCsv, parseCsv } from './csv.js';
+export { type SeedOrRng, type SplitOptions, type Split, shuffle, trainTestSplit, splitIndices } from './split.js';
+export { type BatchOptions, batches, batchCount, gatherRows, takeRows, BatchBuffer } from './batches.js';
+export { assertFinite, assertSameRows, assertFeatureCount, assertLabels, rowCount, rowSize } from './check.js';
