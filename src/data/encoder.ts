@@ -143,6 +143,9 @@ export class TabularEncoder {
     checkFitOptions(options);
     const targetCol = columnIndex(table, options.target, 'target');
     const features = options.featureColumns ?? table.header.filter((h) => h !== options.target);
+    if (features.length === 0) {
+      throw new Error(`${table.name}: no feature columns: the only column is the target "${options.target}"; add columns to predict from`);
+    }
     const seen = new Set<string>();
     for (const f of features) {
       columnIndex(table, f, 'feature');
@@ -280,6 +283,11 @@ export class TabularEncoder {
   /** Encodes CSV text (e.g. a test file) with this encoding; the target column must be present. */
   transform(text: string, options: EncodeOptions & { name?: string; delimiter?: string } = {}): TabularDataset {
     return this.encode(readCsvTable(text, options.name, options.delimiter), options);
+  }
+
+  /** Encodes only the features of CSV text (the target column may be absent), e.g. rows to predict. */
+  transformFeatures(text: string, options: EncodeOptions & { name?: string; delimiter?: string } = {}): Tensor {
+    return this.encodeFeatures(readCsvTable(text, options.name, options.delimiter), options);
   }
 
   /** Encodes records given as objects (column name to value), features only — for predicting on new rows. */

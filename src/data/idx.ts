@@ -82,6 +82,21 @@ export function parseIdx(bytes: Uint8Array, name: string, expectedMagic?: number
   return { magic, dims, data: bytes.subarray(headerBytes) };
 }
 
+/** Encodes an unsigned-byte IDX file (magic, big-endian dimensions, data); the inverse of `parseIdx`. */
+export function encodeIdx(dims: number[], data: ArrayLike<number>): Uint8Array {
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (dims.length === 0 || dims.length > 255 || data.length !== count) {
+    throw new Error(`encodeIdx: ${data.length} values do not fill dimensions ${dims.join('x')} (need ${count})`);
+  }
+  const header = 4 + 4 * dims.length;
+  const out = new Uint8Array(header + count);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, (UNSIGNED_BYTE << 8) | dims.length, false);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  out.set(data, header);
+  return out;
+}
+
 /** Reads and parses an IDX file synchronously. */
 export function readIdxFileSync(path: string, expectedMagic?: number): IdxArray {
   return parseIdx(readWhole(path, () => readFileSync(path)), path, expectedMagic);

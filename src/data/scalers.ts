@@ -35,8 +35,8 @@ export interface Scaler {
 
 /** Shared plumbing: validation and a per-feature affine map y = (x - shift) * scale + offset. */
 abstract class AffineScaler implements Scaler {
-  protected shift = new Float64Array(0);
-  protected scale = new Float64Array(0);
+  protected shift: Float64Array = new Float64Array(0);
+  protected scale: Float64Array = new Float64Array(0);
   protected offset = 0;
   fitted = false;
 
@@ -127,8 +127,8 @@ export interface MinMaxScalerOptions {
 export class MinMaxScaler extends AffineScaler {
   readonly featureRange: [number, number];
   readonly clip: boolean;
-  dataMin = new Float64Array(0);
-  dataMax = new Float64Array(0);
+  dataMin: Float64Array = new Float64Array(0);
+  dataMax: Float64Array = new Float64Array(0);
 
   constructor(options: MinMaxScalerOptions = {}) {
     super();
@@ -198,8 +198,8 @@ export interface StandardScalerOptions {
 export class StandardScaler extends AffineScaler {
   readonly withMean: boolean;
   readonly withStd: boolean;
-  mean = new Float64Array(0);
-  std = new Float64Array(0);
+  mean: Float64Array = new Float64Array(0);
+  std: Float64Array = new Float64Array(0);
 
   constructor(options: StandardScalerOptions = {}) {
     super();

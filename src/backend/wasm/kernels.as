@@ -7,63 +7,26 @@
 
 // ---------------------------------------------------------------------------------------------
 // GEMM: C[i, j] = sum_q A(i, q) * B(q, j), C row-major with n columns.
-//   A(i, q) lives at a + i * rsA + q * csA (bytes), so A and its transpose need no packing:
-//   the micro-kernel broadcasts one A scalar at a time (v128.load32_splat).
+//   A(i, q) lives at a + i * rsA + q * csA (bytes), so A and its transpose share one code path.
+//   For each k block, full 4-row blocks of A are packed so the 4 values of one q sit together
+//   (the micro-kernel then needs a single pointer); leftover rows are read in place.
 //   B is read as panels of 8 columns: panel p, row q at b + p * panelStride + q * ldb. An
 //   untransposed B is used in place (panelStride 32, ldb n*4); a transposed B is first packed
 //   by packBT into contiguous k x 8 panels (panelStride k*32, ldb 32), zero padded.
 // ---------------------------------------------------------------------------------------------
 
-/** Depth of one k block: keeps a B panel (KC x 8 floats) and an A block in L1. */
+/** Depth of one k block: keeps a B panel (KC x 8 floats) and a packed A block in L1. */
 const KC: i32 = 256;
+/** Rows per micro-tile. */
+const MR: i32 = 4;
 
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
-/** 6 rows x 8 columns; 12 accumulators + 2 B vectors + 1 A splat fit in 16 registers with madd. */
-@inline function kernel6x8(a: usize, rsA: usize, csA: usize, b: usize, ldb: usize, kc: i32, c: usize, ldc: usize, accum: bool): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
-  if (accum) {
-    c00 = v128.load(c); c01 = v128.load(c, 16);
-    c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16);
-    c20 = v128.load(c + 2 * ldc); c21 = v128.load(c + 2 * ldc, 16);
-    c30 = v128.load(c + 3 * ldc); c31 = v128.load(c + 3 * ldc, 16);
-    c40 = v128.load(c + 4 * ldc); c41 = v128.load(c + 4 * ldc, 16);
-    c50 = v128.load(c + 5 * ldc); c51 = v128.load(c + 5 * ldc, 16);
-  }
-  const r2 = rsA * 2, r3 = rsA * 3, r4 = rsA * 4, r5 = rsA * 5;
-  for (let q = 0; q < kc; q++) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    let av = v128.load32_splat(a);
-    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
-    av = v128.load32_splat(a + rsA);
-    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
-    av = v128.load32_splat(a + r2);
-    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
-    av = v128.load32_splat(a + r3);
-    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
-    av = v128.load32_splat(a + r4);
-    c40 = madd(av, b0, c40); c41 = madd(av, b1, c41);
-    av = v128.load32_splat(a + r5);
-    c50 = madd(av, b0, c50); c51 = madd(av, b1, c51);
-    a += csA;
-    b += ldb;
-  }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
-  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
-  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
-  v128.store(c + 4 * ldc, c40); v128.store(c + 4 * ldc, c41, 16);
-  v128.store(c + 5 * ldc, c50); v128.store(c + 5 * ldc, c51, 16);
-}
-
-/** 4 rows x 8 columns: 8 accumulators, the plain-SIMD tile. */
-@inline function kernel4x8(a: usize, rsA: usize, csA: usize, b: usize, ldb: usize, kc: i32, c: usize, ldc: usize, accum: bool): void {
+/** 4 rows x 8 columns from packed A (4 floats per q): 8 accumulators, 2 B vectors, 1 A splat. */
+@inline function kernel4x8(a: usize, b: usize, ldb: usize, kc: i32, c: usize, ldc: usize, accum: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   if (accum) {
@@ -72,60 +35,94 @@ const KC: i32 = 256;
     c20 = v128.load(c + 2 * ldc); c21 = v128.load(c + 2 * ldc, 16);
     c30 = v128.load(c + 3 * ldc); c31 = v128.load(c + 3 * ldc, 16);
   }
-  const r2 = rsA * 2, r3 = rsA * 3;
-  for (let q = 0; q < kc; q++) {
+  // do-while (kc >= 1) on an end pointer keeps V8's loop free of spills and register shuffles.
+  const end = a + <usize>kc * 16;
+  do {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
     c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
-    av = v128.load32_splat(a + rsA);
+    av = v128.load32_splat(a, 4);
     c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
-    av = v128.load32_splat(a + r2);
+    av = v128.load32_splat(a, 8);
     c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
-    av = v128.load32_splat(a + r3);
+    av = v128.load32_splat(a, 12);
     c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
-    a += csA;
+    a += 16;
     b += ldb;
-  }
+  } while (a < end);
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
   v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
   v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
 }
 
-/** 1 row x 8 columns, for the rows left over below a full tile. */
+/** 1 row x 8 columns, for the rows left over below a full tile (A read in place). */
 @inline function kernel1x8(a: usize, csA: usize, b: usize, ldb: usize, kc: i32, c: usize, accum: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   if (accum) {
     c00 = v128.load(c); c01 = v128.load(c, 16);
   }
-  for (let q = 0; q < kc; q++) {
+  let q = kc;
+  do {
     const av = v128.load32_splat(a);
     c00 = madd(av, v128.load(b), c00);
     c01 = madd(av, v128.load(b, 16), c01);
     a += csA;
     b += ldb;
-  }
+  } while (--q);
   v128.store(c, c00); v128.store(c, c01, 16);
 }
 
-/** Rows [i0, i1) of one 8-column panel for one k block, written to c with row stride ldc. */
-function panelRows(a: usize, rsA: usize, csA: usize, b: usize, ldb: usize, kc: i32, c: usize, ldc: usize, i0: i32, i1: i32, accum: bool): void {
-  let i = i0;
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    for (; i + 6 <= i1; i += 6) kernel6x8(a + <usize>i * rsA, rsA, csA, b, ldb, kc, c + <usize>i * ldc, ldc, accum);
+/** Packs MR rows x kc of A (element (r, q) at a + r*rsA + q*csA) as kc groups of MR floats. */
+function packA(a: usize, rsA: usize, csA: usize, kc: i32, dst: usize): void {
+  if (rsA == 4) {
+    // Transposed A: the MR values of one q are already adjacent.
+    for (let q = 0; q < kc; q++) v128.store(dst + <usize>q * 16, v128.load(a + <usize>q * csA));
+    return;
   }
-  for (; i + 4 <= i1; i += 4) kernel4x8(a + <usize>i * rsA, rsA, csA, b, ldb, kc, c + <usize>i * ldc, ldc, accum);
-  for (; i < i1; i++) kernel1x8(a + <usize>i * rsA, csA, b, ldb, kc, c + <usize>i * ldc, accum);
+  const a1 = a + rsA, a2 = a + 2 * rsA, a3 = a + 3 * rsA;
+  let q = 0;
+  if (csA == 4) {
+    // Row-major A: transpose 4x4 blocks with shuffles.
+    for (; q + 4 <= kc; q += 4) {
+      const o = <usize>q * 4;
+      const r0 = v128.load(a + o), r1 = v128.load(a1 + o), r2 = v128.load(a2 + o), r3 = v128.load(a3 + o);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      const d = dst + <usize>q * 16;
+      v128.store(d, v128.shuffle<f64>(t0, t1, 0, 2));
+      v128.store(d, v128.shuffle<f64>(t0, t1, 1, 3), 16);
+      v128.store(d, v128.shuffle<f64>(t2, t3, 0, 2), 32);
+      v128.store(d, v128.shuffle<f64>(t2, t3, 1, 3), 48);
+    }
+  }
+  for (; q < kc; q++) {
+    const o = <usize>q * csA;
+    const d = dst + <usize>q * 16;
+    store<f32>(d, load<f32>(a + o));
+    store<f32>(d, load<f32>(a1 + o), 4);
+    store<f32>(d, load<f32>(a2 + o), 8);
+    store<f32>(d, load<f32>(a3 + o), 12);
+  }
+}
+
+/** Rows [i0, i1) of one 8-column panel for one k block, written to c with row stride ldc. */
+function panelRows(ap: usize, a: usize, rsA: usize, csA: usize, b: usize, ldb: usize, kc: i32, c: usize, ldc: usize, i0: i32, full: i32, i1: i32, accum: bool): void {
+  for (let i = i0; i < full; i += MR) kernel4x8(ap + <usize>(i - i0) * <usize>kc * 4, b, ldb, kc, c + <usize>i * ldc, ldc, accum);
+  for (let i = full; i < i1; i++) kernel1x8(a + <usize>i * rsA, csA, b, ldb, kc, c + <usize>i * ldc, accum);
 }
 
 /**
  * Rows [i0, i1) and 8-column panels [p0, p1) of C = op(A) op(B), C row-major [*, n].
- * `scratch` holds (i1 - i0) x 8 floats for the last, partial panel.
+ * `scratch` holds (i1 - i0) x 8 floats for the last, partial panel; `apack` holds
+ * (i1 - i0) x min(k, KC) floats of packed A. Threads pass disjoint rows or panels.
  */
 export function gemm(
   a: usize, rsA: i32, csA: i32, b: usize, ldb: i32, panelStride: i32, c: usize,
-  n: i32, k: i32, i0: i32, i1: i32, p0: i32, p1: i32, scratch: usize,
+  n: i32, k: i32, i0: i32, i1: i32, p0: i32, p1: i32, scratch: usize, apack: usize,
 ): void {
   const ldc = <usize>n * 4;
   if (k == 0) {
@@ -135,23 +132,25 @@ export function gemm(
     }
     return;
   }
+  const full = i0 + ((i1 - i0) / MR) * MR;
   for (let kb = 0; kb < k; kb += KC) {
     const kc = min(KC, k - kb);
     const accum = kb > 0;
     const ak = a + <usize>kb * <usize>csA;
+    for (let i = i0; i < full; i += MR) packA(ak + <usize>i * <usize>rsA, rsA, csA, kc, apack + <usize>(i - i0) * <usize>kc * 4);
     for (let p = p0; p < p1; p++) {
       const j = p * 8;
       const nc = min(8, n - j);
       const bp = b + <usize>p * <usize>panelStride + <usize>kb * <usize>ldb;
       if (nc == 8) {
-        panelRows(ak, rsA, csA, bp, ldb, kc, c + <usize>j * 4, ldc, i0, i1, accum);
+        panelRows(apack, ak, rsA, csA, bp, ldb, kc, c + <usize>j * 4, ldc, i0, full, i1, accum);
       } else {
         // Partial panel: run full-width tiles into scratch, copy back the nc valid columns.
         const s = scratch - <usize>i0 * 32;
         if (accum) {
           for (let i = i0; i < i1; i++) memory.copy(s + <usize>i * 32, c + <usize>i * ldc + <usize>j * 4, <usize>nc * 4);
         }
-        panelRows(ak, rsA, csA, bp, ldb, kc, s, 32, i0, i1, accum);
+        panelRows(apack, ak, rsA, csA, bp, ldb, kc, s, 32, i0, full, i1, accum);
         for (let i = i0; i < i1; i++) memory.copy(c + <usize>i * ldc + <usize>j * 4, s + <usize>i * 32, <usize>nc * 4);
       }
     }

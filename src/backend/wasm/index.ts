@@ -1,0 +1,301 @@
+// The default backend: WebAssembly SIMD kernels (GEMM, fused dense epilogue, softmax, optimisers,
+// elementwise, sums) with worker threads for large GEMMs; everything else goes to the reference.
+// Importing this file only registers the backend; the module is compiled on first getBackend().
+
+import type { AdamParams, ArgReduceOp, Backend, BinaryOp, FusedActivation, MatmulDims, ReduceOp, UnaryOp } from '../backend.js';
+import { registerBackend } from '../backend.js';
+import { jsBackend } from '../js/index.js';
+import type { Shape } from '../../tensor/shape.js';
+import { sizeOf } from '../../tensor/shape.js';
+import type { DType, TypedArray } from '../../tensor/tensor.js';
+import { simdSupported, WasmRuntime } from './runtime.js';
+import { GEMM_ARGS, hardwareThreads, ThreadPool, threadsSupported } from './threads.js';
+
+export interface WasmBackendOptions {
+  /** Threads for large GEMMs, including the calling one. Default: hardware threads, at most 4. */
+  threads?: number;
+  /** Use relaxed SIMD (fused multiply-add, 6x8 GEMM tile). Default: when the host validates it. */
+  relaxedSimd?: boolean;
+}
+
+/** Below this many elements a kernel call costs more than it saves; the reference runs instead. */
+const MIN_ELEMENTS = 64;
+/** Below this many multiply-adds a GEMM runs in the reference (copy-in/out would dominate). */
+const MIN_GEMM_MACS = 512;
+/** Multiply-adds per extra thread before a GEMM is split (~50 us of work at 40 GFLOP/s). */
+const MACS_PER_THREAD = 1 << 20;
+/** Row split granularity: a multiple of both GEMM tiles (4 and 6 rows). */
+const ROW_GRAIN = 12;
+
+const UNARY_CODES: Partial<Record<UnaryOp, number>> = {
+  neg: 0, abs: 1, square: 2, sqrt: 3, reciprocal: 4, relu: 5, step: 6, leakyRelu: 7,
+};
+const BINARY_CODES: Partial<Record<BinaryOp, number>> = {
+  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5,
+};
+const ACT_CODES: Record<FusedActivation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 };
+
+/** How a binary operand is laid out against a [rows, cols] output: full, scalar, row vector, column. */
+const FULL = 0, SCALAR = 1, ROW = 2, COL = 3;
+
+// Shapes reaching binary() are broadcast-compatible with outShape (each dimension equal or 1),
+// so comparing element counts is enough to recognise each layout.
+function operandKind(len: number, shape: Shape, outShape: Shape, size: number): number {
+  if (len === size) return FULL;
+  if (len === 1) return SCALAR;
+  const cols = outShape[outShape.length - 1];
+  const last = shape.length > 0 ? shape[shape.length - 1] : 1;
+  // [..., cols] with every other dimension 1: the same row under every output row.
+  if (len === cols && last === cols) return ROW;
+  // [..., 1] holding one value per output row.
+  if (last === 1 && len * cols === size) return COL;
+  return -1;
+}
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm';
+  readonly rt: WasmRuntime;
+  private pool: ThreadPool | null = null;
+  private threadCount: number;
+
+  constructor(opts: WasmBackendOptions = {}) {
+    this.threadCount = opts.threads ?? defaultThreads();
+    this.rt = new WasmRuntime({ relaxed: opts.relaxedSimd, shared: threadsSupported() ? undefined : false });
+  }
+
+  /** Threads used for large GEMMs (1 = this thread only). */
+  get threads(): number {
+    return this.threadCount;
+  }
+
+  /** Which compiled variant runs: plain or relaxed SIMD, shared memory or not. */
+  get variant(): string {
+    return this.rt.variant;
+  }
+
+  setThreads(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`setThreads: expected a positive integer, got ${n}`);
+    if (n > 1 && (!this.rt.shared || !threadsSupported())) n = 1;
+    if (this.pool && this.pool.workers !== n - 1) {
+      this.pool.terminate();
+      this.pool = null;
+    }
+    this.threadCount = n;
+  }
+
+  /** Stops worker threads (they are also unref'd, so they never keep a process alive). */
+  dispose(): void {
+    this.pool?.terminate();
+    this.pool = null;
+  }
+
+  /** Starts the worker pool (if threads > 1) and waits until every worker is ready. */
+  async warmUp(timeoutMs = 5000): Promise<void> {
+    const pool = this.getPool();
+    if (!pool) return;
+    const start = Date.now();
+    while (pool.ready() < pool.workers && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 2));
+  }
+
+  private getPool(): ThreadPool | null {
+    if (this.threadCount <= 1 || !this.rt.shared) return null;
+    if (!this.pool) this.pool = new ThreadPool(this.rt, this.threadCount - 1);
+    return this.pool;
+  }
+
+  unary(op: UnaryOp, x: Float32Array, alpha: number): Float32Array {
+    const code = UNARY_CODES[op];
+    if (code === undefined || x.length < MIN_ELEMENTS) return jsBackend.unary(op, x, alpha);
+    const rt = this.rt;
+    rt.reset();
+    const px = rt.put(x);
+    const po = rt.alloc(x.length);
+    rt.exports.unary(code, px, po, x.length, alpha);
+    return rt.take(po, x.length);
+  }
+
+  binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape, outDtype: DType): TypedArray {
+    const code = BINARY_CODES[op];
+    const size = sizeOf(outShape);
+    if (code === undefined || outDtype !== 'float32' || !(a instanceof Float32Array) || !(b instanceof Float32Array) || size < MIN_ELEMENTS) {
+      return jsBackend.binary(op, a, aShape, b, bShape, outShape, outDtype);
+    }
+    let ak = operandKind(a.length, aShape, outShape, size);
+    let bk = operandKind(b.length, bShape, outShape, size);
+    if (ak < 0 || bk < 0) return jsBackend.binary(op, a, aShape, b, bShape, outShape, outDtype);
+    let rows = size / outShape[outShape.length - 1];
+    let cols = outShape[outShape.length - 1];
+    if ((ak === FULL || ak === SCALAR) && (bk === FULL || bk === SCALAR)) {
+      rows = 1;
+      cols = size;
+    }
+    // A scalar stored as a length-1 row or column is still a scalar.
+    if (ak !== FULL && a.length === 1) ak = SCALAR;
+    if (bk !== FULL && b.length === 1) bk = SCALAR;
+    const rt = this.rt;
+    rt.reset();
+    const pa = rt.put(a);
+    const pb = rt.put(b);
+    const po = rt.alloc(size);
+    rt.exports.binary(code, pa, ak, pb, bk, po, rows, cols);
+    return rt.take(po, size);
+  }
+
+  reduce(op: ReduceOp, x: Float32Array, outer: number, reduced: number, inner: number): Float32Array {
+    if (op !== 'sum' || x.length < MIN_ELEMENTS) return jsBackend.reduce(op, x, outer, reduced, inner);
+    const rt = this.rt;
+    rt.reset();
+    const px = rt.put(x);
+    const po = rt.alloc(outer * inner);
+    const acc = rt.alloc(inner * 2);
+    rt.exports.reduceSum(px, po, outer, reduced, inner, acc);
+    return rt.take(po, outer * inner);
+  }
+
+  argReduce(op: ArgReduceOp, x: Float32Array, outer: number, reduced: number, inner: number): Int32Array {
+    return jsBackend.argReduce(op, x, outer, reduced, inner);
+  }
+
+  transpose(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray {
+    return jsBackend.transpose(x, shape, perm);
+  }
+
+  matmul(a: Float32Array, b: Float32Array, d: MatmulDims): Float32Array {
+    const { batch, m, k, n, transA, transB } = d;
+    if (batch * m * n * k < MIN_GEMM_MACS) return jsBackend.matmul(a, b, d);
+    const rt = this.rt;
+    rt.reset();
+    const pa = rt.put(a);
+    const pb = rt.put(b);
+    const pc = rt.alloc(batch * m * n);
+    const panels = (n + 7) >> 3;
+    const packed = transB ? rt.alloc(panels * k * 8) : 0;
+    const scratch = rt.alloc(m * 8);
+    // Packed A: one m x min(k, 256) block per thread (threads splitting panels each pack all rows).
+    const apackFloats = m * Math.min(k, 256);
+    const apack = rt.alloc(apackFloats * Math.max(1, this.threadCount));
+    let packedFrom = -1;
+    for (let p = 0; p < batch; p++) {
+      const aPtr = pa + p * d.aBatchStride * 4;
+      const bOff = p * d.bBatchStride;
+      let bp: number, ldb: number, panelStride: number;
+      if (transB) {
+        if (bOff !== packedFrom) {
+          rt.exports.packBT(pb + bOff * 4, n, k, packed);
+          packedFrom = bOff;
+        }
+        bp = packed;
+        ldb = 32;
+        panelStride = k * 32;
+      } else {
+        bp = pb + bOff * 4;
+        ldb = n * 4;
+        panelStride = 32;
+      }
+      const rsA = transA ? 4 : k * 4;
+      const csA = transA ? m * 4 : 4;
+      this.gemm(aPtr, rsA, csA, bp, ldb, panelStride, pc + p * m * n * 4, m, n, k, scratch, apack);
+    }
+    return rt.take(pc, batch * m * n);
+  }
+
+  /** One GEMM, split over rows (or column panels when rows are few) across the pool. */
+  private gemm(a: number, rsA: number, csA: number, b: number, ldb: number, panelStride: number, c: number, m: number, n: number, k: number, scratch: number, apack: number): void {
+    const kc = Math.min(k, 256);
+    const panels = (n + 7) >> 3;
+    const gemm = this.rt.exports.gemm;
+    const pool = this.threadCount > 1 ? this.getPool() : null;
+    let parts = pool ? Math.min(this.threadCount, 1 + pool.ready(), Math.floor((m * n * k) / MACS_PER_THREAD)) : 1;
+    if (parts > 1) {
+      const rowChunks = Math.floor(m / ROW_GRAIN);
+      const list: number[][] = [];
+      if (rowChunks >= parts) {
+        for (let t = 0; t < parts; t++) {
+          const i0 = Math.round((rowChunks * t) / parts) * ROW_GRAIN;
+          const i1 = t === parts - 1 ? m : Math.round((rowChunks * (t + 1)) / parts) * ROW_GRAIN;
+          list.push([a, rsA, csA, b, ldb, panelStride, c, n, k, i0, i1, 0, panels, scratch, apack + i0 * kc * 4]);
+        }
+      } else if (panels >= parts) {
+        for (let t = 0; t < parts; t++) {
+          const p0 = Math.round((panels * t) / parts);
+          const p1 = Math.round((panels * (t + 1)) / parts);
+          list.push([a, rsA, csA, b, ldb, panelStride, c, n, k, 0, m, p0, p1, scratch, apack + t * m * kc * 4]);
+        }
+      } else {
+        parts = 1;
+      }
+      if (parts > 1) {
+        pool!.runGemm(list, gemm as (...args: number[]) => void);
+        return;
+      }
+    }
+    gemm(a, rsA, csA, b, ldb, panelStride, c, n, k, 0, m, 0, panels, scratch, apack);
+  }
+
+  biasActivation(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation): Float32Array {
+    if (rows * cols < MIN_ELEMENTS) return jsBackend.biasActivation(x, bias, rows, cols, act);
+    const rt = this.rt;
+    rt.reset();
+    const px = rt.put(x);
+    const pb = bias ? rt.put(bias) : 0;
+    const po = rt.alloc(rows * cols);
+    rt.exports.biasAct(px, pb, po, rows, cols, ACT_CODES[act]);
+    return rt.take(po, rows * cols);
+  }
+
+  logSoftmax(x: Float32Array, rows: number, cols: number): Float32Array {
+    if (rows * cols < MIN_ELEMENTS) return jsBackend.logSoftmax(x, rows, cols);
+    const rt = this.rt;
+    rt.reset();
+    const px = rt.put(x);
+    const po = rt.alloc(rows * cols);
+    rt.exports.logSoftmax(px, po, rows, cols);
+    return rt.take(po, rows * cols);
+  }
+
+  adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void {
+    if (param.length < MIN_ELEMENTS) return jsBackend.adamUpdate(param, grad, m, v, p);
+    const rt = this.rt;
+    rt.reset();
+    const pp = rt.put(param);
+    const pg = rt.put(grad);
+    const pm = rt.put(m);
+    const pv = rt.put(v);
+    const c1 = 1 - Math.pow(p.beta1, p.step);
+    const c2 = 1 - Math.pow(p.beta2, p.step);
+    rt.exports.adam(pp, pg, pm, pv, param.length, p.lr, p.beta1, p.beta2, p.epsilon, c1, c2, p.weightDecay);
+    rt.copyOut(pp, param);
+    rt.copyOut(pm, m);
+    rt.copyOut(pv, v);
+  }
+
+  sgdUpdate(param: Float32Array, grad: Float32Array, velocity: Float32Array | null, lr: number, momentum: number, nesterov: boolean): void {
+    if (param.length < MIN_ELEMENTS) return jsBackend.sgdUpdate(param, grad, velocity, lr, momentum, nesterov);
+    const rt = this.rt;
+    rt.reset();
+    const pp = rt.put(param);
+    const pg = rt.put(grad);
+    const useVel = velocity !== null && momentum !== 0;
+    const pv = useVel ? rt.put(velocity) : 0;
+    rt.exports.sgd(pp, pg, pv, param.length, lr, momentum, nesterov ? 1 : 0);
+    rt.copyOut(pp, param);
+    if (useVel) rt.copyOut(pv, velocity);
+  }
+}
+
+/** Default thread count: the host's hardware threads, at most 4; 1 without shared memory. */
+export function defaultThreads(): number {
+  return threadsSupported() ? Math.min(4, hardwareThreads()) : 1;
+}
+
+/** A wasm backend, or null when this host lacks WebAssembly SIMD. */
+export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend | null {
+  if (!simdSupported()) return null;
+  return new WasmBackend(opts);
+}
+
+// Lazy: nothing is compiled until getBackend()/setBackend('wasm'); without SIMD the reference runs.
+let shared: Backend | null = null;
+registerBackend('wasm', () => (shared ??= createWasmBackend() ?? jsBackend));
+
+export { GEMM_ARGS };

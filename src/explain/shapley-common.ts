@@ -1,0 +1,90 @@
+// The per-row driver shared by the Shapley methods: names, groups, background, progress, additivity check.
+
+import type { Tensor } from '../tensor/tensor.js';
+import { Rng } from '../util/random.js';
+import { type Background, prepareBackground } from './background.js';
+import { type CoalitionEvaluator, coalitionEvaluator } from './coalitions.js';
+import { Explanation, type JsonValue } from './explanation.js';
+import { type ResolvedGroups, resolveGroups } from './groups.js';
+import {
+  asModel, checkAbort, checkRows, floatRows, groupsFrom, resolveFeatureNames, resolveOutputNames, rowsPerCall, yieldToEventLoop,
+} from './predictor.js';
+import type { BackgroundOptions, CommonOptions, Predictor } from './types.js';
+
+export interface RowResult {
+  /** Attributions [G, outputs]. */
+  phi: Float64Array;
+  /** Standard errors [G, outputs], or null when exact. */
+  se: Float64Array | null;
+  diagnostics?: Record<string, number>;
+}
+
+export interface ShapleyOptions extends CommonOptions, BackgroundOptions {
+  /** Use the exact first-layer decomposition for Dense-first glassbox models (default true). */
+  fastPath?: boolean;
+}
+
+export type RowSolver = (ev: CoalitionEvaluator, groups: ResolvedGroups, rng: Rng, row: number) => Promise<RowResult>;
+
+/** Explains each row of x with `solve`, which sees a coalition evaluator for that row. */
+export async function explainShapley(method: string, predictor: Predictor, x: Tensor, opts: ShapleyOptions, settings: Record<string, JsonValue>, solve: RowSolver): Promise<Explanation> {
+  checkRows(x);
+  const rowShape = x.shape.slice(1);
+  const model = asModel(predictor, rowShape);
+  const inputs = x.size / x.shape[0];
+  const seed = opts.seed ?? 0;
+  const bg: Background = prepareBackground(opts, rowShape, seed, method);
+  const inputNames = resolveFeatureNames(opts, model, inputs);
+  const groups = resolveGroups(groupsFrom(opts, model), inputs, inputNames);
+  const G = groups.members.length;
+  const rows = x.shape[0];
+  const data = floatRows(x);
+  const rng = new Rng(seed);
+  let outputs = 0;
+  let values = new Float32Array(0);
+  let ses: Float32Array | null = null;
+  let base = new Float32Array(0);
+  let preds = new Float32Array(0);
+  let maxGap = 0;
+  let rowsEvaluated = 0;
+  let fastPath = false;
+  const diag: Record<string, number[]> = {};
+  for (let r = 0; r < rows; r++) {
+    checkAbort(opts.signal);
+    const ev = await coalitionEvaluator(model, data.subarray(r * inputs, (r + 1) * inputs), bg, groups, {
+      maxRowsPerCall: rowsPerCall(opts), signal: opts.signal, fastPath: opts.fastPath,
+    });
+    if (r === 0) {
+      outputs = ev.outputs;
+      values = new Float32Array(rows * G * outputs);
+      base = new Float32Array(rows * outputs);
+      preds = new Float32Array(rows * outputs);
+    }
+    const res = await solve(ev, groups, rng.fork(), r);
+    values.set(res.phi, r * G * outputs);
+    if (res.se) {
+      ses ??= new Float32Array(rows * G * outputs);
+      ses.set(res.se, r * G * outputs);
+    }
+    for (let o = 0; o < outputs; o++) {
+      base[r * outputs + o] = ev.fnull[o];
+      preds[r * outputs + o] = ev.fx[o];
+      let s = 0;
+      for (let g = 0; g < G; g++) s += res.phi[g * outputs + o];
+      maxGap = Math.max(maxGap, Math.abs(s - (ev.fx[o] - ev.fnull[o])));
+    }
+    for (const [k, v] of Object.entries(res.diagnostics ?? {})) (diag[k] ??= []).push(v);
+    rowsEvaluated += ev.rowsEvaluated;
+    fastPath ||= ev.fastPath;
+    opts.onProgress?.({ method, done: r + 1, total: rows });
+    await yieldToEventLoop();
+  }
+  return new Explanation({
+    method, settings: { ...settings, seed, backgroundRows: bg.n }, kind: 'local', rows, features: G, outputs, values, stdErrors: ses,
+    baseValues: base, predictions: preds, data, inputShape: rowShape, featureNames: groups.names, inputNames,
+    groups: groups.groups, outputNames: resolveOutputNames(opts, model, outputs), targets: null,
+    diagnostics: { additivityGap: maxGap, modelRows: rowsEvaluated, fastPath, ...diag },
+  });
+}
+
+export const SHAPLEY_KEYS = ['background', 'summarize', 'maxBackground', 'fastPath'] as const;

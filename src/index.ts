@@ -1,0 +1,26 @@
+// glassbox: deep learning in TypeScript that is fast to train and explains itself.
+
+import './backend/js/index.js';
+
+export { Tensor, type DType, type TypedArray, type NestedArray } from './tensor/tensor.js';
+export * from './ops/index.js';
+export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autograd/grad.js';
+export { noGrad } from './autograd/tape.js';
+export { Variable, variable } from './autograd/variable.js';
+export { setBackend, getBackend, backendNames, type Backend } from './backend/backend.js';
+export { Rng, setSeed, getRng } from './util/random.js';
+export * from './nn/index.js';
+export * from './train/index.js';
+export { loadMnist, loadMnistSync, loadCsv, parseCsv, MinMaxScaler, StandardScaler, scalerFromJSON, TabularEncoder, trainTestSplit } from './data/index.js';
+export * as data from './data/index.js';
+
+/** Memory is garbage-collected: tidy just runs fn (kept so TensorFlow.js code ports unchanged). */
+export function tidy<T>(fn: () => T): T {
+  return fn();
+}
+
+/** Kept for TensorFlow.js compatibility; tensors need no disposal. */
+export function dispose(_x?: unknown): void {}
+
+/** Resolves immediately: glassbox backends are ready on import. */
+export async function ready(): Promise<void> {}

@@ -1,0 +1,70 @@
+// Weight initialisers (Glorot, He, LeCun, constants, random), seeded through the global generator.
+
+import { Tensor } from '../tensor/tensor.js';
+import { sizeOf } from '../tensor/shape.js';
+import { getRng, Rng } from '../util/random.js';
+
+export type InitializerName =
+  | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'lecunNormal' | 'lecunUniform'
+  | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform';
+
+export interface InitializerConfig {
+  className: InitializerName;
+  config?: { mean?: number; stddev?: number; minval?: number; maxval?: number; seed?: number };
+}
+
+export type InitializerSpec = InitializerName | InitializerConfig;
+
+/** fanIn / fanOut of a kernel: the last two axes are [in, out]; leading axes are a receptive field. */
+function fans(shape: readonly number[]): [number, number] {
+  if (shape.length === 0) return [1, 1];
+  if (shape.length === 1) return [shape[0], shape[0]];
+  const receptive = sizeOf(shape.slice(0, -2));
+  return [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
+}
+
+type Draw = (rng: Rng, fanIn: number, fanOut: number, cfg: NonNullable<InitializerConfig['config']>) => () => number;
+
+const uniform = (limit: number, rng: Rng) => () => rng.uniform(-limit, limit);
+// Keras' *Normal variance-scaling initialisers draw from a normal truncated at 2 std, rescaled by 0.8796.
+const truncated = (std: number, rng: Rng) => () => rng.truncatedNormal(0, std / 0.87962566103423978);
+
+const DRAWS: Record<InitializerName, Draw> = {
+  glorotUniform: (r, i, o) => uniform(Math.sqrt(6 / (i + o)), r),
+  glorotNormal: (r, i, o) => truncated(Math.sqrt(2 / (i + o)), r),
+  heUniform: (r, i) => uniform(Math.sqrt(6 / i), r),
+  heNormal: (r, i) => truncated(Math.sqrt(2 / i), r),
+  lecunUniform: (r, i) => uniform(Math.sqrt(3 / i), r),
+  lecunNormal: (r, i) => truncated(Math.sqrt(1 / i), r),
+  zeros: () => () => 0,
+  ones: () => () => 1,
+  randomNormal: (r, _i, _o, c) => () => r.normal(c.mean ?? 0, c.stddev ?? 0.05),
+  randomUniform: (r, _i, _o, c) => () => r.uniform(c.minval ?? -0.05, c.maxval ?? 0.05),
+};
+
+const SNAKE: Record<string, InitializerName> = {
+  glorot_uniform: 'glorotUniform', glorot_normal: 'glorotNormal', he_uniform: 'heUniform', he_normal: 'heNormal',
+  lecun_normal: 'lecunNormal', lecun_uniform: 'lecunUniform', random_normal: 'randomNormal', random_uniform: 'randomUniform',
+  GlorotUniform: 'glorotUniform', GlorotNormal: 'glorotNormal', HeUniform: 'heUniform', HeNormal: 'heNormal',
+  LecunNormal: 'lecunNormal', LecunUniform: 'lecunUniform', Zeros: 'zeros', Ones: 'ones',
+  RandomNormal: 'randomNormal', RandomUniform: 'randomUniform',
+};
+
+export function normalizeInitializer(spec: InitializerSpec): InitializerConfig {
+  const cfg = typeof spec === 'string' ? { className: spec as InitializerName } : spec;
+  const name = (cfg.className in DRAWS ? cfg.className : SNAKE[cfg.className]) as InitializerName | undefined;
+  if (!name) throw new Error(`unknown initializer '${cfg.className}'; use one of: ${Object.keys(DRAWS).join(', ')}`);
+  return cfg.config ? { className: name, config: { ...cfg.config } } : { className: name };
+}
+
+/** Draws a tensor of `shape` from the initialiser, from its own seed if set, else the global generator. */
+export function initialize(spec: InitializerSpec, shape: readonly number[]): Tensor {
+  const cfg = normalizeInitializer(spec);
+  const options = cfg.config ?? {};
+  const rng = options.seed !== undefined ? new Rng(options.seed) : getRng();
+  const [fanIn, fanOut] = fans(shape);
+  const next = DRAWS[cfg.className](rng, fanIn, fanOut, options);
+  const values = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < values.length; i++) values[i] = next();
+  return new Tensor(values, shape);
+}

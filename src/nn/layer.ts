@@ -1,0 +1,163 @@
+// The layer contract: constructor validates config, build() makes weights, call() computes, getConfig() serialises.
+
+import type { Tensor } from '../tensor/tensor.js';
+import { Variable } from '../autograd/variable.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
+import { initialize, type InitializerSpec } from './initializers.js';
+import type { Regularizer } from './regularizers.js';
+import type { Rng } from '../util/random.js';
+
+/** Shapes exclude the batch dimension throughout. */
+export type LayerShape = number[];
+
+export interface LayerArgs {
+  name?: string;
+  /** Shape of one input example (no batch dimension); needed on the first layer. */
+  inputShape?: number[];
+  /** TensorFlow.js form: [null, ...inputShape]. */
+  batchInputShape?: (number | null)[];
+  trainable?: boolean;
+}
+
+export interface CallOptions {
+  training?: boolean;
+  /** Generator for random layers (dropout) during training; defaults to the global one. */
+  rng?: Rng;
+}
+
+export interface LayerConfig {
+  name: string;
+  trainable: boolean;
+  inputShape?: number[];
+  [key: string]: unknown;
+}
+
+export interface SerializedLayer {
+  className: string;
+  config: LayerConfig;
+}
+
+const layerCounts = new Map<string, number>();
+
+function autoName(className: string): string {
+  const base = className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  const n = (layerCounts.get(base) ?? 0) + 1;
+  layerCounts.set(base, n);
+  return `${base}_${n}`;
+}
+
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  initializer: InitializerSpec;
+  trainable?: boolean;
+  regularizer?: Regularizer | null;
+}
+
+export abstract class Layer {
+  abstract readonly className: string;
+  readonly name: string;
+  trainable: boolean;
+  /** Input shape declared by the user (first layer) or inferred when built. */
+  inputShape: LayerShape | null;
+  built = false;
+  protected readonly weightList: Variable[] = [];
+  protected readonly regularizedWeights: { weight: Variable; regularizer: Regularizer }[] = [];
+
+  constructor(args: LayerArgs = {}, className?: string) {
+    this.name = args.name ?? autoName(className ?? this.constructor.name);
+    this.trainable = args.trainable ?? true;
+    if (args.batchInputShape) this.inputShape = args.batchInputShape.slice(1).map((d) => d ?? -1);
+    else this.inputShape = args.inputShape ? [...args.inputShape] : null;
+    if (this.inputShape && this.inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
+      throw new Error(`${this.name}: inputShape ${formatShape(this.inputShape)} must hold positive integers (no batch dimension)`);
+    }
+  }
+
+  /** Creates weights for an input of this shape; called once, before the first call. */
+  build(inputShape: LayerShape): void {
+    this.inputShape = [...inputShape];
+    this.built = true;
+  }
+
+  /** The forward computation on a batch; differentiable through ops. */
+  abstract call(x: Tensor, options: CallOptions): Tensor;
+
+  /** Output shape (no batch dimension) for an input shape. */
+  computeOutputShape(inputShape: LayerShape): LayerShape {
+    return inputShape;
+  }
+
+  /** Multiply-adds counted as 2 FLOPs, per example, for summary(). */
+  flops(_inputShape: LayerShape): number {
+    return 0;
+  }
+
+  /** Builds on first use, checks the input width, then calls. */
+  apply(x: Tensor, options: CallOptions = {}): Tensor {
+    const exampleShape = x.shape.slice(1);
+    if (!this.built) this.build(this.inputShape ?? exampleShape);
+    if (this.inputShape && !shapesEqual(this.inputShape, exampleShape)) {
+      throw new Error(
+        `${this.name}: expected input of shape [batch, ${this.inputShape.join(', ')}], got ${formatShape(x.shape)}; ` +
+          `check the number of features (or reshape images to [batch, ${this.inputShape.join(', ')}])`,
+      );
+    }
+    return this.call(x, options);
+  }
+
+  protected addWeight(spec: WeightSpec): Variable {
+    const v = new Variable(initialize(spec.initializer, spec.shape), spec.trainable ?? true, `${this.name}/${spec.name}`);
+    this.weightList.push(v);
+    if (spec.regularizer) this.regularizedWeights.push({ weight: v, regularizer: spec.regularizer });
+    return v;
+  }
+
+  get weights(): Variable[] {
+    return [...this.weightList];
+  }
+
+  get trainableWeights(): Variable[] {
+    return this.trainable ? this.weightList.filter((w) => w.trainable) : [];
+  }
+
+  get nonTrainableWeights(): Variable[] {
+    return this.weightList.filter((w) => !this.trainable || !w.trainable);
+  }
+
+  /** Penalty terms (kernel/bias regularisers) to add to the loss. */
+  regularizationLosses(): Tensor[] {
+    return this.regularizedWeights.map(({ weight, regularizer }) => regularizer.apply(weight));
+  }
+
+  /** Activity penalties computed during the last call, if the layer has an activity regulariser. */
+  activityLosses(): Tensor[] {
+    return [];
+  }
+
+  countParams(): number {
+    return this.weightList.reduce((n, w) => n + w.size, 0);
+  }
+
+  /** Snapshots of the weights, in build order. */
+  getWeights(): Tensor[] {
+    return this.weightList.map((w) => w.read());
+  }
+
+  setWeights(weights: readonly Tensor[]): void {
+    if (weights.length !== this.weightList.length) {
+      throw new Error(`${this.name}: setWeights got ${weights.length} tensors, the layer has ${this.weightList.length} weights`);
+    }
+    weights.forEach((w, i) => this.weightList[i].assign(w));
+  }
+
+  getConfig(): LayerConfig {
+    const config: LayerConfig = { name: this.name, trainable: this.trainable };
+    if (this.inputShape) config.inputShape = [...this.inputShape];
+    return config;
+  }
+
+  serialize(): SerializedLayer {
+    return { className: this.className, config: this.getConfig() };
+  }
+}

@@ -1,0 +1,85 @@
+// Layers without weights: Activation, Dropout, Flatten.
+
+import type { Tensor } from '../tensor/tensor.js';
+import * as ops from '../ops/index.js';
+import { getRng } from '../util/random.js';
+import { Layer, type CallOptions, type LayerArgs, type LayerConfig, type LayerShape } from './layer.js';
+import { getActivation, resolveActivation, type ActivationName } from './activations.js';
+
+export interface ActivationArgs extends LayerArgs {
+  activation: string;
+}
+
+export class Activation extends Layer {
+  readonly className = 'Activation';
+  readonly activation: ActivationName;
+
+  constructor(args: ActivationArgs) {
+    super(args, 'Activation');
+    this.activation = resolveActivation(args?.activation);
+  }
+
+  call(x: Tensor): Tensor {
+    return getActivation(this.activation)(x);
+  }
+
+  override flops(inputShape: LayerShape): number {
+    return inputShape.reduce((a, b) => a * b, 1);
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), activation: this.activation };
+  }
+}
+
+export interface DropoutArgs extends LayerArgs {
+  rate: number;
+  seed?: number;
+}
+
+/** Inverted dropout: zeroes a fraction `rate` of values in training and scales the rest by 1/(1-rate). */
+export class Dropout extends Layer {
+  readonly className = 'Dropout';
+  readonly rate: number;
+
+  constructor(args: DropoutArgs) {
+    super(args, 'Dropout');
+    if (!args || typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) {
+      throw new Error(`dropout: rate must be in [0, 1), got ${args?.rate}`);
+    }
+    this.rate = args.rate;
+  }
+
+  call(x: Tensor, options: CallOptions): Tensor {
+    if (!options.training || this.rate === 0) return x;
+    const rng = options.rng ?? getRng();
+    const keep = 1 - this.rate;
+    const mask = new Float32Array(x.size);
+    for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
+    return ops.mul(x, ops.tensor(mask, x.shape));
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), rate: this.rate };
+  }
+}
+
+export class Flatten extends Layer {
+  readonly className = 'Flatten';
+
+  constructor(args: LayerArgs = {}) {
+    super(args, 'Flatten');
+  }
+
+  call(x: Tensor): Tensor {
+    return ops.reshape(x, [x.shape[0], -1]);
+  }
+
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
+    return [inputShape.reduce((a, b) => a * b, 1)];
+  }
+}
+
+export const activation = (args: ActivationArgs) => new Activation(args);
+export const dropout = (args: DropoutArgs) => new Dropout(args);
+export const flatten = (args: LayerArgs = {}) => new Flatten(args);
