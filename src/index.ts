@@ -1,6 +1,7 @@
 // glassbox: deep learning in TypeScript that is fast to train and explains itself.
 
 import './backend/js/index.js';
+import './backend/wasm/index.js';
 
 export { Tensor, type DType, type TypedArray, type NestedArray } from './tensor/tensor.js';
 export * from './ops/index.js';
@@ -13,6 +14,7 @@ export * from './nn/index.js';
 export * from './train/index.js';
 export { loadMnist, loadMnistSync, loadCsv, parseCsv, MinMaxScaler, StandardScaler, scalerFromJSON, TabularEncoder, trainTestSplit } from './data/index.js';
 export * as data from './data/index.js';
+export * from './io/index.js';
 
 /** Memory is garbage-collected: tidy just runs fn (kept so TensorFlow.js code ports unchanged). */
 export function tidy<T>(fn: () => T): T {

@@ -68,6 +68,8 @@ export async function coalitionEvaluator(model: Model, x: Float32Array, bg: Back
       return out;
     },
   };
+  // Inputs outside every group keep x's value, so the empty coalition is not plain E f(b).
+  if (g.groupOf.some((gi) => gi < 0)) ev.fnull.set(await ev.evaluate(new Uint8Array(G), 1));
   if (opts.fastPath === false || !model.sequential) return ev;
   const net = denseNetOf(model.sequential);
   if (typeof net === 'string' || net.inputs !== inputs) return ev;

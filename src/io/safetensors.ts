@@ -35,7 +35,8 @@ export function encodeSafetensors(
   tensors: Iterable<readonly [string, Tensor]> | Record<string, Tensor>,
   metadata: Record<string, string> = {},
 ): Uint8Array {
-  const entries = Symbol.iterator in Object(tensors) ? [...(tensors as Iterable<readonly [string, Tensor]>)] : Object.entries(tensors);
+  const entries: (readonly [string, Tensor])[] =
+    Symbol.iterator in Object(tensors) ? [...(tensors as Iterable<readonly [string, Tensor]>)] : Object.entries(tensors as Record<string, Tensor>);
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {

@@ -2,7 +2,7 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import * as ops from '../ops/index.js';
-import { getRng } from '../util/random.js';
+import { getRng, Rng } from '../util/random.js';
 import { Layer, type CallOptions, type LayerArgs, type LayerConfig, type LayerShape } from './layer.js';
 import { getActivation, resolveActivation, type ActivationName } from './activations.js';
 
@@ -34,6 +34,7 @@ export class Activation extends Layer {
 
 export interface DropoutArgs extends LayerArgs {
   rate: number;
+  /** Seeds this layer's own generator, used when a call passes none (fit always passes one). */
   seed?: number;
 }
 
@@ -41,6 +42,8 @@ export interface DropoutArgs extends LayerArgs {
 export class Dropout extends Layer {
   readonly className = 'Dropout';
   readonly rate: number;
+  readonly seed: number | undefined;
+  private readonly rng: Rng | null;
 
   constructor(args: DropoutArgs) {
     super(args, 'Dropout');
@@ -48,11 +51,13 @@ export class Dropout extends Layer {
       throw new Error(`dropout: rate must be in [0, 1), got ${args?.rate}`);
     }
     this.rate = args.rate;
+    this.seed = args.seed;
+    this.rng = args.seed === undefined ? null : new Rng(args.seed);
   }
 
   call(x: Tensor, options: CallOptions): Tensor {
     if (!options.training || this.rate === 0) return x;
-    const rng = options.rng ?? getRng();
+    const rng = options.rng ?? this.rng ?? getRng();
     const keep = 1 - this.rate;
     const mask = new Float32Array(x.size);
     for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
@@ -60,7 +65,7 @@ export class Dropout extends Layer {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), rate: this.rate };
+    return this.seed === undefined ? { ...super.getConfig(), rate: this.rate } : { ...super.getConfig(), rate: this.rate, seed: this.seed };
   }
 }
 

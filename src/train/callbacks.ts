@@ -94,6 +94,7 @@ export class EarlyStopping extends Callback {
   readonly patience: number;
   readonly restoreBestWeights: boolean;
   private readonly better: (a: number, b: number) => boolean;
+  private readonly baseline: number;
   private best = NaN;
   private wait = 0;
   private bestWeights: Tensor[] | null = null;
@@ -109,12 +110,17 @@ export class EarlyStopping extends Callback {
     const mode = options.mode ?? 'auto';
     const maximise = mode === 'max' || (mode === 'auto' && /acc|auc|precision|recall/.test(this.monitor));
     this.better = maximise ? (a, b) => a > b + this.minDelta : (a, b) => a < b - this.minDelta;
-    if (options.baseline !== undefined) this.best = options.baseline;
+    this.baseline = options.baseline ?? NaN;
+    this.best = this.baseline;
   }
 
+  /** Every fit starts afresh (Keras semantics), so a reused callback does not carry an old best. */
   onTrainBegin(): void {
     this.wait = 0;
     this.stoppedEpoch = -1;
+    this.bestEpoch = -1;
+    this.best = this.baseline;
+    this.bestWeights = null;
   }
 
   onEpochEnd(epoch: number, logs: Logs = {}): void {
@@ -131,7 +137,8 @@ export class EarlyStopping extends Callback {
       return;
     }
     this.wait++;
-    if (this.wait > this.patience) {
+    // Keras and TensorFlow.js: stop once `patience` epochs in a row have not improved.
+    if (this.wait >= this.patience) {
       this.stoppedEpoch = epoch;
       this.model!.stopTraining = true;
     }

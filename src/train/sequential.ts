@@ -119,7 +119,9 @@ export class Sequential extends LayerStack {
     const fuse = this.loss?.fusesWith;
     const last = this.layers[this.layers.length - 1];
     const lastActivation = last instanceof Dense || last instanceof Activation ? last.activation : null;
-    if (!fuse || lastActivation !== fuse) {
+    // An activity regulariser needs the activated output, which the fused path never computes.
+    const needsOutput = last instanceof Dense && last.activityRegularizer !== null;
+    if (!fuse || lastActivation !== fuse || needsOutput) {
       const y = this.apply(x, options);
       return { output: () => y, logits: null, raw: y };
     }
@@ -199,6 +201,7 @@ export class Sequential extends LayerStack {
       const firstBatch = epoch === initialEpoch ? args.initialBatch ?? 0 : 0;
       let lossSum = 0;
       let seen = 0;
+      let lastDone = firstBatch - 1;
       for (let b = firstBatch; b < stepsPerEpoch && !this.stopTraining; b++) {
         const [xb, yb] = gather.batch(order, b);
         if (list.hasBatchHooks) await list.batchBegin(b, { batch: b, size: xb.shape[0] });
@@ -217,6 +220,7 @@ export class Sequential extends LayerStack {
           this.metrics.forEach((m) => m.update(yb, out));
         }
         this.trainingState = { shuffleSeed, epoch, batch: b };
+        lastDone = b;
         if (list.hasBatchHooks) await list.batchEnd(b, { batch: b, size: rows, loss: lossSum / seen, ...this.metricLogs() });
         // Let signals (Ctrl-C) and timers run during long epochs.
         if (performance.now() - lastYield > 200) {
@@ -224,6 +228,8 @@ export class Sequential extends LayerStack {
           lastYield = performance.now();
         }
       }
+      // An epoch cut short (Ctrl-C, a callback) has no end-of-epoch logs: they would describe part of an epoch.
+      if (lastDone !== stepsPerEpoch - 1) break;
       const logs: Logs = { loss: lossSum / Math.max(seen, 1), ...this.metricLogs() };
       if (validation) {
         const v = this.evaluateLogs(validation[0], validation[1], batchSize);

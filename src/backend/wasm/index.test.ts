@@ -215,3 +215,36 @@ describe('registration', () => {
     expect(getBackend().name).toBe('wasm');
   });
 });
+
+describe('resident arrays (allocFloat32)', () => {
+  it('are read and updated in place, survive memory growth, and match the reference', () => {
+    const be = createWasmBackend({ threads: 1 })!;
+    made.push(be);
+    const rng = new Rng(12);
+    const n = 50176;
+    const p = be.allocFloat32(n), m = be.allocFloat32(n), v = be.allocFloat32(n);
+    expect(be.rt.isResident(p)).toBe(be.rt.shared);
+    p.set(randn(rng, n));
+    const pj = p.slice(), mj = new Float32Array(n), vj = new Float32Array(n);
+    for (let step = 1; step <= 3; step++) {
+      const g = randn(rng, n);
+      const params = { lr: 1e-2, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step, weightDecay: 0 };
+      be.adamUpdate(p, g, m, v, params);
+      jsBackend.adamUpdate(pj, g, mj, vj, params);
+      // Force the memory to grow (and the arena to move) between steps.
+      const big = randn(rng, 300 * 1000);
+      checkMatmul(be, rng, mm(1, 300, 1000, 9, false, false));
+      expect(be.unary('neg', big, 0)[5]).toBe(-big[5]);
+    }
+    expect(be.rt.isResident(p)).toBe(be.rt.shared);
+    expectClose(p, pj, rel(pj, 1e-6), 'resident adam param');
+    expectClose(v, vj, rel(vj, 1e-6), 'resident adam v');
+    // A resident weight matrix as a matmul operand.
+    const w = be.allocFloat32(784 * 64);
+    w.set(randn(rng, 784 * 64));
+    const x = randn(rng, 32 * 784);
+    const dims = mm(1, 32, 784, 64, false, false);
+    const want = jsBackend.matmul(x, w, dims);
+    expectClose(be.matmul(x, w, dims), want, (i) => 1e-4 * (1 + Math.abs(want[i])), 'resident matmul');
+  });
+});

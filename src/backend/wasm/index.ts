@@ -83,6 +83,15 @@ export class WasmBackend implements Backend {
     this.threadCount = n;
   }
 
+  /**
+   * A zeroed float32 array stored in WebAssembly memory, for long-lived buffers (weights,
+   * optimiser moments): kernels read and update it in place instead of copying it in and out.
+   * Garbage collected like any array. A plain Float32Array where memory cannot be shared.
+   */
+  allocFloat32(size: number): Float32Array {
+    return this.rt.allocResident(size);
+  }
+
   /** Stops worker threads (they are also unref'd, so they never keep a process alive). */
   dispose(): void {
     this.pool?.terminate();
@@ -264,9 +273,9 @@ export class WasmBackend implements Backend {
     const c1 = 1 - Math.pow(p.beta1, p.step);
     const c2 = 1 - Math.pow(p.beta2, p.step);
     rt.exports.adam(pp, pg, pm, pv, param.length, p.lr, p.beta1, p.beta2, p.epsilon, c1, c2, p.weightDecay);
-    rt.copyOut(pp, param);
-    rt.copyOut(pm, m);
-    rt.copyOut(pv, v);
+    if (!rt.isResident(param)) rt.copyOut(pp, param);
+    if (!rt.isResident(m)) rt.copyOut(pm, m);
+    if (!rt.isResident(v)) rt.copyOut(pv, v);
   }
 
   sgdUpdate(param: Float32Array, grad: Float32Array, velocity: Float32Array | null, lr: number, momentum: number, nesterov: boolean): void {
@@ -278,8 +287,8 @@ export class WasmBackend implements Backend {
     const useVel = velocity !== null && momentum !== 0;
     const pv = useVel ? rt.put(velocity) : 0;
     rt.exports.sgd(pp, pg, pv, param.length, lr, momentum, nesterov ? 1 : 0);
-    rt.copyOut(pp, param);
-    if (useVel) rt.copyOut(pv, velocity);
+    if (!rt.isResident(param)) rt.copyOut(pp, param);
+    if (useVel && !rt.isResident(velocity)) rt.copyOut(pv, velocity);
   }
 }
 
@@ -299,3 +308,4 @@ let shared: Backend | null = null;
 registerBackend('wasm', () => (shared ??= createWasmBackend() ?? jsBackend));
 
 export { GEMM_ARGS };
+export { precompileKernels } from './runtime.js';

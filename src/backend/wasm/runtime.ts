@@ -39,6 +39,20 @@ function bytesOf(v: KernelVariant): Uint8Array<ArrayBuffer> {
   return b;
 }
 
+const compiled = new Map<KernelVariant, WebAssembly.Module>();
+
+/**
+ * Compiles the kernels asynchronously ahead of first use. Browsers refuse synchronous
+ * compilation of modules over 4 KB on the main thread, so a page should `await` this (through
+ * the library's `ready()`) before the first op; Node and workers can skip it.
+ */
+export async function precompileKernels(): Promise<void> {
+  if (!simdSupported()) return;
+  const variants: KernelVariant[] = [relaxedSimdSupported() ? 'relaxed' : 'simd'];
+  if (sharedMemorySupported()) variants.push(variants[0] === 'relaxed' ? 'relaxedShared' : 'simdShared');
+  for (const v of variants) if (!compiled.has(v)) compiled.set(v, await WebAssembly.compile(bytesOf(v)));
+}
+
 /** Whether this host runs WebAssembly SIMD (the wasm backend's minimum). */
 export function simdSupported(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(bytesOf('simd'));
@@ -77,7 +91,15 @@ export class WasmRuntime {
   readonly exports: KernelExports;
   readonly variant: KernelVariant;
   readonly shared: boolean;
+  /** The per-call arena: [arenaBase, arenaEnd), bump pointer `top`. */
+  private arenaBase = ARENA_BASE;
+  private arenaEnd = ARENA_BASE + 16 * PAGE;
   private top = ARENA_BASE;
+  /** End of everything handed out (arena and resident blocks); memory above it is free. */
+  private heapTop = ARENA_BASE + 16 * PAGE;
+  /** Freed resident blocks by byte size, reused before the heap grows. */
+  private freeBlocks = new Map<number, number[]>();
+  private registry: FinalizationRegistry<[number, number]> | null = null;
   private buffer: ArrayBufferLike;
   f32: Float32Array;
 
@@ -86,42 +108,107 @@ export class WasmRuntime {
     const shared = opts.shared ?? sharedMemorySupported();
     this.variant = relaxed ? (shared ? 'relaxedShared' : 'relaxed') : shared ? 'simdShared' : 'simd';
     this.shared = shared;
-    // Synchronous compile: fine in Node and in workers; browsers cap it at 4 KB on the main
-    // thread, where a host should call WebAssembly.compile first (see README).
-    this.module = new WebAssembly.Module(bytesOf(this.variant));
+    // Synchronous compile (~11 KB): fine in Node and in workers; on a browser's main thread call
+    // precompileKernels() first.
+    this.module = compiled.get(this.variant) ?? new WebAssembly.Module(bytesOf(this.variant));
     // A shared memory must declare a maximum; 1 GiB of address space is reserved, not committed.
     const maximum = shared ? Math.min(16384, KERNELS_MAXIMUM_PAGES) : KERNELS_MAXIMUM_PAGES;
     this.memory = new WebAssembly.Memory({ initial: Math.max(KERNELS_INITIAL_PAGES, 32), maximum, shared });
     const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as KernelExports;
     this.buffer = this.memory.buffer;
+    this.buffers.add(this.buffer);
     this.f32 = new Float32Array(this.buffer);
   }
 
   /** Forgets every block handed out since the last reset. */
   reset(): void {
-    this.top = ARENA_BASE;
+    if (this.overflow.length > 0) {
+      // The last call outgrew the arena: move it to a block big enough for that call.
+      const need = this.top - this.arenaBase + this.overflow.reduce((s, [, b]) => s + b, 0);
+      for (const [p, b] of this.overflow) this.releaseBlock(p, b);
+      this.overflow = [];
+      this.releaseBlock(this.arenaBase, this.arenaEnd - this.arenaBase);
+      const cap = Math.max(need, 2 * (this.arenaEnd - this.arenaBase));
+      this.arenaBase = this.takeBlock(cap);
+      this.arenaEnd = this.arenaBase + cap;
+    }
+    this.top = this.arenaBase;
   }
+
+  /** Blocks taken from the heap when one call outgrew the arena; pointers stay valid for the call. */
+  private overflow: [number, number][] = [];
 
   /** Reserves room for `floats` float32s (16-byte aligned, padded) and returns its byte offset. */
   alloc(floats: number): number {
-    const ptr = this.top;
-    this.top += ((floats * 4 + 15) & ~15) + PAD;
-    if (this.top > this.buffer.byteLength) this.grow(this.top);
+    const bytes = ((floats * 4 + 15) & ~15) + PAD;
+    if (this.top + bytes <= this.arenaEnd) {
+      const ptr = this.top;
+      this.top += bytes;
+      return ptr;
+    }
+    const ptr = this.takeBlock(bytes);
+    this.overflow.push([ptr, bytes]);
     return ptr;
   }
 
-  /** Reserves a block and copies `src` into it. */
+  /** A heap block of exactly `bytes`: a freed one of that size, else fresh memory at the top. */
+  private takeBlock(bytes: number): number {
+    const ptr = this.freeBlocks.get(bytes)?.pop();
+    if (ptr !== undefined) return ptr;
+    const p = this.heapTop;
+    this.ensure(p + bytes);
+    this.heapTop += bytes;
+    return p;
+  }
+
+  /** Reserves a block and copies `src` into it; resident arrays are used in place. */
   put(src: Float32Array): number {
+    if (this.isResident(src)) return src.byteOffset;
     const ptr = this.alloc(src.length);
     this.view().set(src, ptr >> 2);
     return ptr;
+  }
+
+  /** Whether `x` lives in this module's memory (from allocResident), so kernels need no copy. */
+  isResident(x: Float32Array): boolean {
+    return this.shared && this.buffers.has(x.buffer);
+  }
+
+  /** Every buffer object memory.buffer has returned (a shared memory hands out a new one after growing). */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+
+  /**
+   * A float32 array stored in the module's memory, for long-lived buffers (weights, optimiser
+   * state) that kernels then read and update without copies. Freed when garbage collected.
+   * Only with shared memory (growing it never detaches views); otherwise a plain array.
+   */
+  allocResident(floats: number): Float32Array {
+    if (!this.shared) return new Float32Array(floats);
+    const bytes = ((floats * 4 + 15) & ~15) + PAD;
+    const ptr = this.takeBlock(bytes);
+    const out = new Float32Array(this.view().buffer, ptr, floats);
+    out.fill(0);
+    this.registry ??= new FinalizationRegistry(([p, b]) => this.releaseBlock(p, b));
+    this.registry.register(out, [ptr, bytes]);
+    return out;
+  }
+
+  private releaseBlock(ptr: number, bytes: number): void {
+    let list = this.freeBlocks.get(bytes);
+    if (!list) this.freeBlocks.set(bytes, (list = []));
+    list.push(ptr);
+  }
+
+  private ensure(end: number): void {
+    if (end > this.memory.buffer.byteLength) this.grow(end);
   }
 
   /** The current float view (refreshed after the memory grows). */
   view(): Float32Array {
     if (this.memory.buffer !== this.buffer || this.f32.length * 4 !== this.memory.buffer.byteLength) {
       this.buffer = this.memory.buffer;
+      this.buffers.add(this.buffer);
       this.f32 = new Float32Array(this.buffer);
     }
     return this.f32;

@@ -1,0 +1,30 @@
+// The end of `npm start`: explain a few test rows of the model just trained and write the report.
+
+import type { TrainResult } from './train.js';
+import { explainRows } from './explain-run.js';
+import { writeReport } from '../report/index.js';
+import { join } from 'node:path';
+
+/** Kernel SHAP (4x4 patches for images) and integrated gradients on the first test rows; returns the report path. */
+export async function explainAfterTraining(result: TrainResult, outDir: string): Promise<string> {
+  const { model, data } = result;
+  const rows = [0, 1, 2, 3, 4];
+  const common = { model, x: data.xTest, y: data.yTest, rows, seed: 1, backgroundSize: 100, patch: 4 };
+  const log = (line: string) => process.stderr.write(line + '\n');
+  const explanations = [];
+  for (const method of ['kernel-shap', 'integrated-gradients']) {
+    const start = performance.now();
+    const e = await explainRows({ ...common, method });
+    log(`${method}: ${rows.length} rows in ${((performance.now() - start) / 1000).toFixed(2)} s`);
+    explanations.push(e);
+  }
+  log(explanations[0].toString({ row: 0, top: 8 }));
+  const path = join(outDir, 'report.html');
+  await writeReport(path, {
+    explanations, title: `glassbox — ${model.metadata.dataset ?? 'model'} explanations`,
+    imageShape: model.metadata.imageShape as [number, number] | undefined,
+    trainingHistory: (model.metadata.training as { history?: Record<string, number[]> } | undefined)?.history,
+  });
+  log(`Report: ${path}`);
+  return path;
+}

@@ -1,0 +1,64 @@
+// Builds an explainer call from CLI-level choices: background rows, targets, image patches, sample counts.
+
+import type { Tensor } from '../tensor/tensor.js';
+import type { Sequential } from '../train/sequential.js';
+import { takeRows } from '../data/batches.js';
+import { Rng } from '../util/random.js';
+import { runExplainer, isMethodName, METHODS, NEEDS_BACKGROUND, type MethodName } from '../explain/run.js';
+import { patchGroups } from '../explain/groups.js';
+import type { Explanation } from '../explain/explanation.js';
+import { UserError } from './errors.js';
+
+export interface ExplainRequest {
+  method: string;
+  model: Sequential;
+  /** All rows available (the explained rows are chosen from them; background too). */
+  x: Tensor;
+  y: Tensor;
+  rows: number[];
+  seed: number;
+  backgroundSize: number;
+  /** Patch side for image models (0: single pixels). */
+  patch: number;
+  samples?: number;
+  steps?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Which option carries the sample count, per method. */
+const SAMPLE_OPTION: Partial<Record<MethodName, string>> = {
+  'kernel-shap': 'nSamples', lime: 'nSamples', 'lime-image': 'nSamples', 'smooth-grad': 'nSamples', 'gradient-shap': 'nSamples',
+  'sampling-shap': 'nPermutations', 'permutation-importance': 'nRepeats',
+};
+
+/** Model-agnostic methods whose cost grows with the number of features: images get patch groups. */
+const GROUPED: readonly MethodName[] = ['kernel-shap', 'exact-shapley', 'sampling-shap', 'permutation-importance'];
+
+export async function explainRows(r: ExplainRequest): Promise<Explanation> {
+  if (!isMethodName(r.method)) throw new UserError(`--method ${r.method}: unknown; use one of ${METHODS.join(', ')}`);
+  const method: MethodName = r.method;
+  const imageShape = r.model.metadata.imageShape;
+  const options: Record<string, unknown> = { seed: r.seed };
+  if (r.onProgress) options.onProgress = (p: { done: number; total: number }) => r.onProgress!(p.done, p.total);
+  // Permutation importance is global: it scores the model on all given rows with their targets.
+  const explained = method === 'permutation-importance' ? r.x : takeRows(r.x, r.rows);
+  if (method === 'permutation-importance') options.y = r.y;
+  if (NEEDS_BACKGROUND.includes(method)) {
+    const rowsSet = new Set(r.rows);
+    const candidates = Array.from({ length: r.x.shape[0] }, (_, i) => i).filter((i) => !rowsSet.has(i));
+    new Rng(r.seed).shuffle(candidates);
+    options.background = takeRows(r.x, candidates.slice(0, Math.max(1, r.backgroundSize)));
+  }
+  if (imageShape && r.patch > 0 && GROUPED.includes(method)) options.groups = patchGroups(imageShape[0], imageShape[1], r.patch);
+  if (imageShape && method === 'lime-image') options.imageShape = imageShape;
+  if (r.samples !== undefined) {
+    const key = SAMPLE_OPTION[method];
+    if (!key) throw new UserError(`--samples does not apply to ${method}`);
+    options[key] = r.samples;
+  }
+  if (r.steps !== undefined) {
+    if (method !== 'integrated-gradients') throw new UserError('--steps applies to integrated-gradients only');
+    options.steps = r.steps;
+  }
+  return runExplainer(method, r.model, explained, options);
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// The glassbox command: train | evaluate | explain | export. User errors print one line and exit 1.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import '../index.js';
+import { runTrain, type TrainOptions } from './train.js';
+import { isUserFacing, UserError } from './errors.js';
+import { registerModelCommands } from './model-commands.js';
+
+function integer(name: string, min = 0) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+function number(name: string, min = 0) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}`);
+    return n;
+  };
+}
+
+function units(value: string): number[] {
+  if (value === '' || value === 'none') return [];
+  const list = value.split(',').map(Number);
+  if (list.some((u) => !Number.isInteger(u) || u <= 0)) throw new InvalidArgumentError('use comma-separated positive integers, e.g. 64,32');
+  return list;
+}
+
+const program = new Command();
+program.name('glassbox').description('Deep learning in TypeScript that is fast to train and explains itself.').showHelpAfterError();
+
+program
+  .command('train')
+  .description('train an MLP on MNIST or a CSV file, report test metrics and save the model')
+  .option('--data <mnist|file.csv>', 'dataset: mnist, or a CSV file', 'mnist')
+  .option('--target <column>', 'CSV column to predict (classification or regression is chosen from it)')
+  .option('--epochs <n>', 'epochs', integer('--epochs', 1), 10)
+  .option('--batch-size <n>', 'mini-batch size', integer('--batch-size', 1), 32)
+  .option('--seed <n>', 'seed for every random draw', integer('--seed'), 1)
+  .option('--out <dir>', 'folder to save the model (and checkpoints) into')
+  .option('--hidden <units>', 'hidden layer sizes, comma-separated', units, [64])
+  .addOption(new Option('--activation <name>', 'hidden activation').default('relu'))
+  .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad']).default('adam'))
+  .option('--lr <rate>', 'learning rate', number('--lr'), 1e-3)
+  .option('--l2 <lambda>', 'L2 penalty on kernels', number('--l2'), 0)
+  .option('--dropout <rate>', 'dropout after each hidden layer', number('--dropout'), 0)
+  .option('--validation-split <f>', 'fraction of training rows held out for validation', number('--validation-split'))
+  .option('--patience <n>', 'early stopping patience (epochs) on val_loss', integer('--patience'))
+  .option('--train-limit <n>', 'use only the first n training rows (MNIST)', integer('--train-limit', 1))
+  .option('--test-limit <n>', 'use only the first n test rows (MNIST)', integer('--test-limit', 1))
+  .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'js']))
+  .option('--resume', 'continue from the last checkpoint in --out')
+  .option('--explain', 'after training, explain a few test rows and write an HTML report into --out')
+  .option('--json', 'print one JSON object with the results as the last line')
+  .action(async (opts) => {
+    const options: TrainOptions = {
+      data: opts.data, target: opts.target, epochs: opts.epochs, batchSize: opts.batchSize, seed: opts.seed,
+      out: opts.out ?? `runs/${opts.data === 'mnist' ? 'mnist' : 'model'}`, json: Boolean(opts.json), hidden: opts.hidden,
+      activation: opts.activation, optimizer: opts.optimizer, lr: opts.lr, l2: opts.l2, dropout: opts.dropout,
+      validationSplit: opts.validationSplit, patience: opts.patience, trainLimit: opts.trainLimit, testLimit: opts.testLimit,
+      backend: opts.backend, verbose: true,
+    };
+    if (options.dropout >= 1) throw new UserError('--dropout must be below 1');
+    const { trainCommand } = await import('./train-command.js');
+    await trainCommand(options, { resume: Boolean(opts.resume), explain: Boolean(opts.explain) });
+  });
+
+registerModelCommands(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (isUserFacing(e)) {
+    process.stderr.write(`glassbox: ${e.message}\n`);
+  } else {
+    process.stderr.write(`glassbox: internal error (please report): ${e instanceof Error ? e.stack : String(e)}\n`);
+  }
+  process.exit(1);
+});

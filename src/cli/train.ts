@@ -1,0 +1,106 @@
+// `glassbox train`: builds the MLP the flags describe, trains it, reports test metrics and saves it.
+
+import { setSeed } from '../util/random.js';
+import { setBackend } from '../backend/backend.js';
+import { layers } from '../nn/index.js';
+import { sequential, type FitArgs, type Sequential } from '../train/sequential.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { getOptimizer } from '../train/optimizers.js';
+import { EarlyStopping, type CallbackHooks } from '../train/callbacks.js';
+import { loadTrainingData, type TrainingData } from './datasets.js';
+import { UserError } from './errors.js';
+
+export interface TrainOptions {
+  data: string;
+  target?: string;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  out: string;
+  json: boolean;
+  hidden: number[];
+  activation: string;
+  optimizer: string;
+  lr: number;
+  l2: number;
+  dropout: number;
+  validationSplit?: number;
+  patience?: number;
+  trainLimit?: number;
+  testLimit?: number;
+  backend?: string;
+  verbose: boolean;
+}
+
+export interface TrainResult {
+  model: Sequential;
+  data: TrainingData;
+  summary: Record<string, number | string>;
+}
+
+export function buildModel(o: TrainOptions, inputs: number, outputs: number, task: 'classification' | 'regression'): Sequential {
+  const model = sequential();
+  o.hidden.forEach((units, i) => {
+    model.add(layers.dense({
+      units, activation: o.activation, inputShape: i === 0 ? [inputs] : undefined,
+      kernelRegularizer: o.l2 > 0 ? { l2: o.l2 } : undefined,
+    }));
+    if (o.dropout > 0) model.add(layers.dropout({ rate: o.dropout }));
+  });
+  model.add(layers.dense({ units: outputs, activation: task === 'classification' ? 'softmax' : 'linear', inputShape: o.hidden.length === 0 ? [inputs] : undefined }));
+  model.compile({
+    optimizer: getOptimizer({ name: o.optimizer, learningRate: o.lr }),
+    loss: task === 'classification' ? 'sparseCategoricalCrossentropy' : 'meanSquaredError',
+    metrics: task === 'classification' ? ['accuracy'] : ['mae'],
+  });
+  return model;
+}
+
+/** How fit is run: fresh, or continued from a checkpoint (see io/resume). */
+export type FitRunner = (model: Sequential | null, x: Tensor, y: Tensor, args: FitArgs) => Promise<{ model: Sequential; history: { epoch: number[]; history: Record<string, number[]> } }>;
+
+const freshFit: FitRunner = async (model, x, y, args) => ({ model: model!, history: await model!.fit(x, y, args) });
+
+export async function runTrain(o: TrainOptions, extraCallbacks: CallbackHooks[] = [], runner: FitRunner = freshFit): Promise<TrainResult> {
+  if (o.backend) setBackend(o.backend);
+  setSeed(o.seed);
+  const log = (line: string) => process.stderr.write(line + '\n');
+  const data = await loadTrainingData({ data: o.data, target: o.target, seed: o.seed, trainLimit: o.trainLimit, testLimit: o.testLimit });
+  const inputs = data.xTrain.shape[1];
+  const fresh = runner === freshFit ? buildModel(o, inputs, data.outputs, data.task) : null;
+  if (fresh) fresh.metadata = { ...data.metadata };
+  if (o.verbose) {
+    log(`Training on ${data.xTrain.shape[0]} rows, testing on ${data.xTest.shape[0]} (${o.data}, ${data.task})`);
+    fresh?.summary(log);
+  }
+  const callbacks: CallbackHooks[] = [...extraCallbacks];
+  if (o.patience !== undefined) {
+    if (!o.validationSplit) throw new UserError('--patience needs --validation-split (early stopping watches val_loss)');
+    callbacks.push(new EarlyStopping({ monitor: 'val_loss', patience: o.patience, restoreBestWeights: true }));
+  }
+  const start = performance.now();
+  const { model, history } = await runner(fresh, data.xTrain, data.yTrain, {
+    epochs: o.epochs, batchSize: o.batchSize, validationSplit: o.validationSplit, callbacks, verbose: o.verbose ? 1 : 0,
+  });
+  const trainSeconds = (performance.now() - start) / 1000;
+  const epochsRun = history.epoch.length;
+  const test = model.evaluateLogs(data.xTest, data.yTest);
+  const summary: Record<string, number | string> = {
+    data: o.data,
+    task: data.task,
+    epochs: epochsRun,
+    train_seconds: round(trainSeconds),
+    seconds_per_epoch: round(trainSeconds / Math.max(epochsRun, 1)),
+    params: model.countParams(),
+    test_loss: round(test.loss, 6),
+    backend: (await import('../backend/backend.js')).getBackend().name,
+  };
+  for (const [k, v] of Object.entries(test)) if (k !== 'loss') summary[`test_${k}`] = round(v, 6);
+  model.metadata.training = { ...summary, history: history.history };
+  return { model, data, summary };
+}
+
+function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

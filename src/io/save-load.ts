@@ -1,0 +1,59 @@
+// saveModel / loadModel: a model folder on disk, in-memory artifacts, or a TensorFlow.js model.json.
+
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { Sequential } from '../train/sequential.js';
+import { toArtifacts, modelFromArtifacts, isArtifacts, type ModelArtifacts, type LoadedModel, type ArtifactExtras } from './artifacts.js';
+import { writeModelFolder, readJsonFile, readWeightsFile } from './model-files.js';
+import { MODEL_JSON, WEIGHTS_FILE, isTfjsDocument, parseJsonText, validateModelDocument } from './model-format.js';
+import { tfjsToArtifacts } from './tfjs-import.js';
+
+/** Saves `dir/model.json` and `dir/weights.safetensors` atomically; returns the folder. */
+export async function saveModel(model: Sequential, dir: string, extras: ArtifactExtras = {}): Promise<string> {
+  if (typeof dir !== 'string' || dir === '') throw new Error('saveModel: pass a folder path, e.g. saveModel(model, "runs/mnist")');
+  const { modelJson, weights } = toArtifacts(model, extras);
+  await writeModelFolder(dir, MODEL_JSON, modelJson, WEIGHTS_FILE, weights);
+  return dir;
+}
+
+/**
+ * Loads a model from a folder saved by `saveModel`, a path to its model.json, a TensorFlow.js
+ * layers-model model.json (with its weight shards beside it), or in-memory artifacts.
+ */
+export async function loadModel(source: string | ModelArtifacts): Promise<Sequential> {
+  return (await loadModelWithState(source)).model;
+}
+
+/** Like loadModel, but also returns the document and all tensors (for checkpoints). */
+export async function loadModelWithState(source: string | ModelArtifacts): Promise<LoadedModel> {
+  if (isArtifacts(source)) return modelFromArtifacts(source);
+  if (typeof source !== 'string' || source === '') {
+    throw new Error('loadModel: pass a model folder, a model.json path, or {modelJson, weights} artifacts');
+  }
+  let jsonPath = source;
+  try {
+    if ((await stat(source)).isDirectory()) jsonPath = join(source, MODEL_JSON);
+  } catch {
+    throw new Error(`loadModel: ${source} does not exist`);
+  }
+  const text = await readJsonFile(jsonPath);
+  const raw = parseJsonText(text, jsonPath);
+  const dir = dirname(jsonPath);
+  if (isTfjsDocument(raw)) {
+    const artifacts = await tfjsToArtifacts(raw, (p) => readFile(shardPath(dir, p)), async (p) => (await stat(shardPath(dir, p))).size, jsonPath);
+    return modelFromArtifacts(artifacts, jsonPath, true);
+  }
+  const doc = validateModelDocument(raw, jsonPath);
+  const { bytes, path } = await readWeightsFile(dir, doc.weights, jsonPath);
+  return modelFromArtifacts({ modelJson: text, weights: bytes }, path === join(dir, doc.weights.file) ? dir : path, true);
+}
+
+/** A shard path resolved inside the model folder (the manifest was already checked for '..' and absolute paths). */
+function shardPath(dir: string, p: string): string {
+  const full = resolve(dir, p);
+  if (!full.startsWith(resolve(dir) + sep)) throw new Error(`weight shard '${p}' points outside the model folder`);
+  return full;
+}
+
+/** Registers saveModel as `model.save(dir)`. */
+Sequential.saver = (model, destination) => saveModel(model, destination);

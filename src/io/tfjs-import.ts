@@ -1,0 +1,257 @@
+// Reads a TensorFlow.js layers model (model.json + weight shards) and converts it into glassbox artifacts.
+
+import { Tensor } from '../tensor/tensor.js';
+import type { SerializedLayer, LayerConfig } from '../nn/layer.js';
+import { resolveActivation } from '../nn/activations.js';
+import { encodeSafetensors } from './safetensors.js';
+import { crc32 } from './crc32.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, WEIGHTS_FILE, isObject, type ModelDocument } from './model-format.js';
+import { GENERATED_BY, type ModelArtifacts } from './artifacts.js';
+
+export interface TfjsWeightSpec {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32' | 'bool';
+  quantization?: { dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number };
+}
+
+export interface TfjsWeightGroup {
+  paths: string[];
+  weights: TfjsWeightSpec[];
+}
+
+/** Reads one shard by its manifest path (relative to model.json); returns its bytes. */
+export type ShardReader = (path: string) => Promise<Uint8Array>;
+/** Size of one shard in bytes, asked before reading so absurd manifests fail early. */
+export type ShardSizer = (path: string) => Promise<number>;
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+const SUPPORTED = 'Dense, Activation, Dropout, Flatten, InputLayer, ReLU, LeakyReLU(alpha 0.2), ELU(alpha 1), Softmax';
+
+/** Converts a parsed tfjs model.json and its shards into glassbox artifacts (then loaded by modelFromArtifacts). */
+export async function tfjsToArtifacts(doc: unknown, readShard: ShardReader, sizeOfShard: ShardSizer, source: string): Promise<ModelArtifacts> {
+  const fail = (msg: string): never => {
+    throw new Error(`${source}: ${msg}`);
+  };
+  if (!isObject(doc) || !isObject(doc.modelTopology)) return fail('expected a TensorFlow.js model.json with modelTopology');
+  if (doc.format !== undefined && doc.format !== 'layers-model') {
+    fail(`format '${String(doc.format)}' is not a layers model; only TensorFlow.js layers models (tf.sequential) can be imported`);
+  }
+  const layers = convertTopology(doc.modelTopology, fail);
+  const groups = checkManifest(doc.weightsManifest, fail);
+  const specs: TfjsWeightSpec[] = [];
+  const tensors = new Map<string, Tensor>();
+  for (const group of groups) {
+    const bytes = await readGroup(group, readShard, sizeOfShard, fail);
+    let offset = 0;
+    for (const spec of group.weights) {
+      const n = spec.shape.reduce((a, b) => a * b, 1);
+      const size = n * DTYPE_BYTES[spec.quantization?.dtype ?? spec.dtype];
+      tensors.set(spec.name, decodeWeight(spec, bytes.subarray(offset, offset + size), n));
+      specs.push(spec);
+      offset += size;
+    }
+  }
+  const manifest = assignTensorNames(layers, specs, fail);
+  const entries: [string, Tensor][] = [];
+  manifest.forEach((names) => names.forEach((name) => entries.push([name, tensors.get(name)!])));
+  const weights = encodeSafetensors(entries);
+  const topology = doc.modelTopology as Record<string, unknown>;
+  const modelConfig = (isObject(topology.model_config) ? topology.model_config : topology) as Record<string, unknown>;
+  const name = isObject(modelConfig.config) && typeof modelConfig.config.name === 'string' ? modelConfig.config.name : 'tfjs_model';
+  const out: ModelDocument = {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    generatedBy: `${GENERATED_BY} (imported from ${String(doc.generatedBy ?? 'TensorFlow.js')})`,
+    modelConfig: { name, layers },
+    compileConfig: null,
+    metadata: { importedFrom: 'tfjs-layers-model' },
+    weights: { file: WEIGHTS_FILE, byteLength: weights.length, crc32: crc32(weights), manifest },
+  };
+  return { modelJson: JSON.stringify(out), weights };
+}
+
+/** tfjs / Keras JSON topology (snake_case configs) to glassbox layer configs. */
+function convertTopology(topology: unknown, fail: (m: string) => never): SerializedLayer[] {
+  let model = topology as Record<string, unknown>;
+  if (isObject(model.model_config)) model = model.model_config; // Keras-converted files nest the model one level down.
+  if (model.class_name !== 'Sequential') {
+    fail(`model class '${String(model.class_name)}' cannot be imported; glassbox imports Sequential models only`);
+  }
+  const config = model.config;
+  const list = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : fail('Sequential config has no layers');
+  const out: SerializedLayer[] = [];
+  let pendingInput: number[] | undefined;
+  for (const [i, raw] of (list as unknown[]).entries()) {
+    if (!isObject(raw) || typeof raw.class_name !== 'string' || !isObject(raw.config)) fail(`layers[${i}] must be {class_name, config}`);
+    const { class_name: cls, config: c } = raw as { class_name: string; config: Record<string, unknown> };
+    const inputShape = batchShape(c, i, fail) ?? pendingInput;
+    if (cls === 'InputLayer') {
+      pendingInput = inputShape;
+      continue;
+    }
+    pendingInput = undefined;
+    const base: LayerConfig = { name: typeof c.name === 'string' ? c.name : `layer_${i}`, trainable: c.trainable !== false };
+    if (inputShape && out.length === 0) base.inputShape = inputShape;
+    out.push(convertLayer(cls, c, base, fail));
+  }
+  if (out.length === 0) fail('the model has no layers');
+  return out;
+}
+
+function batchShape(c: Record<string, unknown>, i: number, fail: (m: string) => never): number[] | undefined {
+  const b = c.batch_input_shape ?? c.batch_shape;
+  if (b === undefined || b === null) return undefined;
+  if (!Array.isArray(b) || b.length < 2 || b.slice(1).some((d) => !Number.isSafeInteger(d) || (d as number) <= 0)) {
+    fail(`layers[${i}]: batch_input_shape ${JSON.stringify(b)} must be [null, positive integers...]`);
+  }
+  return (b as number[]).slice(1);
+}
+
+function activationName(name: unknown, where: string, fail: (m: string) => never): string {
+  const n = name === undefined || name === null ? 'linear' : String(name);
+  try {
+    return resolveActivation(n);
+  } catch {
+    return fail(`${where}: activation '${n}' is not supported by glassbox`);
+  }
+}
+
+function convertLayer(cls: string, c: Record<string, unknown>, base: LayerConfig, fail: (m: string) => never): SerializedLayer {
+  const where = `layer '${base.name}' (${cls})`;
+  const act = (a: string): SerializedLayer => ({ className: 'Activation', config: { ...base, activation: a } });
+  switch (cls) {
+    case 'Dense':
+      return { className: 'Dense', config: { ...base, units: c.units, activation: activationName(c.activation, where, fail), useBias: c.use_bias !== false } };
+    case 'Activation':
+      return act(activationName(c.activation, where, fail));
+    case 'Dropout':
+      return { className: 'Dropout', config: { ...base, rate: c.rate } };
+    case 'Flatten':
+      return { className: 'Flatten', config: base };
+    case 'ReLU':
+      if (c.max_value === null || c.max_value === undefined) return act('relu');
+      if (c.max_value === 6) return act('relu6');
+      return fail(`${where}: max_value ${String(c.max_value)} is not supported (only none or 6)`);
+    case 'LeakyReLU':
+      if ((c.alpha ?? c.negative_slope) === 0.2) return act('leakyRelu');
+      return fail(`${where}: alpha ${String(c.alpha ?? c.negative_slope)} is not supported; glassbox's leakyRelu uses 0.2`);
+    case 'ELU':
+      if ((c.alpha ?? 1) === 1) return act('elu');
+      return fail(`${where}: alpha ${String(c.alpha)} is not supported; glassbox's elu uses 1`);
+    case 'Softmax':
+      if (c.axis === undefined || c.axis === -1 || (Array.isArray(c.axis) && c.axis.length === 1 && c.axis[0] === -1)) return act('softmax');
+      return fail(`${where}: softmax over axis ${JSON.stringify(c.axis)} is not supported (only the last axis)`);
+    default:
+      return fail(`layer type '${cls}' cannot be imported; glassbox imports ${SUPPORTED}`);
+  }
+}
+
+function checkManifest(manifest: unknown, fail: (m: string) => never): TfjsWeightGroup[] {
+  if (manifest === undefined) return [];
+  if (!Array.isArray(manifest)) return fail('weightsManifest must be an array');
+  return manifest.map((g, gi) => {
+    if (!isObject(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights)) fail(`weightsManifest[${gi}] must be {paths, weights}`);
+    const group = g as unknown as TfjsWeightGroup;
+    for (const p of group.paths) {
+      if (typeof p !== 'string' || p === '' || p.startsWith('/') || p.split(/[\\/]/).includes('..') || /^[a-z]+:/i.test(p)) {
+        fail(`weightsManifest[${gi}]: shard path ${JSON.stringify(p)} must be a relative file name next to model.json`);
+      }
+    }
+    for (const w of group.weights) {
+      if (!isObject(w) || typeof w.name !== 'string' || !Array.isArray(w.shape)) fail(`weightsManifest[${gi}]: each weight needs {name, shape, dtype}`);
+      if (w.shape.some((d) => !Number.isSafeInteger(d) || (d as number) < 0)) fail(`weight '${w.name}': shape ${JSON.stringify(w.shape)} must be non-negative integers`);
+      const q: unknown = w.quantization;
+      if (q !== undefined && !(isObject(q) && (q.dtype === 'uint8' || q.dtype === 'uint16' || q.dtype === 'float16'))) {
+        fail(`weight '${w.name}': quantization ${JSON.stringify(q)} is not supported (uint8, uint16 or float16)`);
+      }
+      if (w.dtype !== 'float32') fail(`weight '${w.name}': dtype '${String(w.dtype)}' is not supported; glassbox weights are float32`);
+    }
+    return group;
+  });
+}
+
+/** Concatenates a group's shards after checking their sizes against what the specs need. */
+async function readGroup(group: TfjsWeightGroup, read: ShardReader, sizeOf: ShardSizer, fail: (m: string) => never): Promise<Uint8Array> {
+  let need = 0;
+  for (const spec of group.weights) {
+    let n = 1;
+    for (const d of spec.shape) n *= d;
+    need += n * DTYPE_BYTES[spec.quantization?.dtype ?? spec.dtype];
+    if (!Number.isSafeInteger(need)) fail(`weight '${spec.name}': absurd shape ${JSON.stringify(spec.shape)}`);
+  }
+  const sizes: number[] = [];
+  for (const p of group.paths) {
+    try {
+      sizes.push(await sizeOf(p));
+    } catch {
+      fail(`weight shard '${p}' is missing (it must sit next to model.json)`);
+    }
+  }
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total !== need) {
+    fail(`the weight shards ${JSON.stringify(group.paths)} hold ${total} bytes but the manifest's shapes need ${need}: truncated shard or wrong manifest`);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const [i, p] of group.paths.entries()) {
+    const bytes = await read(p);
+    if (bytes.length !== sizes[i]) fail(`weight shard '${p}' changed size while being read`);
+    out.set(bytes, at);
+    at += bytes.length;
+  }
+  return out;
+}
+
+function decodeWeight(spec: TfjsWeightSpec, bytes: Uint8Array, n: number): Tensor {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(n);
+  const q = spec.quantization;
+  if (!q) {
+    for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+  } else if (q.dtype === 'float16') {
+    for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+  } else {
+    const scale = q.scale ?? 1;
+    const min = q.min ?? 0;
+    for (let i = 0; i < n; i++) out[i] = min + scale * (q.dtype === 'uint8' ? bytes[i] : view.getUint16(i * 2, true));
+  }
+  return new Tensor(out, spec.shape);
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+/** Matches each layer's weights to manifest names: `<layer>/kernel`, `<layer>/bias`, else in file order. */
+function assignTensorNames(layers: SerializedLayer[], specs: TfjsWeightSpec[], fail: (m: string) => never): string[][] {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const used = new Set<string>();
+  let cursor = 0;
+  const nextUnused = (): string | undefined => {
+    while (cursor < specs.length && used.has(specs[cursor].name)) cursor++;
+    return specs[cursor]?.name;
+  };
+  const find = (layer: string, weight: string): string => {
+    const exact = [`${layer}/${weight}`, `${layer}/${weight}:0`].find((n) => byName.has(n) && !used.has(n));
+    const nested = specs.find((s) => !used.has(s.name) && s.name.endsWith(`/${layer}/${weight}`))?.name;
+    const name = exact ?? nested ?? nextUnused();
+    if (name === undefined) fail(`no weights left in the manifest for ${layer}/${weight}`);
+    used.add(name!);
+    return name!;
+  };
+  const manifest = layers.map((l) => {
+    if (l.className !== 'Dense') return [];
+    const names = [find(l.config.name, 'kernel')];
+    if (l.config.useBias !== false) names.push(find(l.config.name, 'bias'));
+    return names;
+  });
+  const unused = specs.filter((s) => !used.has(s.name)).map((s) => s.name);
+  if (unused.length > 0) fail(`the manifest has weights no imported layer uses: ${unused.join(', ')}`);
+  return manifest;
+}

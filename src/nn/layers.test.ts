@@ -1,0 +1,204 @@
+// The generic layer test (Keras run_layer_test style) run on every layer type, plus Dropout's statistics.
+
+import { describe, expect, it } from 'vitest';
+import * as gb from '../index.js';
+import { Layer, type LayerShape } from './layer.js';
+import { Dense } from './dense.js';
+import { Dropout } from './simple-layers.js';
+import { deserializeLayer, registeredLayers } from './registry.js';
+import { Rng } from '../util/random.js';
+import { gradientsOf } from '../autograd/grad.js';
+import { checkGradients, randomTensor } from '../../test/gradcheck.js';
+import { checkVariableGradients, expectClose } from '../../test/training/helpers.js';
+
+interface LayerCase {
+  name: string;
+  make: () => Layer;
+  inputShape: LayerShape;
+  /** Written out by hand, not derived from computeOutputShape. */
+  outputShape: LayerShape;
+  weightShapes: number[][];
+  /** Kink-free layers get the finite-difference gradient check. */
+  gradcheck: boolean;
+}
+
+const CASES: LayerCase[] = [
+  { name: 'Dense tanh', make: () => gb.layers.dense({ units: 3, activation: 'tanh', inputShape: [4] }), inputShape: [4], outputShape: [3], weightShapes: [[4, 3], [3]], gradcheck: true },
+  { name: 'Dense sigmoid, no bias, l2', make: () => gb.layers.dense({ units: 2, activation: 'sigmoid', useBias: false, kernelRegularizer: { l2: 0.1 }, inputShape: [5] }), inputShape: [5], outputShape: [2], weightShapes: [[5, 2]], gradcheck: true },
+  { name: 'Dense softmax', make: () => gb.layers.dense({ units: 4, activation: 'softmax', inputShape: [3] }), inputShape: [3], outputShape: [4], weightShapes: [[3, 4], [4]], gradcheck: true },
+  { name: 'Dense gelu on rank-3 input', make: () => gb.layers.dense({ units: 3, activation: 'gelu', inputShape: [2, 4] }), inputShape: [2, 4], outputShape: [2, 3], weightShapes: [[4, 3], [3]], gradcheck: true },
+  { name: 'Dense relu', make: () => gb.layers.dense({ units: 6, activation: 'relu', inputShape: [3] }), inputShape: [3], outputShape: [6], weightShapes: [[3, 6], [6]], gradcheck: false },
+  { name: 'Activation softplus', make: () => gb.layers.activation({ activation: 'softplus', inputShape: [5] }), inputShape: [5], outputShape: [5], weightShapes: [], gradcheck: true },
+  { name: 'Activation softmax', make: () => gb.layers.activation({ activation: 'softmax', inputShape: [4] }), inputShape: [4], outputShape: [4], weightShapes: [], gradcheck: true },
+  { name: 'Activation elu', make: () => gb.layers.activation({ activation: 'elu', inputShape: [2, 3] }), inputShape: [2, 3], outputShape: [2, 3], weightShapes: [], gradcheck: true },
+  { name: 'Dropout', make: () => gb.layers.dropout({ rate: 0.25, inputShape: [6] }), inputShape: [6], outputShape: [6], weightShapes: [], gradcheck: true },
+  { name: 'Flatten', make: () => gb.layers.flatten({ inputShape: [2, 3, 2] }), inputShape: [2, 3, 2], outputShape: [12], weightShapes: [], gradcheck: true },
+];
+
+const BATCH = 3;
+
+describe.each(CASES)('generic layer test: $name', (c) => {
+  const input = () => randomTensor([BATCH, ...c.inputShape], 5);
+
+  it('output shape matches computeOutputShape and the expected shape', () => {
+    const layer = c.make();
+    const y = layer.apply(input());
+    expect(layer.computeOutputShape(c.inputShape)).toEqual(c.outputShape);
+    expect(y.shape).toEqual([BATCH, ...c.outputShape]);
+    expect(Array.from(y.values).every(Number.isFinite)).toBe(true);
+  });
+
+  it('has the expected weights', () => {
+    const layer = c.make();
+    layer.apply(input());
+    expect(layer.weights.map((w) => w.shape)).toEqual(c.weightShapes);
+    expect(layer.getWeights().map((w) => w.shape)).toEqual(c.weightShapes);
+    expect(layer.countParams()).toBe(c.weightShapes.reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0));
+    expect(layer.trainableWeights.length).toBe(c.weightShapes.length);
+  });
+
+  it('getConfig -> deserializeLayer round-trips the config and, with the same weights, the outputs', () => {
+    const layer = c.make();
+    const x = input();
+    const y = layer.apply(x);
+    const json = JSON.parse(JSON.stringify(layer.serialize()));
+    const clone = deserializeLayer(json);
+    expect(clone.className).toBe(layer.className);
+    expect(clone.getConfig()).toEqual(layer.getConfig());
+    clone.apply(x); // builds
+    clone.setWeights(layer.getWeights());
+    expectClose(clone.apply(x), Array.from(y.values), 1e-6);
+  });
+
+  it('a training step changes every trainable weight and lowers a loss', () => {
+    const layer = c.make();
+    const x = input();
+    layer.apply(x);
+    const target = randomTensor([BATCH, ...c.outputShape], 9);
+    const lossOf = () => gb.mean(gb.square(gb.sub(layer.apply(x), target)));
+    const before = layer.getWeights();
+    const { value, grads } = gradientsOf(lossOf, layer.trainableWeights);
+    new gb.SGD({ learningRate: 0.1 }).applyGradients(layer.trainableWeights, grads);
+    layer.getWeights().forEach((w, i) => expect(Array.from(w.values)).not.toEqual(Array.from(before[i].values)));
+    if (layer.trainableWeights.length > 0) expect(lossOf().item()).toBeLessThan(value.item());
+  });
+
+  it.runIf(c.gradcheck)('gradients wrt input and weights match finite differences', () => {
+    const layer = c.make();
+    const x = input();
+    layer.apply(x);
+    // Dropout in training mode with a fixed generator: the same mask on every call.
+    const options = () => ({ training: true, rng: new Rng(3) });
+    checkGradients((xi) => layer.apply(xi, options()), [x]);
+    if (layer.trainableWeights.length > 0) checkVariableGradients(() => layer.apply(x, options()), layer.trainableWeights);
+  });
+});
+
+describe('generic layer test covers every registered layer', () => {
+  it('each registered class has a case', () => {
+    const covered = new Set(CASES.map((c) => c.make().className));
+    expect(registeredLayers().filter((name) => !covered.has(name))).toEqual([]);
+  });
+});
+
+describe('Dense', () => {
+  it('computes activation(x @ kernel + bias), checked against a hand-written loop', () => {
+    const layer = gb.layers.dense({ units: 2, activation: 'relu', inputShape: [3] });
+    const x = gb.tensor2d([[1, 2, 3], [-1, 0.5, 2]]);
+    layer.apply(x);
+    const kernel = [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]];
+    const bias = [0.05, -0.1];
+    layer.setWeights([gb.tensor2d(kernel), gb.tensor1d(bias)]);
+    const expected: number[] = [];
+    for (const row of [[1, 2, 3], [-1, 0.5, 2]]) {
+      for (let j = 0; j < 2; j++) expected.push(Math.max(0, row.reduce((s, v, i) => s + v * kernel[i][j], bias[j])));
+    }
+    expectClose(layer.apply(x), expected, 1e-6);
+  });
+
+  it('a non-trainable layer has no trainable weights and training leaves it unchanged', async () => {
+    gb.setSeed(3);
+    const frozen = gb.layers.dense({ units: 4, inputShape: [2], trainable: false });
+    const model = gb.sequential({ layers: [frozen, gb.layers.dense({ units: 1 })] });
+    model.compile({ optimizer: gb.train.sgd(0.1), loss: 'meanSquaredError' });
+    expect(frozen.trainableWeights).toEqual([]);
+    expect(frozen.nonTrainableWeights.length).toBe(2);
+    const before = frozen.getWeights().map((w) => Array.from(w.values));
+    const last = model.layers[1].getWeights().map((w) => Array.from(w.values));
+    await model.fit(gb.randomNormal([16, 2]), gb.randomNormal([16, 1]), { epochs: 2, verbose: 0 });
+    expect(frozen.getWeights().map((w) => Array.from(w.values))).toEqual(before);
+    expect(model.layers[1].getWeights().map((w) => Array.from(w.values))).not.toEqual(last);
+  });
+
+  it('rejects bad units and names the layer when the input width is wrong', () => {
+    expect(() => gb.layers.dense({ units: 0 })).toThrow(/units must be a positive integer, got 0/);
+    const layer = gb.layers.dense({ units: 2, inputShape: [3] });
+    expect(() => layer.apply(gb.zeros([4, 5]))).toThrow(/expected input of shape \[batch, 3\], got \[4,5\]/);
+  });
+
+  it('counts forward FLOPs as 2 * in * out + out per example', () => {
+    const layer = new Dense({ units: 10, inputShape: [64] });
+    expect(layer.flops([64])).toBe(2 * 64 * 10 + 10);
+    expect(new Dense({ units: 10, useBias: false }).flops([64])).toBe(2 * 64 * 10);
+  });
+});
+
+describe('Dropout', () => {
+  const x = gb.ones([200, 50]);
+
+  it('is the identity at inference', () => {
+    const layer = gb.layers.dropout({ rate: 0.5, inputShape: [50] });
+    const input = randomTensor([4, 50], 2);
+    expect(Array.from(layer.apply(input).values)).toEqual(Array.from(input.values));
+    expect(Array.from(layer.apply(input, { training: false }).values)).toEqual(Array.from(input.values));
+  });
+
+  it('in training zeros about `rate` of the values and scales the rest by 1/(1-rate)', () => {
+    const rate = 0.3;
+    const y = gb.layers.dropout({ rate }).apply(x, { training: true, rng: new Rng(1) });
+    let zeros = 0;
+    for (const v of y.values) {
+      if (v === 0) zeros++;
+      else expect(v).toBeCloseTo(1 / (1 - rate), 6);
+    }
+    // 10000 draws: the standard error of the fraction is 0.0046.
+    expect(Math.abs(zeros / y.size - rate)).toBeLessThan(0.02);
+  });
+
+  it('the same generator seed gives the same mask, another seed a different one', () => {
+    const layer = gb.layers.dropout({ rate: 0.5 });
+    const a = layer.apply(x, { training: true, rng: new Rng(42) });
+    const b = layer.apply(x, { training: true, rng: new Rng(42) });
+    const c = layer.apply(x, { training: true, rng: new Rng(43) });
+    expect(Array.from(a.values)).toEqual(Array.from(b.values));
+    expect(Array.from(a.values)).not.toEqual(Array.from(c.values));
+  });
+
+  it('a layer seed makes masks reproducible without passing a generator, and survives serialisation', () => {
+    const a = new Dropout({ rate: 0.5, seed: 7 });
+    const b = deserializeLayer(JSON.parse(JSON.stringify(a.serialize())));
+    expect(b.getConfig().seed).toBe(7);
+    expect(Array.from(a.apply(x, { training: true }).values)).toEqual(Array.from(b.apply(x, { training: true }).values));
+  });
+
+  it('rejects rates outside [0, 1)', () => {
+    expect(() => gb.layers.dropout({ rate: 1 })).toThrow(/rate must be in \[0, 1\), got 1/);
+    expect(() => gb.layers.dropout({ rate: -0.1 })).toThrow(/rate must be in \[0, 1\)/);
+  });
+});
+
+describe('Flatten and Activation', () => {
+  it('Flatten keeps row-major order', () => {
+    const x = gb.tensor3d([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]);
+    expect(gb.layers.flatten().apply(x).arraySync()).toEqual([[1, 2, 3, 4], [5, 6, 7, 8]]);
+  });
+
+  it('Activation accepts Keras spellings and rejects unknown names with the list', () => {
+    expect(gb.layers.activation({ activation: 'leaky_relu' }).activation).toBe('leakyRelu');
+    expect(() => gb.layers.activation({ activation: 'relux' })).toThrow(/unknown activation 'relux'; use one of: .*relu/);
+  });
+
+  it('deserializeLayer rejects unknown layer types, naming the known ones', () => {
+    expect(() => deserializeLayer({ className: 'Conv9D', config: { name: 'c', trainable: true } })).toThrow(/unknown layer type 'Conv9D'; glassbox knows: .*Dense/);
+  });
+});

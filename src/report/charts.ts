@@ -1,0 +1,160 @@
+// Vega-Lite specs for the report: global importance bars, beeswarm, waterfall, image heatmaps, training curves.
+
+import type { TopLevelSpec } from 'vega-lite';
+import type { Explanation } from '../explain/explanation.js';
+
+const FONT = { config: { font: 'sans-serif', view: { stroke: null } } } as const;
+
+/** Features ordered by global importance for one output, most important first. */
+export function topFeatures(e: Explanation, output: number, k: number): number[] {
+  if (e.kind === 'global') return sortDesc(e.features, (f) => e.value(0, f, output)).slice(0, k);
+  const imp = e.importance(output);
+  return sortDesc(e.features, (f) => imp[f]).slice(0, k);
+}
+
+function sortDesc(n: number, key: (i: number) => number): number[] {
+  return Array.from({ length: n }, (_, i) => i).sort((a, b) => key(b) - key(a) || a - b);
+}
+
+/** Horizontal bars: mean |attribution| per feature (or permutation importance with std error bars). */
+export function importanceBar(e: Explanation, output: number, k = 15): TopLevelSpec {
+  const feats = topFeatures(e, output, k);
+  const global = e.kind === 'global';
+  const std = global && Array.isArray(e.diagnostics.std) ? (e.diagnostics.std as number[]) : null;
+  const imp = global ? null : e.importance(output);
+  const values = feats.map((f, rank) => {
+    const v = global ? e.value(0, f, output) : imp![f];
+    const s = std ? std[f] : 0;
+    return { feature: e.featureNames[f], rank, value: v, lo: v - s, hi: v + s };
+  });
+  const title = global ? `Permutation importance (drop in ${String(e.settings.scoring)}), mean ± std` : 'Global importance: mean |attribution|';
+  const bar = { mark: { type: 'bar', color: '#4c78a8' }, encoding: {
+    y: { field: 'feature', type: 'nominal', sort: { field: 'rank' }, title: null },
+    x: { field: 'value', type: 'quantitative', title: global ? 'importance' : 'mean |value|' },
+  } };
+  const layers: object[] = [bar];
+  if (std) layers.push({ mark: { type: 'rule', color: '#222' }, encoding: { y: { field: 'feature', type: 'nominal', sort: { field: 'rank' } }, x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' } } });
+  return { ...FONT, title, width: 420, height: Math.max(60, 18 * values.length), data: { values }, layer: layers } as TopLevelSpec;
+}
+
+/** One dot per row and feature at its attribution, coloured by the feature's value (low blue, high red). */
+export function beeswarm(e: Explanation, output: number, k = 12): TopLevelSpec {
+  const feats = topFeatures(e, output, k);
+  const values: object[] = [];
+  feats.forEach((f, rank) => {
+    const raw = Array.from({ length: e.rows }, (_, r) => numericValue(e, r, f));
+    const lo = Math.min(...raw);
+    const hi = Math.max(...raw);
+    for (let r = 0; r < e.rows; r++) {
+      values.push({
+        feature: e.featureNames[f], rank, value: e.value(r, f, output),
+        level: hi > lo ? (raw[r] - lo) / (hi - lo) : 0.5,
+        jitter: ((r * 2654435761) % 1000) / 1000 - 0.5,
+      });
+    }
+  });
+  return {
+    ...FONT, title: `Attributions per row for '${e.outputName(0, output)}' (colour: feature value)`, width: 420,
+    height: Math.max(80, 26 * feats.length), data: { values },
+    mark: { type: 'circle', size: 22, opacity: 0.8 },
+    encoding: {
+      y: { field: 'feature', type: 'nominal', sort: { field: 'rank' }, title: null },
+      yOffset: { field: 'jitter', type: 'quantitative', scale: { domain: [-1.2, 1.2] } },
+      x: { field: 'value', type: 'quantitative', title: 'attribution' },
+      color: { field: 'level', type: 'quantitative', scale: { range: ['#1e88e5', '#ff0d57'], domain: [0, 1] }, title: 'feature value (low → high)' },
+    },
+  } as TopLevelSpec;
+}
+
+function numericValue(e: Explanation, r: number, f: number): number {
+  if (!e.data) return 0;
+  const width = e.data.length / e.rows;
+  const members = e.groups ? e.groups[f].indices : [f];
+  let s = 0;
+  for (const i of members) s += e.data[r * width + i];
+  return s / members.length;
+}
+
+/** Waterfall for one row: from the base value, each top feature's contribution, to the prediction. */
+export function waterfall(e: Explanation, row: number, output: number, k = 10): TopLevelSpec {
+  const order = sortDesc(e.features, (f) => Math.abs(e.value(row, f, output)));
+  const shown = order.slice(0, k);
+  let rest = 0;
+  for (const f of order.slice(k)) rest += e.value(row, f, output);
+  const steps = shown.map((f) => ({ label: `${e.featureNames[f]} = ${e.featureValue(row, f)}`, value: e.value(row, f, output) }));
+  if (order.length > k) steps.push({ label: `${order.length - k} other features`, value: rest });
+  let cur = e.baseValue(row, output);
+  const values = steps.map((s, i) => {
+    const start = cur;
+    cur += s.value;
+    return { label: s.label, order: i, start, end: cur, value: s.value, sign: s.value >= 0 ? 'raises' : 'lowers', text: (s.value >= 0 ? '+' : '') + s.value.toPrecision(3) };
+  });
+  const title = `Row ${row}: '${e.outputName(row, output)}' from base ${e.baseValue(row, output).toPrecision(4)} to ${cur.toPrecision(4)}`;
+  return {
+    ...FONT, title, width: 420, height: Math.max(60, 22 * values.length), data: { values },
+    encoding: { y: { field: 'label', type: 'nominal', sort: { field: 'order' }, title: null } },
+    layer: [
+      {
+        mark: { type: 'bar' },
+        encoding: {
+          x: { field: 'start', type: 'quantitative', title: 'model output', scale: { zero: false } }, x2: { field: 'end' },
+          color: { field: 'sign', type: 'nominal', scale: { domain: ['raises', 'lowers'], range: ['#ff0d57', '#1e88e5'] }, title: null },
+        },
+      },
+      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 }, encoding: { x: { field: 'end', type: 'quantitative' }, text: { field: 'text' } } },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Per-pixel attribution of one row and output over the image (group values spread over their pixels). */
+export function pixelAttributions(e: Explanation, row: number, output: number, pixels: number): Float64Array {
+  const out = new Float64Array(pixels);
+  if (e.groups) {
+    e.groups.forEach((g, f) => {
+      const v = e.value(row, f, output) / g.indices.length;
+      for (const i of g.indices) if (i < pixels) out[i] += v;
+    });
+  } else for (let i = 0; i < Math.min(pixels, e.features); i++) out[i] = e.value(row, i, output);
+  return out;
+}
+
+/** Heatmap of attributions over the digit: red raises the output, blue lowers it; the strokes drawn on top. */
+export function imageHeatmap(e: Explanation, row: number, output: number, imageShape: [number, number], title: string): TopLevelSpec {
+  const [h, w] = imageShape;
+  const attr = pixelAttributions(e, row, output, h * w);
+  const maxAbs = Math.max(1e-12, ...Array.from(attr, Math.abs));
+  const width = e.data ? e.data.length / e.rows : 0;
+  const cells: object[] = [];
+  const strokes: object[] = [];
+  for (let i = 0; i < h * w; i++) {
+    const v = Number((attr[i] / maxAbs).toFixed(3));
+    cells.push({ x: i % w, y: Math.floor(i / w), v });
+    const ink = e.data ? e.data[row * width + i] : 0;
+    if (ink > 0.2) strokes.push({ x: i % w, y: Math.floor(i / w), ink: Number(ink.toFixed(2)) });
+  }
+  const enc = { x: { field: 'x', type: 'ordinal', axis: null }, y: { field: 'y', type: 'ordinal', axis: null } };
+  return {
+    ...FONT, title: { text: title, fontSize: 11 }, width: 140, height: 140,
+    layer: [
+      { data: { values: cells }, mark: { type: 'rect' }, encoding: { ...enc, color: { field: 'v', type: 'quantitative', scale: { scheme: 'redblue', reverse: true, domain: [-1, 1] }, legend: null } } },
+      { data: { values: strokes }, mark: { type: 'rect', color: '#000' }, encoding: { ...enc, opacity: { field: 'ink', type: 'quantitative', scale: { domain: [0, 1], range: [0, 0.45] }, legend: null } } },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Training curves: one line per metric over epochs. */
+export function trainingCurves(history: Record<string, number[]>): TopLevelSpec {
+  const values: object[] = [];
+  for (const [metric, series] of Object.entries(history)) {
+    if (!Array.isArray(series)) continue;
+    series.forEach((v, i) => { if (Number.isFinite(v)) values.push({ epoch: i + 1, value: v, metric, kind: /acc/i.test(metric) ? 'accuracy' : 'loss' }); });
+  }
+  return {
+    ...FONT, title: 'Training history', data: { values },
+    facet: { column: { field: 'kind', type: 'nominal', title: null } },
+    spec: { width: 260, height: 160, mark: { type: 'line', point: true }, encoding: {
+      x: { field: 'epoch', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', scale: { zero: false } }, color: { field: 'metric', type: 'nominal' },
+    } },
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}
