@@ -2,6 +2,7 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
+import { getBackend } from '../backend/backend.js';
 
 const names = new Map<string, number>();
 /** Weak registry so variables of discarded models can be collected. */
@@ -19,7 +20,10 @@ export class Variable extends Tensor {
 
   constructor(initial: Tensor, trainable = true, name?: string) {
     if (initial.dtype !== 'float32') throw new Error(`Variable: only float32 variables are supported, got ${initial.dtype}`);
-    super(new Float32Array(initial.values), initial.shape, 'float32');
+    // Storage from the backend: with wasm it lives in WebAssembly memory, so kernels update it without copies.
+    const storage = getBackend().allocFloat32(initial.size);
+    storage.set(initial.values);
+    super(storage, initial.shape, 'float32');
     this.trainable = trainable;
     this.name = uniqueName(name ?? 'Variable');
     live.add(new WeakRef(this));

@@ -69,6 +69,16 @@ export interface Backend {
   biasActivation(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation): Float32Array;
   /** Row-wise log-softmax of x viewed as [rows, cols]. */
   logSoftmax(x: Float32Array, rows: number, cols: number): Float32Array;
+  /**
+   * matmul writing into `out` (length batch*m*n). Arrays from allocFloat32 live in the backend's
+   * own memory, so a wasm kernel reads and writes them without copies: the training fast path
+   * keeps weights, activations and gradients there.
+   */
+  matmulInto(a: Float32Array, b: Float32Array, out: Float32Array, dims: MatmulDims): void;
+  /** biasActivation writing into `out`, which may be `x` itself. */
+  biasActivationInto(x: Float32Array, bias: Float32Array | null, out: Float32Array, rows: number, cols: number, act: FusedActivation): void;
+  /** A zeroed float32 array for long-lived data (weights, optimiser state, reused activations). */
+  allocFloat32(size: number): Float32Array;
   /** In place: Adam / AdamW update of param with moments m and v. */
   adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void;
   /** In place: SGD with (optional, Nesterov) momentum; velocity may be null when momentum is 0. */

@@ -7,7 +7,7 @@ import type { Background } from './background.js';
 import type { ResolvedGroups } from './groups.js';
 import type { Model } from './predictor.js';
 import { checkAbort } from './predictor.js';
-import { type DenseNet, type DenseStep, applyActivation, denseNetOf, forwardFrom } from './dense-net.js';
+import { type DenseNet, type DenseStep, applyActivation, denseNetOf } from './dense-net.js';
 
 export interface CoalitionEvaluator {
   outputs: number;
@@ -114,58 +114,119 @@ export async function callChunked(model: Model, rows: Float32Array, n: number, i
 }
 
 /**
- * z(S, b) = W·b + bias + sum over present groups g of W_g·(x_g − b_g): exact for the first Dense layer.
- * Inputs outside every group always keep x's value.
+ * z(S, b) = base_b + sum over present groups g of (X_g - B_bg), with X_g = W_g·x_g, B_bg = W_g·b_g and
+ * base_b = bias + W·b (inputs outside every group take x's value). Each coalition sums over whichever
+ * side, present or absent, is smaller, and skips the B_bg of all-zero background patches. The rest of
+ * the network runs row by row on preallocated buffers.
  */
-function firstLayerEvaluator(net: DenseNet, x: Float32Array, bg: Background, g: ResolvedGroups, outputs: number, opts: EvaluatorOptions) {
+function firstLayerEvaluator(net: DenseNet, x: Float32Array, bg: Background, g: ResolvedGroups, outputs: number, _opts: EvaluatorOptions) {
   const first = net.steps[0] as DenseStep;
   const units = first.outDim;
   const G = g.members.length;
   const inputs = x.length;
-  const base = new Float32Array(bg.n * units);
-  const contrib = new Float32Array(bg.n * G * units);
-  for (let b = 0; b < bg.n; b++) {
+  const N = bg.n;
+  const base = new Float64Array(N * units);
+  // B laid out [G, N, units] so one group's background terms are contiguous.
+  const B = new Float32Array(G * N * units);
+  const nonzero = new Uint8Array(G * N);
+  const X = new Float64Array(G * units);
+  for (let i = 0; i < inputs; i++) {
+    const gi = g.groupOf[i];
+    if (gi < 0 || x[i] === 0) continue;
+    for (let j = 0; j < units; j++) X[gi * units + j] += x[i] * first.w[i * units + j];
+  }
+  for (let b = 0; b < N; b++) {
     const bo = b * units;
-    if (first.b) base.set(first.b, bo);
+    if (first.b) for (let j = 0; j < units; j++) base[bo + j] = first.b[j];
     for (let i = 0; i < inputs; i++) {
-      const bi = bg.rows[b * inputs + i];
       const gi = g.groupOf[i];
-      const v = gi < 0 ? x[i] : bi;
+      const v = gi < 0 ? x[i] : bg.rows[b * inputs + i];
+      if (v === 0) continue;
       const wo = i * units;
-      if (v !== 0) for (let j = 0; j < units; j++) base[bo + j] += v * first.w[wo + j];
+      for (let j = 0; j < units; j++) base[bo + j] += v * first.w[wo + j];
       if (gi >= 0) {
-        const d = x[i] - bi;
-        if (d === 0) continue;
-        const co = (b * G + gi) * units;
-        for (let j = 0; j < units; j++) contrib[co + j] += d * first.w[wo + j];
+        nonzero[gi * N + b] = 1;
+        const co = (gi * N + b) * units;
+        for (let j = 0; j < units; j++) B[co + j] += v * first.w[wo + j];
       }
     }
   }
-  const perCall = Math.max(1, Math.floor(opts.maxRowsPerCall / bg.n));
+  // full_b = z with every group present.
+  const full = Float64Array.from(base);
+  for (let b = 0; b < N; b++) for (let gi = 0; gi < G; gi++) {
+    for (let j = 0; j < units; j++) full[b * units + j] += X[gi * units + j] - B[(gi * N + b) * units + j];
+  }
+  const tail = rowTail(net, units);
+  const h = new Float64Array(units);
+  const xs = new Float64Array(units);
+  const H = new Float64Array(N * units);
+  const chosen = new Int32Array(G);
   return (masks: Uint8Array, count: number): Float64Array => {
     const out = new Float64Array(count * outputs);
-    const present = new Int32Array(G);
-    for (let s0 = 0; s0 < count; s0 += perCall) {
-      const s1 = Math.min(count, s0 + perCall);
-      const n = (s1 - s0) * bg.n;
-      const h = new Float32Array(n * units);
-      let r = 0;
-      for (let s = s0; s < s1; s++) {
-        let np = 0;
-        for (let gi = 0; gi < G; gi++) if (masks[s * G + gi]) present[np++] = gi;
-        for (let b = 0; b < bg.n; b++, r++) {
-          const ho = r * units;
-          h.set(base.subarray(b * units, (b + 1) * units), ho);
-          for (let p = 0; p < np; p++) {
-            const co = (b * G + present[p]) * units;
-            for (let j = 0; j < units; j++) h[ho + j] += contrib[co + j];
-          }
+    for (let s = 0; s < count; s++) {
+      let np = 0;
+      for (let gi = 0; gi < G; gi++) if (masks[s * G + gi]) np++;
+      const fromFull = np > G - np;
+      let nc = 0;
+      for (let gi = 0; gi < G; gi++) if ((masks[s * G + gi] === 1) !== fromFull) chosen[nc++] = gi;
+      // Present side: z = base + sum(X - B); absent side: z = full - sum(X - B).
+      const start = fromFull ? full : base;
+      const sign = fromFull ? -1 : 1;
+      xs.fill(0);
+      for (let p = 0; p < nc; p++) {
+        const xo = chosen[p] * units;
+        for (let j = 0; j < units; j++) xs[j] += X[xo + j];
+      }
+      for (let b = 0; b < N; b++) H.set(xs, b * units);
+      for (let p = 0; p < nc; p++) {
+        const gi = chosen[p];
+        for (let b = 0; b < N; b++) {
+          if (!nonzero[gi * N + b]) continue;
+          const co = (gi * N + b) * units;
+          const ho = b * units;
+          for (let j = 0; j < units; j++) H[ho + j] -= B[co + j];
         }
       }
-      applyActivation(first.act, h, n, units);
-      const y = forwardFrom(net, 1, h, n, units).values;
-      averageOverBackground(y, s0, s1, bg, outputs, out);
+      for (let b = 0; b < N; b++) {
+        const bo = b * units;
+        for (let j = 0; j < units; j++) h[j] = start[bo + j] + sign * H[bo + j];
+        const y = process.env.NOTAIL ? h : tail(h);
+        const w = bg.weights[b];
+        for (let o = 0; o < outputs; o++) out[s * outputs + o] += w * y[o];
+      }
     }
     return out;
+  };
+}
+
+/** The network after the first Dense layer's pre-activation, one row at a time, without allocating. */
+function rowTail(net: DenseNet, units: number): (z: Float64Array) => Float64Array {
+  const widths: number[] = [units];
+  for (let s = 1; s < net.steps.length; s++) {
+    const step = net.steps[s];
+    widths.push(step.kind === 'dense' ? step.outDim : widths[widths.length - 1]);
+  }
+  const bufs = widths.map((w) => new Float64Array(w));
+  return (z) => {
+    let cur = z;
+    applyActivation(net.steps[0].act, cur, 1, units);
+    for (let s = 1; s < net.steps.length; s++) {
+      const step = net.steps[s];
+      if (step.kind === 'dense') {
+        const next = bufs[s];
+        const { w, b, inDim, outDim } = step;
+        if (b) for (let j = 0; j < outDim; j++) next[j] = b[j];
+        else next.fill(0);
+        for (let i = 0; i < inDim; i++) {
+          const v = cur[i];
+          if (v === 0) continue;
+          const wo = i * outDim;
+          for (let j = 0; j < outDim; j++) next[j] += v * w[wo + j];
+        }
+        cur = next;
+      }
+      applyActivation(step.act, cur, 1, cur.length);
+    }
+    return cur;
   };
 }

@@ -7,15 +7,18 @@ import { resolveGroups } from './groups.js';
 import {
   asModel, checkAbort, checkRows, floatRows, groupsFrom, isSequentialLike, resolveFeatureNames, resolveOutputNames, rowsPerCall, yieldToEventLoop,
 } from './predictor.js';
-import type { CommonOptions, OutputSelection, Predictor } from './types.js';
+import type { CommonOptions, OutputSelection, Predictor, SequentialLike } from './types.js';
 import { callChunked } from './coalitions.js';
+import { type DenseNet, denseNetOf, forwardNet } from './dense-net.js';
 
 export interface GradientOptions extends CommonOptions {
   /** Outputs to explain: 'all' (default), 'predicted' (the argmax per row), or indices. */
   outputs?: OutputSelection;
+  /** Use exact hand-written gradients for Dense-only glassbox models where the method has them (default true). */
+  fastPath?: boolean;
 }
 
-export const GRADIENT_KEYS = ['outputs'] as const;
+export const GRADIENT_KEYS = ['outputs', 'fastPath'] as const;
 
 /** A differentiable view of the predictor: glassbox models through `apply`, functions as they are. */
 export function differentiable(p: Predictor, method: string): (x: Tensor) => Tensor {
@@ -49,6 +52,8 @@ export interface GradientRunInit {
   plan(row: Float32Array, r: number): RowPlan;
   /** Base value per row and target (e.g. f(baseline)); default 0. */
   baseValues?(targets: Int32Array[], outputs: number): Promise<Float32Array>;
+  /** Exact attributions [T][inputs] for one row of a Dense network without autograd (optional fast path). */
+  dense?(net: DenseNet, row: Float32Array, targets: Int32Array): Float32Array[];
   /** Adds method-specific diagnostics from the finished attributions. */
   diagnose?(e: { values: Float32Array; base: Float32Array; preds: Float32Array; T: number; G: number }): Record<string, JsonValue>;
 }
@@ -76,7 +81,24 @@ export async function runGradientMethod(init: GradientRunInit): Promise<Explanat
   const values = new Float32Array(rows * G * T);
   let ses: Float32Array | null = null;
   const vg = valueAndGrad(f);
+  const net = init.dense && opts.fastPath !== false ? verifiedNet(model.sequential, data, rows, preds) : null;
   let r = 0;
+  while (net && r < rows) {
+    checkAbort(opts.signal);
+    const attrs = init.dense!(net, data.subarray(r * inputs, (r + 1) * inputs), targets[r]);
+    attrs.forEach((attr, t) => {
+      for (let g = 0; g < G; g++) {
+        let s = 0;
+        for (const c of groups.members[g]) s += attr[c];
+        values[(r * G + g) * T + t] = s;
+      }
+    });
+    r++;
+    if (r % 64 === 0 || r === rows) {
+      opts.onProgress?.({ method, done: r, total: rows });
+      await yieldToEventLoop();
+    }
+  }
   while (r < rows) {
     checkAbort(opts.signal);
     // A block of rows whose points x targets fit in one call.
@@ -121,8 +143,19 @@ export async function runGradientMethod(init: GradientRunInit): Promise<Explanat
     baseValues: base, predictions: predOut, data, inputShape: rowShape, featureNames: groups.names, inputNames, groups: groups.groups,
     outputNames: perRow ? outputNames : targets[0].length === K ? outputNames : Array.from(targets[0], (k) => outputNames[k]),
     targets: perRow ? Int32Array.from(targets, (t) => t[0]) : null,
-    diagnostics: init.diagnose ? init.diagnose({ values, base, preds: predOut, T, G }) : {},
+    diagnostics: { ...(init.diagnose ? init.diagnose({ values, base, preds: predOut, T, G }) : {}), ...(init.dense ? { fastPath: net !== null } : {}) },
   });
+}
+
+/** The model as a DenseNet, if it is one and our forward pass reproduces its predictions. */
+function verifiedNet(seq: SequentialLike | null, data: Float32Array, rows: number, preds: Float32Array): DenseNet | null {
+  if (!seq) return null;
+  const net = denseNetOf(seq);
+  if (typeof net === 'string' || net.inputs * rows !== data.length) return null;
+  const n = Math.min(rows, 256);
+  const own = forwardNet(net, data, n);
+  for (let i = 0; i < own.length; i++) if (Math.abs(own[i] - preds[i]) > 1e-4 * (1 + Math.abs(preds[i]))) return null;
+  return net;
 }
 
 function targetsFor(sel: OutputSelection, pred: Float32Array, K: number, method: string): Int32Array {

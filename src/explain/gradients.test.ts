@@ -85,3 +85,21 @@ describe('gradient methods', () => {
     await expect(saliency(asyncFn, x)).rejects.toThrow(/differentiable model/);
   });
 });
+
+describe('integrated gradients fast path for Dense networks', () => {
+  it('equals the autograd path (relu/tanh/sigmoid/softmax, given baseline, chosen outputs)', async () => {
+    for (const acts of [['relu', 'softmax'], ['tanh', 'sigmoid', 'linear']] as const) {
+      const sizes = acts.length === 2 ? [6, 9, 4] : [6, 9, 7, 4];
+      const model = fakeSequential(sizes, [...acts], 8, { dropout: true, separateActivation: acts.length === 3 });
+      const xs = randomRows(3, 6, 9);
+      const baseline = randomRows(1, 6, 10);
+      for (const outputs of ['all', 'predicted', [3, 1]] as const) {
+        const fast = await integratedGradients(model, xs, { baseline, steps: 16, outputs: outputs as never });
+        const slow = await integratedGradients(model, xs, { baseline, steps: 16, outputs: outputs as never, fastPath: false });
+        expect(fast.diagnostics.fastPath).toBe(true);
+        expect(slow.diagnostics.fastPath).toBe(false);
+        for (let i = 0; i < fast.values.length; i++) expect(fast.values[i]).toBeCloseTo(slow.values[i], 4);
+      }
+    }
+  });
+});

@@ -6,6 +6,7 @@ import type { Explanation } from './explanation.js';
 import { GRADIENT_KEYS, type GradientOptions, runGradientMethod } from './gradient-engine.js';
 import { asModel, checkOptionKeys, floatRows } from './predictor.js';
 import type { Predictor } from './types.js';
+import { denseIntegratedGradients } from './dense-gradients.js';
 
 export type IntegrationRule = 'gauss-legendre' | 'riemann-trapezoid' | 'riemann-left' | 'riemann-right' | 'riemann-middle';
 
@@ -45,6 +46,7 @@ export async function integratedGradients(model: Predictor, x: Tensor, opts: Int
         },
       };
     },
+    dense: (net, row, targets) => denseIntegratedGradients(net, row, base, alphas, weights, targets),
     baseValues: async (targets, K) => {
       const m = asModel(model, x.shape.slice(1));
       const fb = (await m.call(Float32Array.from(base), 1)).values;

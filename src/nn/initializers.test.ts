@@ -125,8 +125,8 @@ describe('initialiser statistics', () => {
 
 describe('initialiser names', () => {
   it('accepts Keras snake_case and class names', () => {
-    expect(normalizeInitializer('he_normal')).toEqual({ className: 'heNormal' });
-    expect(normalizeInitializer({ className: 'GlorotUniform', config: { seed: 1 } })).toEqual({ className: 'glorotUniform', config: { seed: 1 } });
+    expect(normalizeInitializer('he_normal' as never)).toEqual({ className: 'heNormal' });
+    expect(normalizeInitializer({ className: 'GlorotUniform' as never, config: { seed: 1 } })).toEqual({ className: 'glorotUniform', config: { seed: 1 } });
   });
 
   it('rejects unknown names, listing the known ones', () => {

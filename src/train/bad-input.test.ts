@@ -68,6 +68,8 @@ describe('unknown names and options', () => {
     await expect(model().fit(x, labels, { epochs: 0 })).rejects.toThrow(/epochs must be a positive integer, got 0/);
     await expect(model().fit(x, labels, { batchSize: 2.5 })).rejects.toThrow(/batchSize must be a positive integer, got 2.5/);
     await expect(model().fit(x, labels, { epochs: 2, initialEpoch: 2 })).rejects.toThrow(/initialEpoch must be an integer in \[0, epochs\), got 2/);
+    // 10 rows in batches of 4: 3 batches per epoch.
+    await expect(model().fit(x, labels, { epochs: 2, batchSize: 4, initialBatch: 3, verbose: 0 })).rejects.toThrow(/initialBatch must be an integer in \[0, 3\) \(the batches of an epoch\), got 3/);
   });
 
   it('model building mistakes say how to fix them', () => {

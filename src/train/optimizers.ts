@@ -83,7 +83,7 @@ export abstract class Optimizer {
   private slotsFor(v: Variable): Float32Array[] {
     let s = this.slots.get(v);
     if (!s) {
-      s = this.slotNames.map((_, i) => new Float32Array(v.size).fill(this.initialSlotValue(i)));
+      s = this.slotNames.map((_, i) => getBackend().allocFloat32(v.size).fill(this.initialSlotValue(i)));
       this.slots.set(v, s);
     }
     return s;
@@ -138,7 +138,9 @@ export abstract class Optimizer {
         v,
         slots.map((s, i) => {
           if (!s || s.size !== v.size) throw new Error(`optimizer state: slot ${this.slotNames[i]} for ${v.name} is missing or has the wrong size`);
-          return new Float32Array(s.values);
+          const slot = getBackend().allocFloat32(v.size);
+          slot.set(s.values);
+          return slot;
         }),
       );
     }

@@ -253,6 +253,18 @@ describe('callbacks', () => {
   });
 });
 
+describe('progress', () => {
+  it('without a TTY, prints one line per epoch with its logs', async () => {
+    const model = classifier(4);
+    const data = blobs(20, 3);
+    const lines: string[] = [];
+    await model.fit(data.x, data.y, { epochs: 2, verbose: 0, validationSplit: 0.25, callbacks: new gb.ProgressLogger((l) => lines.push(l), false) });
+    expect(lines.length).toBe(2);
+    expect(lines[0]).toMatch(/^Epoch 1\/2 - \d+\.\d\ds - loss=\d\.\d{4} accuracy=\d\.\d{4} val_loss=\d\.\d{4} val_accuracy=\d\.\d{4}$/);
+    expect(lines[1]).toMatch(/^Epoch 2\/2 /);
+  });
+});
+
 describe('resuming mid-epoch', () => {
   const data = blobs(90, 11);
   const fitArgs = { batchSize: 16, verbose: 0 as const, shuffleSeed: 1234 };
@@ -432,6 +444,29 @@ describe('compile', () => {
       loss: { name: 'huber', delta: 2 },
       metrics: ['mae'],
     });
+  });
+
+  it('a user metric object works in fit, evaluate and trainOnBatch', async () => {
+    // Mean of the predictions, by hand.
+    let total = 0;
+    let count = 0;
+    const meanPrediction = {
+      name: 'meanPrediction',
+      reset: () => { total = 0; count = 0; },
+      update: (_t: gb.Tensor, p: gb.Tensor) => { for (const v of p.values) { total += v; count++; } },
+      result: () => total / count,
+    };
+    gb.setSeed(1);
+    const model = gb.sequential({ layers: [gb.layers.dense({ units: 1, inputShape: [2] })] });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: [meanPrediction] });
+    const x = gb.randomNormal([8, 2], 0, 1, { seed: 1 });
+    const y = gb.randomNormal([8, 1], 0, 1, { seed: 2 });
+    const history = await model.fit(x, y, { epochs: 2, verbose: 0, validationData: [x, y] });
+    expect(Object.keys(history.history)).toEqual(['loss', 'meanPrediction', 'val_loss', 'val_meanPrediction']);
+    const p = Array.from(model.predict(x).values);
+    expect(model.evaluateLogs(x, y).meanPrediction).toBeCloseTo(p.reduce((a, b) => a + b, 0) / p.length, 5);
+    expect((model.trainOnBatch(x, y) as number[])[1]).toBeCloseTo(p.reduce((a, b) => a + b, 0) / p.length, 5);
+    expect(model.compileConfig!.metrics).toEqual(['meanPrediction']);
   });
 
   it('fit/evaluate before compile say what to do', async () => {

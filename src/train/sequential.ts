@@ -18,6 +18,7 @@ import { CallbackList, History, type CallbackHooks, type Logs, type TrainingPara
 import { ProgressLogger } from './progress.js';
 import { validateTrainingData, type TargetKind } from './validate.js';
 import { BatchGatherer } from './batches.js';
+import { DenseStep } from './dense-step.js';
 
 export interface CompileArgs {
   optimizer: OptimizerSpec;
@@ -46,6 +47,11 @@ export interface FitArgs {
   initialBatch?: number;
   /** Seed of the per-epoch shuffles and dropout masks; drawn from the global generator when omitted. */
   shuffleSeed?: number;
+  /**
+   * Train Dense/Dropout stacks with the fused step (default true): same results as the autograd
+   * path, without building a graph. false forces the general path.
+   */
+  fastPath?: boolean;
 }
 
 export interface TrainingState {
@@ -89,7 +95,7 @@ export class Sequential extends LayerStack {
   stopTraining = false;
   trainingState: TrainingState | null = null;
   metadata: ModelMetadata = {};
-  private metricSpecs: string[] = [];
+  private metricSpecs: MetricSpec[] = [];
 
   compile(args: CompileArgs): void {
     if (!args || args.optimizer === undefined || args.loss === undefined) {
@@ -97,13 +103,23 @@ export class Sequential extends LayerStack {
     }
     this.optimizer = getOptimizer(args.optimizer);
     this.loss = getLoss(args.loss);
-    this.metricSpecs = (args.metrics ?? []).map((m) => (typeof m === 'string' ? m : m.name));
+    this.metricSpecs = [...(args.metrics ?? [])];
     this.metrics = (args.metrics ?? []).map((m) => getMetric(m, this.loss!.name));
   }
 
   get compileConfig(): CompileConfig | null {
     if (!this.optimizer || !this.loss) return null;
-    return { optimizer: this.optimizer.getConfig(), loss: this.loss.getConfig(), metrics: this.metricSpecs };
+    const metrics = this.metricSpecs.map((m) => (typeof m === 'string' ? m : m.name));
+    return { optimizer: this.optimizer.getConfig(), loss: this.loss.getConfig(), metrics };
+  }
+
+  /** Metrics with empty state for one evaluation: new ones from names, user metric objects reset. */
+  private freshMetrics(lossName: string): Metric[] {
+    return this.metricSpecs.map((m) => {
+      if (typeof m === 'string') return getMetric(m, lossName);
+      m.reset();
+      return m;
+    });
   }
 
   private requireCompiled(what: string): { optimizer: Optimizer; loss: Loss } {
@@ -183,6 +199,10 @@ export class Sequential extends LayerStack {
 
     const n = trainX.shape[0];
     const stepsPerEpoch = Math.ceil(n / batchSize);
+    const initialBatch = args.initialBatch ?? 0;
+    if (!Number.isInteger(initialBatch) || initialBatch < 0 || initialBatch >= stepsPerEpoch) {
+      throw new Error(`fit: initialBatch must be an integer in [0, ${stepsPerEpoch}) (the batches of an epoch), got ${initialBatch}`);
+    }
     const shuffleSeed = args.shuffleSeed ?? getRng().nextUint32();
     const history = new History();
     const userCallbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
@@ -191,6 +211,7 @@ export class Sequential extends LayerStack {
     list.setModel(this, params);
     this.stopTraining = false;
     const gather = new BatchGatherer(trainX, trainY, batchSize);
+    const fast = args.fastPath === false ? null : DenseStep.plan(this.layers, loss, this.optimizer!, this.inputShape.reduce((a, b) => a * b, 1), batchSize);
 
     await list.trainBegin();
     let lastYield = performance.now();
@@ -198,14 +219,17 @@ export class Sequential extends LayerStack {
       await list.epochBegin(epoch);
       this.metrics.forEach((m) => m.reset());
       const order = args.shuffle === false ? null : new Rng(mixSeed(shuffleSeed, epoch)).permutation(n);
-      const firstBatch = epoch === initialEpoch ? args.initialBatch ?? 0 : 0;
+      const firstBatch = epoch === initialEpoch ? initialBatch : 0;
       let lossSum = 0;
       let seen = 0;
       let lastDone = firstBatch - 1;
       for (let b = firstBatch; b < stepsPerEpoch && !this.stopTraining; b++) {
         const [xb, yb] = gather.batch(order, b);
         if (list.hasBatchHooks) await list.batchBegin(b, { batch: b, size: xb.shape[0] });
-        const step = this.trainStep(xb, yb, new Rng(mixSeed(shuffleSeed, epoch, b, 1)));
+        const rng = new Rng(mixSeed(shuffleSeed, epoch, b, 1));
+        const step = fast
+          ? { loss: fast.step(xb.values as Float32Array, yb.values, xb.shape[0], rng), output: () => fast.lastOutput(xb.shape[0]) }
+          : this.trainStep(xb, yb, rng);
         if (!Number.isFinite(step.loss)) {
           throw new Error(
             `fit: the loss became ${step.loss} at epoch ${epoch + 1}, batch ${b + 1}; ` +
@@ -254,7 +278,7 @@ export class Sequential extends LayerStack {
   evaluateLogs(x: Tensor, y: Tensor, batchSize = 256): Logs {
     const { loss } = this.requireCompiled('evaluate');
     validateTrainingData(x, y, this.inputShape, this.outputShape, this.targetKind(loss), 'evaluate');
-    const metrics = this.metricSpecs.map((m) => getMetric(m, loss.name));
+    const metrics = this.freshMetrics(loss.name);
     const gather = new BatchGatherer(x, y, batchSize);
     const n = x.shape[0];
     let lossSum = 0;
@@ -287,8 +311,7 @@ export class Sequential extends LayerStack {
     if (!Number.isFinite(step.loss)) throw new Error(`trainOnBatch: the loss became ${step.loss}; lower the learning rate or scale inputs`);
     if (this.metrics.length === 0) return step.loss;
     const out = step.output();
-    return [step.loss, ...this.metricSpecs.map((m) => {
-      const metric = getMetric(m, loss.name);
+    return [step.loss, ...this.freshMetrics(loss.name).map((metric) => {
       metric.update(y, out);
       return metric.result();
     })];
@@ -306,7 +329,7 @@ export class Sequential extends LayerStack {
 }
 
 function checkFitArgs(args: FitArgs, epochs: number, batchSize: number, initialEpoch: number): void {
-  const known = new Set(['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'initialEpoch', 'initialBatch', 'shuffleSeed', 'yieldEvery']);
+  const known = new Set(['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'initialEpoch', 'initialBatch', 'shuffleSeed', 'fastPath']);
   for (const key of Object.keys(args)) {
     if (!known.has(key)) throw new Error(`fit: unknown option '${key}'; known options: ${[...known].join(', ')}`);
   }

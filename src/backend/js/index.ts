@@ -243,6 +243,13 @@ export const jsBackend: Backend = {
     return out;
   },
   binary,
+  matmulInto(a, b, out, dims) {
+    out.set(matmul(a, b, dims));
+  },
+  biasActivationInto(x, bias, out, rows, cols, act) {
+    out.set(biasActivation(x, bias, rows, cols, act));
+  },
+  allocFloat32: (size) => new Float32Array(size),
   reduce,
   argReduce,
   transpose,

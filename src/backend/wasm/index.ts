@@ -170,13 +170,31 @@ export class WasmBackend implements Backend {
   }
 
   matmul(a: Float32Array, b: Float32Array, d: MatmulDims): Float32Array {
-    const { batch, m, k, n, transA, transB } = d;
-    if (batch * m * n * k < MIN_GEMM_MACS) return jsBackend.matmul(a, b, d);
+    if (d.batch * d.m * d.n * d.k < MIN_GEMM_MACS) return jsBackend.matmul(a, b, d);
     const rt = this.rt;
     rt.reset();
-    const pa = rt.put(a);
-    const pb = rt.put(b);
-    const pc = rt.alloc(batch * m * n);
+    const pc = rt.alloc(d.batch * d.m * d.n);
+    this.runMatmul(rt.put(a), rt.put(b), pc, d);
+    return rt.take(pc, d.batch * d.m * d.n);
+  }
+
+  matmulInto(a: Float32Array, b: Float32Array, out: Float32Array, d: MatmulDims): void {
+    if (d.batch * d.m * d.n * d.k < MIN_GEMM_MACS) {
+      jsBackend.matmulInto(a, b, out, d);
+      return;
+    }
+    const rt = this.rt;
+    rt.reset();
+    const resident = rt.isResident(out);
+    const pc = resident ? out.byteOffset : rt.alloc(d.batch * d.m * d.n);
+    this.runMatmul(rt.put(a), rt.put(b), pc, d);
+    if (!resident) rt.copyOut(pc, out);
+  }
+
+  /** C at pc = op(A at pa) @ op(B at pb), batched; scratch comes from the current arena. */
+  private runMatmul(pa: number, pb: number, pc: number, d: MatmulDims): void {
+    const { batch, m, k, n, transA, transB } = d;
+    const rt = this.rt;
     const panels = (n + 7) >> 3;
     const packed = transB ? rt.alloc(panels * k * 8) : 0;
     const scratch = rt.alloc(m * 8);
@@ -205,7 +223,6 @@ export class WasmBackend implements Backend {
       const csA = transA ? m * 4 : 4;
       this.gemm(aPtr, rsA, csA, bp, ldb, panelStride, pc + p * m * n * 4, m, n, k, scratch, apack);
     }
-    return rt.take(pc, batch * m * n);
   }
 
   /** One GEMM, split over rows (or column panels when rows are few) across the pool. */
@@ -250,6 +267,21 @@ export class WasmBackend implements Backend {
     const po = rt.alloc(rows * cols);
     rt.exports.biasAct(px, pb, po, rows, cols, ACT_CODES[act]);
     return rt.take(po, rows * cols);
+  }
+
+  biasActivationInto(x: Float32Array, bias: Float32Array | null, out: Float32Array, rows: number, cols: number, act: FusedActivation): void {
+    if (rows * cols < MIN_ELEMENTS) {
+      jsBackend.biasActivationInto(x, bias, out, rows, cols, act);
+      return;
+    }
+    const rt = this.rt;
+    rt.reset();
+    const px = rt.put(x);
+    const pb = bias ? rt.put(bias) : 0;
+    const resident = rt.isResident(out);
+    const po = resident ? out.byteOffset : rt.alloc(rows * cols);
+    rt.exports.biasAct(px, pb, po, rows, cols, ACT_CODES[act]);
+    if (!resident) rt.copyOut(po, out);
   }
 
   logSoftmax(x: Float32Array, rows: number, cols: number): Float32Array {

@@ -1,0 +1,12 @@
+import '/work/main/src/backend/js/index.js';
+import { loadMnist } from '/work/main/src/data/index.js';
+import { kernelShap, patchGroups, sampleBackground } from '/work/main/src/explain/index.js';
+import { fakeSequential } from '/work/main/src/explain/test-models.js';
+import { Tensor } from '/work/main/src/tensor/tensor.js';
+const data = await loadMnist({ trainLimit: 1000, testLimit: 10 });
+const model = fakeSequential([784, 64, 10], ['relu', 'softmax'], 1);
+const bg = sampleBackground(data.trainImages, 100, { seed: 1 }).data;
+const x = new Tensor(data.testImages.values.slice(0, 784 * 2), [2, 784]);
+const t = performance.now();
+await kernelShap(model, x, { background: bg, groups: patchGroups(28, 28, 4) });
+console.log((performance.now() - t) / 2, 'ms per explanation');
