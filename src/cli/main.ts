@@ -6,6 +6,11 @@ import '../index.js';
 import { runTrain, type TrainOptions } from './train.js';
 import { isUserFacing, UserError } from './errors.js';
 import { registerModelCommands } from './model-commands.js';
+import { setFlagsFromString } from 'node:v8';
+
+// Relaxed SIMD (fused multiply-add GEMM, ~1.2-1.4x faster) ships in Node 22 and current browsers;
+// Node 20 has it behind this flag. The kernels are compiled lazily, after this line.
+if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 function integer(name: string, min = 0) {
   return (value: string): number => {

@@ -28,21 +28,31 @@ export interface EvaluatorOptions {
   signal?: AbortSignal;
   /** Use the exact first-layer decomposition when the model allows it (default true). */
   fastPath?: boolean;
+  /** Shared across rows: f(x) for this row, and the weighted mean model output over the background. */
+  fx?: Float64Array;
+  fnull?: Float64Array;
+  net?: DenseNet | string | null;
+}
+
+/** Weighted mean of the model's outputs over the background rows. */
+export async function backgroundMean(model: Model, bg: Background, inputs: number, opts: { maxRowsPerCall: number; signal?: AbortSignal }): Promise<Float64Array> {
+  const y = await callChunked(model, bg.rows, bg.n, inputs, opts);
+  const outputs = y.length / bg.n;
+  const m = new Float64Array(outputs);
+  for (let b = 0; b < bg.n; b++) for (let o = 0; o < outputs; o++) m[o] += bg.weights[b] * y[b * outputs + o];
+  return m;
 }
 
 /** Builds the evaluator for one explained row `x` (flat, length = inputs). */
 export async function coalitionEvaluator(model: Model, x: Float32Array, bg: Background, g: ResolvedGroups, opts: EvaluatorOptions): Promise<CoalitionEvaluator> {
   const inputs = x.length;
   const G = g.members.length;
-  const fxCall = await model.call(x, 1);
-  const outputs = fxCall.outputs;
-  const fx = Float64Array.from(fxCall.values);
-  const bgOut = await callChunked(model, bg.rows, bg.n, inputs, opts);
-  const fnull = new Float64Array(outputs);
-  for (let b = 0; b < bg.n; b++) for (let o = 0; o < outputs; o++) fnull[o] += bg.weights[b] * bgOut[b * outputs + o];
+  const fx = opts.fx ? Float64Array.from(opts.fx) : Float64Array.from((await model.call(x, 1)).values);
+  const outputs = fx.length;
+  const fnull = opts.fnull ? Float64Array.from(opts.fnull) : await backgroundMean(model, bg, inputs, opts);
 
   const ev: CoalitionEvaluator = {
-    outputs, fx, fnull, rowsEvaluated: 1 + bg.n, fastPath: false,
+    outputs, fx, fnull, rowsEvaluated: 0, fastPath: false,
     evaluate: async (masks, count) => {
       const out = new Float64Array(count * outputs);
       const perCall = Math.max(1, Math.floor(opts.maxRowsPerCall / bg.n));
@@ -71,8 +81,8 @@ export async function coalitionEvaluator(model: Model, x: Float32Array, bg: Back
   // Inputs outside every group keep x's value, so the empty coalition is not plain E f(b).
   if (g.groupOf.some((gi) => gi < 0)) ev.fnull.set(await ev.evaluate(new Uint8Array(G), 1));
   if (opts.fastPath === false || !model.sequential) return ev;
-  const net = denseNetOf(model.sequential);
-  if (typeof net === 'string' || net.inputs !== inputs) return ev;
+  const net = opts.net !== undefined ? opts.net : denseNetOf(model.sequential);
+  if (!net || typeof net === 'string' || net.inputs !== inputs) return ev;
   const fast = firstLayerEvaluator(net, x, bg, g, outputs, opts);
   // The fast path must reproduce the model: check f(x) and f(background) before trusting it.
   const all = new Uint8Array(G).fill(1);
@@ -159,7 +169,6 @@ function firstLayerEvaluator(net: DenseNet, x: Float32Array, bg: Background, g: 
   const tail = rowTail(net, units);
   const h = new Float64Array(units);
   const xs = new Float64Array(units);
-  const H = new Float64Array(N * units);
   const chosen = new Int32Array(G);
   return (masks: Uint8Array, count: number): Float64Array => {
     const out = new Float64Array(count * outputs);
@@ -177,20 +186,17 @@ function firstLayerEvaluator(net: DenseNet, x: Float32Array, bg: Background, g: 
         const xo = chosen[p] * units;
         for (let j = 0; j < units; j++) xs[j] += X[xo + j];
       }
-      for (let b = 0; b < N; b++) H.set(xs, b * units);
-      for (let p = 0; p < nc; p++) {
-        const gi = chosen[p];
-        for (let b = 0; b < N; b++) {
-          if (!nonzero[gi * N + b]) continue;
-          const co = (gi * N + b) * units;
-          const ho = b * units;
-          for (let j = 0; j < units; j++) H[ho + j] -= B[co + j];
-        }
-      }
       for (let b = 0; b < N; b++) {
         const bo = b * units;
-        for (let j = 0; j < units; j++) h[j] = start[bo + j] + sign * H[bo + j];
-        const y = process.env.NOTAIL ? h : tail(h);
+        for (let j = 0; j < units; j++) h[j] = start[bo + j] + sign * xs[j];
+        for (let p = 0; p < nc; p++) {
+          const gi = chosen[p];
+          if (!nonzero[gi * N + b]) continue;
+          const co = (gi * N + b) * units;
+          if (fromFull) for (let j = 0; j < units; j++) h[j] += B[co + j];
+          else for (let j = 0; j < units; j++) h[j] -= B[co + j];
+        }
+        const y = tail(h);
         const w = bg.weights[b];
         for (let o = 0; o < outputs; o++) out[s * outputs + o] += w * y[o];
       }

@@ -3,7 +3,8 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../util/random.js';
 import { type Background, prepareBackground } from './background.js';
-import { type CoalitionEvaluator, coalitionEvaluator } from './coalitions.js';
+import { type CoalitionEvaluator, backgroundMean, callChunked, coalitionEvaluator } from './coalitions.js';
+import { denseNetOf } from './dense-net.js';
 import { Explanation, type JsonValue } from './explanation.js';
 import { type ResolvedGroups, resolveGroups } from './groups.js';
 import {
@@ -49,10 +50,16 @@ export async function explainShapley(method: string, predictor: Predictor, x: Te
   let rowsEvaluated = 0;
   let fastPath = false;
   const diag: Record<string, number[]> = {};
+  const callOpts = { maxRowsPerCall: rowsPerCall(opts), signal: opts.signal };
+  // Model calls shared by every row: f(x) for all rows, and the background mean.
+  const fxAll = await callChunked(model, data, rows, inputs, callOpts);
+  const K = fxAll.length / rows;
+  const fnull = await backgroundMean(model, bg, inputs, callOpts);
+  const net = opts.fastPath === false || !model.sequential ? null : denseNetOf(model.sequential);
   for (let r = 0; r < rows; r++) {
     checkAbort(opts.signal);
     const ev = await coalitionEvaluator(model, data.subarray(r * inputs, (r + 1) * inputs), bg, groups, {
-      maxRowsPerCall: rowsPerCall(opts), signal: opts.signal, fastPath: opts.fastPath,
+      ...callOpts, fastPath: opts.fastPath, fx: Float64Array.from(fxAll.subarray(r * K, (r + 1) * K)), fnull, net,
     });
     if (r === 0) {
       outputs = ev.outputs;
@@ -74,7 +81,7 @@ export async function explainShapley(method: string, predictor: Predictor, x: Te
       maxGap = Math.max(maxGap, Math.abs(s - (ev.fx[o] - ev.fnull[o])));
     }
     for (const [k, v] of Object.entries(res.diagnostics ?? {})) (diag[k] ??= []).push(v);
-    rowsEvaluated += ev.rowsEvaluated;
+    rowsEvaluated += ev.rowsEvaluated + (r === 0 ? rows + bg.n : 0);
     fastPath ||= ev.fastPath;
     opts.onProgress?.({ method, done: r + 1, total: rows });
     await yieldToEventLoop();

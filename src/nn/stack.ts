@@ -7,6 +7,7 @@ import { noGrad } from '../autograd/tape.js';
 import * as ops from '../ops/index.js';
 import { Layer, type CallOptions, type LayerShape, type SerializedLayer } from './layer.js';
 import { deserializeLayer } from './registry.js';
+import { denseForward, denseStages } from './dense-inference.js';
 
 export interface StackConfig {
   name: string;
@@ -74,6 +75,8 @@ export class LayerStack {
     this.checkInput(x);
     const batchSize = options.batchSize ?? 1024;
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
+    const stages = denseStages(this.layers);
+    if (stages && x.rank === 2) return denseForward(stages, x, batchSize);
     return noGrad(() => {
       const n = x.shape[0];
       if (n <= batchSize) return this.apply(x, { training: false });

@@ -2,7 +2,7 @@
 
 import { getBackend } from '../backend/backend.js';
 import { record } from '../autograd/tape.js';
-import { Tensor, allocFor } from '../tensor/tensor.js';
+import { Tensor, allocFor, type TypedArray } from '../tensor/tensor.js';
 import { formatShape, normalizeAxis, shapesEqual, sizeOf, stridesOf, broadcastShapes } from '../tensor/shape.js';
 import { cast, toTensor, type TensorLike } from './creation.js';
 import { unbroadcast } from './elementwise.js';
@@ -85,10 +85,26 @@ export function slice(x: TensorLike, begin: number | readonly number[], size?: n
       throw new Error(`slice: begin ${formatShape(b)} size ${formatShape(s)} is outside ${formatShape($x.shape)}`);
     }
   });
-  const out = allocFor($x.dtype, sizeOf(s));
-  copyBox($x.values, $x.shape, b, out, s, new Array<number>($x.rank).fill(0), s, false);
-  const y = new Tensor(out, s, $x.dtype);
+  const y = new Tensor(contiguousBox($x, b, s) ?? copiedBox($x, b, s), s, $x.dtype);
   return record(y, 'slice', [$x], (dy) => [padBox(dy, $x.shape, b)]);
+}
+
+/** A view of the storage when the box is one contiguous run (e.g. a range of rows): no copy. */
+function contiguousBox(x: Tensor, begin: number[], size: number[]): TypedArray | null {
+  // Leading axes of size 1, then one partial axis, then only full axes: row-major order keeps it contiguous.
+  let d = 0;
+  while (d < x.rank && size[d] === 1) d++;
+  for (let i = d + 1; i < x.rank; i++) if (size[i] !== x.shape[i]) return null;
+  const strides = stridesOf(x.shape);
+  let offset = 0;
+  for (let i = 0; i < x.rank; i++) offset += begin[i] * strides[i];
+  return x.values.subarray(offset, offset + sizeOf(size));
+}
+
+function copiedBox(x: Tensor, begin: number[], size: number[]): TypedArray {
+  const out = allocFor(x.dtype, sizeOf(size));
+  copyBox(x.values, x.shape, begin, out, size, new Array<number>(x.rank).fill(0), size, false);
+  return out;
 }
 
 /** Writes g into a zero tensor of `shape` at offset `begin` (the VJP of slice). */
