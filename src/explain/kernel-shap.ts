@@ -127,8 +127,10 @@ async function kernelShapRow(ev: CoalitionEvaluator, M: number, rng: Rng, opts: 
 }
 
 /**
- * Weighted least squares for phi_1..phi_{M-1} after substituting phi_M = delta - sum(others):
- * y - z_M delta = sum_j (z_j - z_M) phi_j. Sampled draws are kept per fold for the jackknife.
+ * Weighted least squares under sum(phi) = delta. Keeps the plain Gram matrix A = sum w z z' and
+ * b = sum w z (v - fnull) over all M features; a solve over a kept set S eliminates S's last member q:
+ * A'_ij = A_ij - A_iq - A_qj + A_qq, b'_i = b_i - b_q - delta (A_iq - A_qq). Sampled draws are kept
+ * per fold for the jackknife.
  */
 class Regression {
   readonly aFixed: Float64Array;
@@ -138,26 +140,21 @@ class Regression {
   readonly nFold: Float64Array;
   weightLeft = 0;
   private nextFold = 0;
-  private readonly z: Float64Array;
 
   constructor(readonly P: number, readonly K: number, readonly M: number, readonly delta: Float64Array, readonly folds: number) {
-    this.aFixed = new Float64Array(P * P);
-    this.bFixed = new Float64Array(P * K);
-    this.aFold = Array.from({ length: folds }, () => new Float64Array(P * P));
-    this.bFold = Array.from({ length: folds }, () => new Float64Array(P * K));
+    this.aFixed = new Float64Array(M * M);
+    this.bFixed = new Float64Array(M * K);
+    this.aFold = Array.from({ length: folds }, () => new Float64Array(M * M));
+    this.bFold = Array.from({ length: folds }, () => new Float64Array(M * K));
     this.nFold = new Float64Array(folds);
-    this.z = new Float64Array(P);
   }
 
   private accumulate(a: Float64Array, b: Float64Array, m: Uint8Array, v: Float64Array, w: number, fnull: Float64Array): void {
-    const { P, K, M, z } = this;
-    const last = m[M - 1];
-    for (let j = 0; j < P; j++) z[j] = m[j] - last;
-    for (let i = 0; i < P; i++) {
-      const wi = w * z[i];
-      if (wi === 0) continue;
-      for (let j = 0; j < P; j++) a[i * P + j] += wi * z[j];
-      for (let o = 0; o < K; o++) b[i * K + o] += wi * (v[o] - fnull[o] - last * this.delta[o]);
+    const { K, M } = this;
+    for (let i = 0; i < M; i++) {
+      if (!m[i]) continue;
+      for (let j = 0; j < M; j++) if (m[j]) a[i * M + j] += w;
+      for (let o = 0; o < K; o++) b[i * K + o] += w * (v[o] - fnull[o]);
     }
   }
 
@@ -173,7 +170,7 @@ class Regression {
     this.nFold[f] += masks.length;
   }
 
-  /** The system with fold `skip` left out (-1: none), sampled weights rescaled to weightLeft. */
+  /** The Gram system with fold `skip` left out (-1: none), sampled weights rescaled to weightLeft. */
   private system(skip: number): { a: Float64Array; b: Float64Array } {
     const a = Float64Array.from(this.aFixed);
     const b = Float64Array.from(this.bFixed);
@@ -187,47 +184,37 @@ class Regression {
         for (let i = 0; i < b.length; i++) b[i] += c * this.bFold[f][i];
       }
     }
-    // A whisper of ridge keeps a rank-deficient sample solvable without moving a well-posed answer.
-    let tr = 0;
-    for (let i = 0; i < this.P; i++) tr += a[i * this.P + i];
-    for (let i = 0; i < this.P; i++) a[i * this.P + i] += 1e-12 * (tr / this.P || 1);
     return { a, b };
   }
 
-  /** phi [M, K]. */
+  /** phi [M, K]; with l1Features, each output keeps the features a lasso path picks first. */
   solve(l1Features?: number, skip = -1): Float64Array {
-    const { P, K, M } = this;
+    const { K, M } = this;
     const { a, b } = this.system(skip);
     const phi = new Float64Array(M * K);
-    if (l1Features === undefined || l1Features >= M) {
-      const sol = solve(a, b, P, K);
-      for (let o = 0; o < K; o++) {
-        let s = 0;
-        for (let j = 0; j < P; j++) {
-          phi[j * K + o] = sol[j * K + o];
-          s += sol[j * K + o];
-        }
-        phi[P * K + o] = this.delta[o] - s;
-      }
-      return phi;
-    }
+    const all = Array.from({ length: M }, (_, i) => i);
     for (let o = 0; o < K; o++) {
-      const keep = lassoSelect(a, b, P, K, o, Math.max(0, l1Features - 1));
-      // Constrained solve restricted to the kept features (plus the eliminated last one).
-      const q = keep.length;
-      const aq = new Float64Array(q * q);
-      const bq = new Float64Array(q);
-      keep.forEach((i, ii) => {
-        bq[ii] = b[i * K + o];
-        keep.forEach((j, jj) => (aq[ii * q + jj] = a[i * P + j]));
+      const keep = l1Features === undefined || l1Features >= M ? all : lassoSelect(a, b, M, K, o, this.delta[o], Math.max(1, l1Features));
+      const q = keep[keep.length - 1];
+      const rest = keep.slice(0, -1);
+      const n = rest.length;
+      const aq = new Float64Array(n * n);
+      const bq = new Float64Array(n);
+      let tr = 0;
+      rest.forEach((i, ii) => {
+        bq[ii] = b[i * K + o] - b[q * K + o] - this.delta[o] * (a[i * M + q] - a[q * M + q]);
+        rest.forEach((j, jj) => (aq[ii * n + jj] = a[i * M + j] - a[i * M + q] - a[q * M + j] + a[q * M + q]));
+        tr += aq[ii * n + ii];
       });
-      const sol = q > 0 ? solve(aq, bq, q, 1) : new Float64Array(0);
-      let s = 0;
-      keep.forEach((i, ii) => {
+      // A whisper of ridge keeps a rank-deficient sample solvable without moving a well-posed answer.
+      for (let ii = 0; ii < n; ii++) aq[ii * n + ii] += 1e-12 * (tr / n || 1);
+      const sol = n > 0 ? solve(aq, bq, n, 1) : new Float64Array(0);
+      let sum = 0;
+      rest.forEach((i, ii) => {
         phi[i * K + o] = sol[ii];
-        s += sol[ii];
+        sum += sol[ii];
       });
-      phi[P * K + o] = this.delta[o] - s;
+      phi[q * K + o] = this.delta[o] - sum;
     }
     return phi;
   }
@@ -251,30 +238,43 @@ class Regression {
   }
 }
 
-/** The `k` features (of P) a lasso path on the normal equations keeps first, for output o. */
-function lassoSelect(a: Float64Array, b: Float64Array, P: number, K: number, o: number, k: number): number[] {
-  if (k === 0) return [];
+/**
+ * The `k` features a lasso path keeps first for output o: coordinate descent on the Gram system plus a
+ * heavily weighted efficiency row (sum(phi) = delta), with the penalty lowered until k are non-zero.
+ */
+function lassoSelect(a: Float64Array, b: Float64Array, M: number, K: number, o: number, delta: number, k: number): number[] {
+  let scale = 0;
+  for (let i = 0; i < M; i++) scale = Math.max(scale, a[i * M + i]);
+  const c = 100 * (scale || 1);
+  const A = (i: number, j: number) => a[i * M + j] + c;
+  const B = (i: number) => b[i * K + o] + c * delta;
   let lmax = 0;
-  for (let i = 0; i < P; i++) lmax = Math.max(lmax, Math.abs(b[i * K + o]));
-  const beta = new Float64Array(P);
+  for (let i = 0; i < M; i++) lmax = Math.max(lmax, Math.abs(B(i)));
+  const beta = new Float64Array(M);
   let chosen: number[] = [];
-  for (let step = 1; step <= 60; step++) {
+  for (let step = 1; step <= 80; step++) {
     const lambda = lmax * Math.pow(0.85, step);
-    for (let sweep = 0; sweep < 50; sweep++) {
+    for (let sweep = 0; sweep < 100; sweep++) {
       let change = 0;
-      for (let j = 0; j < P; j++) {
-        let r = b[j * K + o];
-        for (let l = 0; l < P; l++) if (l !== j) r -= a[j * P + l] * beta[l];
-        const next = Math.sign(r) * Math.max(0, Math.abs(r) - lambda) / a[j * P + j];
+      for (let j = 0; j < M; j++) {
+        let r = B(j);
+        for (let l = 0; l < M; l++) if (l !== j) r -= A(j, l) * beta[l];
+        const next = (Math.sign(r) * Math.max(0, Math.abs(r) - lambda)) / A(j, j);
         change = Math.max(change, Math.abs(next - beta[j]));
         beta[j] = next;
       }
-      if (change < 1e-9) break;
+      if (change < 1e-10 * (1 + Math.abs(delta))) break;
     }
-    const nz = Array.from({ length: P }, (_, i) => i).filter((i) => beta[i] !== 0);
+    const nz = Array.from({ length: M }, (_, i) => i).filter((i) => beta[i] !== 0);
     if (nz.length > k) break;
     chosen = nz;
     if (nz.length === k) break;
+  }
+  if (chosen.length === 0) {
+    // Nothing entered the path: keep the feature with the largest correlation.
+    let best = 0;
+    for (let i = 1; i < M; i++) if (Math.abs(B(i)) > Math.abs(B(best))) best = i;
+    chosen = [best];
   }
   return chosen;
 }
