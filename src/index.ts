@@ -15,6 +15,9 @@ export * from './train/index.js';
 export { loadMnist, loadMnistSync, loadCsv, parseCsv, MinMaxScaler, StandardScaler, scalerFromJSON, TabularEncoder, trainTestSplit } from './data/index.js';
 export * as data from './data/index.js';
 export * from './io/index.js';
+export * as explain from './explain/index.js';
+export { Explanation, type Predictor } from './explain/index.js';
+export { writeReport, buildReportHtml, type ReportOptions } from './report/index.js';
 
 /** Memory is garbage-collected: tidy just runs fn (kept so TensorFlow.js code ports unchanged). */
 export function tidy<T>(fn: () => T): T {
