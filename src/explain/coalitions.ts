@@ -7,7 +7,9 @@ import type { Background } from './background.js';
 import type { ResolvedGroups } from './groups.js';
 import type { Model } from './predictor.js';
 import { checkAbort } from './predictor.js';
-import { type DenseNet, type DenseStep, applyActivation, denseNetOf } from './dense-net.js';
+import { type DenseNet, type DenseStep, denseNetOf } from './dense-net.js';
+import { type FastData, evaluateMasks, fastState, rowTail } from './fast-eval.js';
+import { evaluateParallel } from './fast-pool.js';
 
 export interface CoalitionEvaluator {
   outputs: number;
@@ -87,7 +89,7 @@ export async function coalitionEvaluator(model: Model, x: Float32Array, bg: Back
   // The fast path must reproduce the model: check f(x) and f(background) before trusting it.
   const all = new Uint8Array(G).fill(1);
   const none = new Uint8Array(G);
-  const [vAll, vNone] = [fast(all, 1), fast(none, 1)];
+  const [vAll, vNone] = [fast.evaluate(all, 1), fast.evaluate(none, 1)];
   for (let o = 0; o < outputs; o++) {
     if (Math.abs(vAll[o] - fx[o]) > 1e-4 * (1 + Math.abs(fx[o])) || Math.abs(vNone[o] - fnull[o]) > 1e-4 * (1 + Math.abs(fnull[o]))) return ev;
   }
@@ -95,7 +97,7 @@ export async function coalitionEvaluator(model: Model, x: Float32Array, bg: Back
   ev.evaluate = async (masks, count) => {
     checkAbort(opts.signal);
     ev.rowsEvaluated += count * bg.n;
-    return fast(masks, count);
+    return evaluateParallel(fast, masks, count);
   };
   return ev;
 }
@@ -137,7 +139,7 @@ function firstLayerEvaluator(net: DenseNet, x: Float32Array, bg: Background, g: 
   const N = bg.n;
   const base = new Float64Array(N * units);
   // B laid out [G, N, units] so one group's background terms are contiguous.
-  const B = new Float32Array(G * N * units);
+  const B = new Float64Array(G * N * units);
   const nonzero = new Uint8Array(G * N);
   const X = new Float64Array(G * units);
   for (let i = 0; i < inputs; i++) {
@@ -166,73 +168,26 @@ function firstLayerEvaluator(net: DenseNet, x: Float32Array, bg: Background, g: 
   for (let b = 0; b < N; b++) for (let gi = 0; gi < G; gi++) {
     for (let j = 0; j < units; j++) full[b * units + j] += X[gi * units + j] - B[(gi * N + b) * units + j];
   }
+  // same[g, b]: x and background row b agree on every input of group g (e.g. both blank), so whether g
+  // is present cannot change that row. Rows where at most one chosen group differs are memoised.
+  const same = new Uint8Array(G * N).fill(1);
+  for (let b = 0; b < N; b++) {
+    for (let i = 0; i < inputs; i++) {
+      const gi = g.groupOf[i];
+      if (gi >= 0 && bg.rows[b * inputs + i] !== x[i]) same[gi * N + b] = 0;
+    }
+  }
   const tail = rowTail(net, units);
   const h = new Float64Array(units);
-  const xs = new Float64Array(units);
-  const chosen = new Int32Array(G);
-  return (masks: Uint8Array, count: number): Float64Array => {
-    const out = new Float64Array(count * outputs);
-    for (let s = 0; s < count; s++) {
-      let np = 0;
-      for (let gi = 0; gi < G; gi++) if (masks[s * G + gi]) np++;
-      const fromFull = np > G - np;
-      let nc = 0;
-      for (let gi = 0; gi < G; gi++) if ((masks[s * G + gi] === 1) !== fromFull) chosen[nc++] = gi;
-      // Present side: z = base + sum(X - B); absent side: z = full - sum(X - B).
-      const start = fromFull ? full : base;
-      const sign = fromFull ? -1 : 1;
-      xs.fill(0);
-      for (let p = 0; p < nc; p++) {
-        const xo = chosen[p] * units;
-        for (let j = 0; j < units; j++) xs[j] += X[xo + j];
-      }
-      for (let b = 0; b < N; b++) {
-        const bo = b * units;
-        for (let j = 0; j < units; j++) h[j] = start[bo + j] + sign * xs[j];
-        for (let p = 0; p < nc; p++) {
-          const gi = chosen[p];
-          if (!nonzero[gi * N + b]) continue;
-          const co = (gi * N + b) * units;
-          if (fromFull) for (let j = 0; j < units; j++) h[j] += B[co + j];
-          else for (let j = 0; j < units; j++) h[j] -= B[co + j];
-        }
-        const y = tail(h);
-        const w = bg.weights[b];
-        for (let o = 0; o < outputs; o++) out[s * outputs + o] += w * y[o];
-      }
+  const y0 = new Float64Array(2 * N * outputs);
+  for (let side = 0; side < 2; side++) {
+    for (let b = 0; b < N; b++) {
+      h.set((side ? full : base).subarray(b * units, (b + 1) * units));
+      y0.set(tail(h), (side * N + b) * outputs);
     }
-    return out;
-  };
+  }
+  const data: FastData = { G, N, units, outputs, full, base, X, B, nonzero, same, y0, weights: bg.weights };
+  const state = fastState(data, tail);
+  return { data, net, evaluate: (masks: Uint8Array, count: number): Float64Array => evaluateMasks(masks, count, state) };
 }
 
-/** The network after the first Dense layer's pre-activation, one row at a time, without allocating. */
-function rowTail(net: DenseNet, units: number): (z: Float64Array) => Float64Array {
-  const widths: number[] = [units];
-  for (let s = 1; s < net.steps.length; s++) {
-    const step = net.steps[s];
-    widths.push(step.kind === 'dense' ? step.outDim : widths[widths.length - 1]);
-  }
-  const bufs = widths.map((w) => new Float64Array(w));
-  return (z) => {
-    let cur = z;
-    applyActivation(net.steps[0].act, cur, 1, units);
-    for (let s = 1; s < net.steps.length; s++) {
-      const step = net.steps[s];
-      if (step.kind === 'dense') {
-        const next = bufs[s];
-        const { w, b, inDim, outDim } = step;
-        if (b) for (let j = 0; j < outDim; j++) next[j] = b[j];
-        else next.fill(0);
-        for (let i = 0; i < inDim; i++) {
-          const v = cur[i];
-          if (v === 0) continue;
-          const wo = i * outDim;
-          for (let j = 0; j < outDim; j++) next[j] += v * w[wo + j];
-        }
-        cur = next;
-      }
-      applyActivation(step.act, cur, 1, cur.length);
-    }
-    return cur;
-  };
-}

@@ -8,7 +8,7 @@ import { type Activation, type DenseNet, type DenseStep, act1, dAct1, softmaxRow
  * Attributions [T][inputs] = (x - b) * sum_k w_k d f_t / dx at b + alpha_k (x - b).
  * With `splitKinks` (Gauss-Legendre on a relu/leakyRelu first layer), the path is cut where first-layer
  * units switch, and each smooth piece gets its own Gauss-Legendre nodes (steps spread by length, at
- * least 2 per piece), so the kinks cost no accuracy.
+ * least 1 per piece), so the kinks cost no accuracy.
  */
 export function denseIntegratedGradients(net: DenseNet, x: Float32Array, base: Float32Array, alphasIn: Float64Array, weightsIn: Float64Array, targets: Int32Array, splitKinks = false): Float32Array[] {
   const first = net.steps[0] as DenseStep;
@@ -137,7 +137,7 @@ function piecewiseNodes(zb: Float64Array, u: Float64Array, steps: number): [Floa
     const lo = cuts[i];
     const len = cuts[i + 1] - lo;
     if (len <= 1e-12) continue;
-    const n = Math.max(2, Math.round(steps * len));
+    const n = Math.max(1, Math.ceil(steps * len));
     const [gx, gw] = gaussLegendreNodes(n);
     for (let k = 0; k < n; k++) {
       a.push(lo + len * gx[k]);

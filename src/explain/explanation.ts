@@ -167,9 +167,10 @@ export class Explanation implements ExplanationInit {
 
   private globalText(top: number, o: number): string {
     const score = typeof this.settings.scoring === 'string' ? ` (drop in ${this.settings.scoring})` : '';
-    const lines = [`${this.method}${score}:`];
+    const std = Array.isArray(this.diagnostics.std) ? (this.diagnostics.std as number[]) : null;
+    const lines = [`${this.method}${score}, mean ${std ? '± std over repeats' : ''}:`];
     for (const f of sortedBy(this.features, (f) => -this.value(0, f, o)).slice(0, top)) {
-      const se = this.stdErrors ? ` ± ${formatNumber(this.stdError(0, f, o))}` : '';
+      const se = std ? ` ± ${formatNumber(std[f])}` : this.stdErrors ? ` ± ${formatNumber(this.stdError(0, f, o))}` : '';
       lines.push(`  ${signed(this.value(0, f, o)).padStart(10)}${se}  ${this.featureNames[f]}`);
     }
     return lines.join('\n');
