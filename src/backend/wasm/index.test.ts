@@ -197,7 +197,7 @@ describe('wasm backend with two threads', () => {
     made.push(one, two);
     await two.warmUp();
     const rng = new Rng(11);
-    for (const [m, k, n, tA, tB] of [[128, 784, 64, false, false], [784, 128, 64, true, false], [24, 784, 200, false, true], [1000, 784, 64, false, false], [130, 400, 33, true, true]] as const) {
+    for (const [m, k, n, tA, tB] of [[128, 784, 64, false, false], [784, 128, 64, true, false], [24, 784, 200, false, true], [1000, 784, 64, false, false], [130, 400, 33, true, true], [8100, 64, 10, false, false], [600, 300, 13, false, true]] as const) {
       const dims = mm(1, m, k, n, tA, tB);
       const a = randn(rng, m * k);
       const b = randn(rng, k * n);

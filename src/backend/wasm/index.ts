@@ -239,7 +239,8 @@ export class WasmBackend implements Backend {
         for (let t = 0; t < parts; t++) {
           const i0 = Math.round((rowChunks * t) / parts) * ROW_GRAIN;
           const i1 = t === parts - 1 ? m : Math.round((rowChunks * (t + 1)) / parts) * ROW_GRAIN;
-          list.push([a, rsA, csA, b, ldb, panelStride, c, n, k, i0, i1, 0, panels, scratch, apack + i0 * kc * 4]);
+          // The kernel indexes scratch rows relative to i0, so each thread gets its own rows of it.
+          list.push([a, rsA, csA, b, ldb, panelStride, c, n, k, i0, i1, 0, panels, scratch + i0 * 32, apack + i0 * kc * 4]);
         }
       } else if (panels >= parts) {
         for (let t = 0; t < parts; t++) {
