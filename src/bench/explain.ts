@@ -1,7 +1,7 @@
 // Explainer benchmarks for `npm run bench`: KernelSHAP, permutation importance and integrated gradients on MNIST.
 
 import { existsSync } from 'node:fs';
-import '../backend/js/index.js';
+import '../index.js'; // registers the backends (wasm by default), as users get them
 import { Tensor } from '../tensor/tensor.js';
 import { loadMnist } from '../data/index.js';
 import { sequential } from '../train/sequential.js';

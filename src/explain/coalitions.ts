@@ -8,8 +8,7 @@ import type { ResolvedGroups } from './groups.js';
 import type { Model } from './predictor.js';
 import { checkAbort } from './predictor.js';
 import { type DenseNet, type DenseStep, denseNetOf } from './dense-net.js';
-import { type FastData, evaluateMasks, fastState, rowTail } from './fast-eval.js';
-import { evaluateParallel } from './fast-pool.js';
+import { gemmCoalitionEvaluator } from './coalition-gemm.js';
 
 export interface CoalitionEvaluator {
   outputs: number;
@@ -97,7 +96,7 @@ export async function coalitionEvaluator(model: Model, x: Float32Array, bg: Back
   ev.evaluate = async (masks, count) => {
     checkAbort(opts.signal);
     ev.rowsEvaluated += count * bg.n;
-    return evaluateParallel(fast, masks, count);
+    return fast.evaluate(masks, count);
   };
   return ev;
 }
@@ -127,11 +126,10 @@ export async function callChunked(model: Model, rows: Float32Array, n: number, i
 
 /**
  * z(S, b) = base_b + sum over present groups g of (X_g - B_bg), with X_g = W_g·x_g, B_bg = W_g·b_g and
- * base_b = bias + W·b (inputs outside every group take x's value). Each coalition sums over whichever
- * side, present or absent, is smaller, and skips the B_bg of all-zero background patches. The rest of
- * the network runs row by row on preallocated buffers.
+ * base_b = bias + W·b (inputs outside every group take x's value); coalition-gemm.ts evaluates these
+ * sums and the rest of the network as matrix products on the backend.
  */
-function firstLayerEvaluator(net: DenseNet, x: Float32Array, bg: Background, g: ResolvedGroups, outputs: number, _opts: EvaluatorOptions) {
+function firstLayerEvaluator(net: DenseNet, x: Float32Array, bg: Background, g: ResolvedGroups, outputs: number, opts: EvaluatorOptions) {
   const first = net.steps[0] as DenseStep;
   const units = first.outDim;
   const G = g.members.length;
@@ -140,7 +138,6 @@ function firstLayerEvaluator(net: DenseNet, x: Float32Array, bg: Background, g: 
   const base = new Float64Array(N * units);
   // B laid out [G, N, units] so one group's background terms are contiguous.
   const B = new Float64Array(G * N * units);
-  const nonzero = new Uint8Array(G * N);
   const X = new Float64Array(G * units);
   for (let i = 0; i < inputs; i++) {
     const gi = g.groupOf[i];
@@ -157,37 +154,11 @@ function firstLayerEvaluator(net: DenseNet, x: Float32Array, bg: Background, g: 
       const wo = i * units;
       for (let j = 0; j < units; j++) base[bo + j] += v * first.w[wo + j];
       if (gi >= 0) {
-        nonzero[gi * N + b] = 1;
         const co = (gi * N + b) * units;
         for (let j = 0; j < units; j++) B[co + j] += v * first.w[wo + j];
       }
     }
   }
-  // full_b = z with every group present.
-  const full = Float64Array.from(base);
-  for (let b = 0; b < N; b++) for (let gi = 0; gi < G; gi++) {
-    for (let j = 0; j < units; j++) full[b * units + j] += X[gi * units + j] - B[(gi * N + b) * units + j];
-  }
-  // same[g, b]: x and background row b agree on every input of group g (e.g. both blank), so whether g
-  // is present cannot change that row. Rows where at most one chosen group differs are memoised.
-  const same = new Uint8Array(G * N).fill(1);
-  for (let b = 0; b < N; b++) {
-    for (let i = 0; i < inputs; i++) {
-      const gi = g.groupOf[i];
-      if (gi >= 0 && bg.rows[b * inputs + i] !== x[i]) same[gi * N + b] = 0;
-    }
-  }
-  const tail = rowTail(net, units);
-  const h = new Float64Array(units);
-  const y0 = new Float64Array(2 * N * outputs);
-  for (let side = 0; side < 2; side++) {
-    for (let b = 0; b < N; b++) {
-      h.set((side ? full : base).subarray(b * units, (b + 1) * units));
-      y0.set(tail(h), (side * N + b) * outputs);
-    }
-  }
-  const data: FastData = { G, N, units, outputs, full, base, X, B, nonzero, same, y0, weights: bg.weights };
-  const state = fastState(data, tail);
-  return { data, net, evaluate: (masks: Uint8Array, count: number): Float64Array => evaluateMasks(masks, count, state) };
+  return { evaluate: gemmCoalitionEvaluator({ net, G, N, units, outputs, X, B, base, weights: bg.weights, maxRows: opts.maxRowsPerCall }) };
 }
 

@@ -2,6 +2,7 @@
 // Explainers use it for exact fast paths (first-layer decomposition) and for DeepLIFT/DeepSHAP.
 
 import type { SequentialLike } from './types.js';
+import { getBackend } from '../backend/backend.js';
 
 export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'leakyRelu', 'gelu', 'softplus'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
@@ -144,9 +145,15 @@ export function softmaxRow(v: Float32Array | Float64Array, off: number, width: n
   for (let j = 0; j < width; j++) v[off + j] /= s;
 }
 
-/** out[n, outDim] = x[n, inDim] @ w + b, with the i-k-j loop order that streams through w. */
+/** out[n, outDim] = x[n, inDim] @ w + b: on the backend's GEMM for float32 rows, else an i-k-j loop. */
 export function denseForward(step: DenseStep, x: Float32Array | Float64Array, n: number, out: Float32Array | Float64Array): void {
   const { w, b, inDim, outDim } = step;
+  if (x instanceof Float32Array && out instanceof Float32Array) {
+    const be = getBackend();
+    be.matmulInto(x.subarray(0, n * inDim), w, out.subarray(0, n * outDim), { batch: 1, m: n, k: inDim, n: outDim, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 });
+    if (b) be.biasActivationInto(out.subarray(0, n * outDim), b, out.subarray(0, n * outDim), n, outDim, 'linear');
+    return;
+  }
   for (let r = 0; r < n; r++) {
     const o = r * outDim;
     if (b) for (let j = 0; j < outDim; j++) out[o + j] = b[j];

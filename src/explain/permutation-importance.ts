@@ -123,33 +123,42 @@ function fastPermuter(net: DenseNet | string | null, data: Float32Array, n: numb
   const outputs = own.length / n;
   const zp = new Float32Array(n * units);
   const changed = new Int32Array(n);
+  let diff = new Float32Array(0);
+  let wg = new Float32Array(0);
   return {
     baseline: own,
     permuted(cols: Int32Array, perm: Int32Array): Float32Array {
-      // Only rows whose group values actually change need the rest of the network.
+      // Only rows whose group values actually change need the rest of the network: gather their
+      // differences d = x_perm,g - x_g, then z' = z + d W_g as one small GEMM.
+      const k = cols.length;
+      if (diff.length < n * k) diff = new Float32Array(n * k);
+      if (wg.length < k * units) wg = new Float32Array(k * units);
+      for (let c = 0; c < k; c++) wg.set(first.w.subarray(cols[c] * units, (cols[c] + 1) * units), c * units);
       let nc = 0;
       for (let r = 0; r < n; r++) {
         const pr = perm[r];
         let moved = false;
-        const zo = nc * units;
-        for (const c of cols) {
-          const d = data[pr * inputs + c] - data[r * inputs + c];
-          if (d === 0) continue;
-          if (!moved) {
-            zp.set(z.subarray(r * units, (r + 1) * units), zo);
-            moved = true;
-          }
-          const wo = c * units;
-          for (let j = 0; j < units; j++) zp[zo + j] += d * first.w[wo + j];
+        for (let c = 0; c < k; c++) {
+          const d = data[pr * inputs + cols[c]] - data[r * inputs + cols[c]];
+          diff[nc * k + c] = d;
+          if (d !== 0) moved = true;
         }
         if (moved) changed[nc++] = r;
+      }
+      if (nc > 0) {
+        const step = { kind: 'dense' as const, w: wg.subarray(0, k * units), b: null, inDim: k, outDim: units, act: first.act };
+        denseForward(step, diff.subarray(0, nc * k), nc, zp);
+        for (let i = 0; i < nc; i++) {
+          const zo = changed[i] * units;
+          for (let j = 0; j < units; j++) zp[i * units + j] += z[zo + j];
+        }
       }
       const pred = Float32Array.from(own);
       if (nc === 0) return pred;
       const act = zp.slice(0, nc * units);
       applyActivation(first.act, act, nc, units);
       const y = forwardFrom(net, 1, act, nc, units).values;
-      for (let k = 0; k < nc; k++) pred.set(y.subarray(k * outputs, (k + 1) * outputs), changed[k] * outputs);
+      for (let i = 0; i < nc; i++) pred.set(y.subarray(i * outputs, (i + 1) * outputs), changed[i] * outputs);
       return pred;
     },
   };
