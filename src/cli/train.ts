@@ -73,7 +73,9 @@ export async function runTrain(o: TrainOptions, extraCallbacks: CallbackHooks[] 
     log(`Training on ${data.xTrain.shape[0]} rows, testing on ${data.xTest.shape[0]} (${o.data}, ${data.task})`);
     fresh?.summary(log);
   }
-  const callbacks: CallbackHooks[] = [...extraCallbacks];
+  // Epochs finished by this process (a resumed run finishes only the remaining ones).
+  let epochsHere = 0;
+  const callbacks: CallbackHooks[] = [...extraCallbacks, { onEpochEnd: () => void epochsHere++ }];
   if (o.patience !== undefined) {
     if (!o.validationSplit) throw new UserError('--patience needs --validation-split (early stopping watches val_loss)');
     callbacks.push(new EarlyStopping({ monitor: 'val_loss', patience: o.patience, restoreBestWeights: true }));
@@ -90,7 +92,7 @@ export async function runTrain(o: TrainOptions, extraCallbacks: CallbackHooks[] 
     task: data.task,
     epochs: epochsRun,
     train_seconds: round(trainSeconds),
-    seconds_per_epoch: round(trainSeconds / Math.max(epochsRun, 1)),
+    seconds_per_epoch: round(trainSeconds / Math.max(epochsHere, 1)),
     params: model.countParams(),
     test_loss: round(test.loss, 6),
     backend: (await import('../backend/backend.js')).getBackend().name,

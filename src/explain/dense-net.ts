@@ -3,6 +3,8 @@
 
 import type { SequentialLike } from './types.js';
 import { getBackend } from '../backend/backend.js';
+// The reference backend's scalar functions, so explainers compute exactly what the model computes.
+import { gelu, geluGrad, sigmoid, softplus } from '../backend/js/math.js';
 
 export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'leakyRelu', 'gelu', 'softplus'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
@@ -80,28 +82,17 @@ function activationOf(name: unknown, alpha: unknown): Activation | string {
   return { name: canonical as ActivationName, alpha: a };
 }
 
-const INV_SQRT2 = 1 / Math.SQRT2;
-
-/** erf with ~1e-7 error, as the reference backend computes it. */
-function erf(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-  return x >= 0 ? 1 - r : r - 1;
-}
-
 /** f(x) for elementwise activations. */
 export function act1(a: Activation, x: number): number {
   switch (a.name) {
     case 'linear': case 'softmax': return x;
     case 'relu': return x > 0 ? x : 0;
-    case 'sigmoid': return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+    case 'sigmoid': return sigmoid(x);
     case 'tanh': return Math.tanh(x);
     case 'elu': return x > 0 ? x : a.alpha * Math.expm1(x);
     case 'leakyRelu': return x > 0 ? x : a.alpha * x;
-    case 'gelu': return 0.5 * x * (1 + erf(x * INV_SQRT2));
-    case 'softplus': return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    case 'gelu': return gelu(x);
+    case 'softplus': return softplus(x);
   }
 }
 
@@ -110,12 +101,12 @@ export function dAct1(a: Activation, x: number): number {
   switch (a.name) {
     case 'linear': case 'softmax': return 1;
     case 'relu': return x > 0 ? 1 : 0;
-    case 'sigmoid': { const s = act1(a, x); return s * (1 - s); }
+    case 'sigmoid': { const s = sigmoid(x); return s * (1 - s); }
     case 'tanh': { const t = Math.tanh(x); return 1 - t * t; }
     case 'elu': return x > 0 ? 1 : a.alpha * Math.exp(x);
     case 'leakyRelu': return x > 0 ? 1 : a.alpha;
-    case 'gelu': return 0.5 * (1 + erf(x * INV_SQRT2)) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
-    case 'softplus': return act1({ name: 'sigmoid', alpha: 0 }, x);
+    case 'gelu': return geluGrad(x);
+    case 'softplus': return sigmoid(x);
   }
 }
 
