@@ -25,13 +25,15 @@ export function fitLime(Z: Float64Array, S: number, P: number, Y: Float64Array, 
   const se = new Float64Array(P * K);
   const intercept = new Float64Array(K);
   const r2 = new Float64Array(K);
+  // The selection fit on all features shares X'WX across outputs: one solve with K right-hand sides.
+  const all = topK < P ? weightedRidge(Z, S, P, Y, K, w, 0.01, undefined, false) : null;
   for (let o = 0; o < K; o++) {
     const y = new Float64Array(S);
     for (let s = 0; s < S; s++) y[s] = Y[s * K + o];
     let cols: number[] | undefined;
-    if (topK < P) {
-      const all = weightedRidge(Z, S, P, y, 1, w, 0.01);
-      cols = Array.from({ length: P }, (_, i) => i).sort((a, b) => Math.abs(all.coef[b]) - Math.abs(all.coef[a]) || a - b).slice(0, topK);
+    if (all) {
+      const c = (i: number) => Math.abs(all.coef[i * K + o]);
+      cols = Array.from({ length: P }, (_, i) => i).sort((a, b) => c(b) - c(a) || a - b).slice(0, topK);
     }
     const fit = weightedRidge(Z, S, P, y, 1, w, alpha, cols);
     for (let p = 0; p < P; p++) {

@@ -50,9 +50,10 @@ export interface RidgeFit {
 
 /**
  * Weighted ridge regression with an unpenalised intercept (sklearn Ridge with sample_weight):
- * X [n, p], Y [n, k], weights [n]; columns `cols` of X only (default all).
+ * X [n, p], Y [n, k], weights [n]; columns `cols` of X only (default all). `withSe` = false skips
+ * the standard errors and the matrix inverse they need.
  */
-export function weightedRidge(X: Float64Array | Float32Array | Uint8Array, n: number, p: number, Y: Float64Array, k: number, w: Float64Array, alpha: number, cols?: number[]): RidgeFit {
+export function weightedRidge(X: Float64Array | Float32Array | Uint8Array, n: number, p: number, Y: Float64Array, k: number, w: Float64Array, alpha: number, cols?: number[], withSe = true): RidgeFit {
   const use = cols ?? Array.from({ length: p }, (_, i) => i);
   const q = use.length;
   let sw = 0;
@@ -83,7 +84,7 @@ export function weightedRidge(X: Float64Array | Float32Array | Uint8Array, n: nu
     A[a * q + a] += alpha;
   }
   const coefQ = q > 0 ? solve(A, B, q, k) : new Float64Array(0);
-  const inv = q > 0 ? inverse(A, q) : new Float64Array(0);
+  const inv = q > 0 && withSe ? inverse(A, q) : new Float64Array(0);
   const coef = new Float64Array(p * k);
   const se = new Float64Array(p * k);
   const intercept = Float64Array.from(ym);
@@ -106,7 +107,7 @@ export function weightedRidge(X: Float64Array | Float32Array | Uint8Array, n: nu
     r2[j] = sst[j] > 0 ? 1 - ssr[j] / sst[j] : 1;
     // Weights read as precisions: Var(coef) = sigma^2 (X'WX)^-1 with sigma^2 = sum w e^2 / (n - q - 1).
     const sigma2 = ssr[j] / Math.max(1, n - q - 1);
-    for (let a = 0; a < q; a++) se[use[a] * k + j] = Math.sqrt(Math.max(0, sigma2 * inv[a * q + a]));
+    if (withSe) for (let a = 0; a < q; a++) se[use[a] * k + j] = Math.sqrt(Math.max(0, sigma2 * inv[a * q + a]));
   }
   return { coef, intercept, r2, se };
 }
