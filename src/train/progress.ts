@@ -5,6 +5,7 @@ import { Callback, type Logs } from './callbacks.js';
 
 function formatLogs(logs: Logs): string {
   return Object.entries(logs)
+    .filter(([k]) => k !== 'batch' && k !== 'size') // bookkeeping, not metrics
     .map(([k, v]) => `${k}=${Math.abs(v) >= 1000 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4)}`)
     .join(' ');
 }
