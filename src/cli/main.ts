@@ -3,7 +3,7 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import '../index.js';
-import { runTrain, type TrainOptions } from './train.js';
+import type { TrainOptions } from './train.js';
 import { isUserFacing, UserError } from './errors.js';
 import { registerModelCommands } from './model-commands.js';
 import { setFlagsFromString } from 'node:v8';

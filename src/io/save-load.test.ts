@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtemp, readFile, writeFile, readdir, rename, copyFile, unlink } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile, readdir, rename, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../backend/js/index.js';

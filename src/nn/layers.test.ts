@@ -8,8 +8,8 @@ import { Dropout } from './simple-layers.js';
 import { deserializeLayer, registeredLayers } from './registry.js';
 import { Rng } from '../util/random.js';
 import { gradientsOf } from '../autograd/grad.js';
-import { checkGradients, randomTensor } from '../../test/gradcheck.js';
-import { checkVariableGradients, expectClose } from '../../test/training/helpers.js';
+import { checkGradients, checkVariableGradients, randomTensor } from '../../test/gradcheck.js';
+import { expectClose } from '../../test/training/helpers.js';
 
 interface LayerCase {
   name: string;

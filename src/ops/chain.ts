@@ -1,6 +1,6 @@
 // Chainable methods on Tensor (x.add(y).relu()), as TensorFlow.js offers them.
 
-import { Tensor, type DType } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { cast, clone, type TensorLike } from './creation.js';
 import * as ew from './elementwise.js';
 import * as red from './reduce.js';

@@ -5,7 +5,7 @@ import { record } from '../autograd/tape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { normalizeAxes, normalizeAxis, reducedShape, sizeOf } from '../tensor/shape.js';
 import { cast, toTensor, type TensorLike } from './creation.js';
-import { broadcastTo, reshape, transpose } from './transform.js';
+import { broadcastTo, reshape } from './transform.js';
 import { div, equal, exp, log, mul, sub, add } from './elementwise.js';
 
 /** Lays x out as [outer, reduced, inner] for the backend, transposing only if the axes are not adjacent. */

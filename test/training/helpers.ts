@@ -1,11 +1,8 @@
-// Test helpers for nn/ and train/: weight-gradient checks, small seeded datasets, closeness checks.
+// Test helpers for nn/ and train/: small seeded datasets and closeness checks.
 
 import { expect } from 'vitest';
 import { Tensor } from '../../src/tensor/tensor.js';
-import type { Variable } from '../../src/autograd/variable.js';
-import { gradientsOf } from '../../src/autograd/grad.js';
 import { Rng } from '../../src/util/random.js';
-import * as ops from '../../src/ops/index.js';
 
 /** Every element of `got` within atol + rtol * |expected| of `expected`. */
 export function expectClose(got: Tensor | ArrayLike<number>, expected: ArrayLike<number>, atol = 1e-5, rtol = 1e-5): void {
@@ -19,44 +16,6 @@ export function expectClose(got: Tensor | ArrayLike<number>, expected: ArrayLike
   }
 }
 
-/**
- * Checks d/dvars of sum(w * f()) for a random fixed w against central differences taken by
- * perturbing each variable element in place (the variables are restored afterwards).
- */
-export function checkVariableGradients(f: () => Tensor, vars: Variable[], opts: { step?: number; rtol?: number; atol?: number; seed?: number } = {}): void {
-  const { step = 1e-2, rtol = 2e-2, atol = 2e-3, seed = 11 } = opts;
-  const probe = f();
-  const rng = new Rng(seed);
-  const w = Float64Array.from({ length: probe.size }, () => rng.uniform(-1, 1));
-  const weighted = (out: Tensor): number => {
-    let s = 0;
-    for (let i = 0; i < out.size; i++) s += w[i] * out.values[i];
-    return s;
-  };
-  const dy = new Tensor(Float32Array.from(w), probe.shape);
-  const { grads } = gradientsOf(() => {
-    // sum(dy * f()) as a scalar, so its gradient is the vector-Jacobian product with dy.
-    return ops.sum(ops.mul(f(), dy));
-  }, vars);
-  vars.forEach((v, k) => {
-    const g = grads[k];
-    expect(g, `gradient for ${v.name}`).not.toBeNull();
-    const values = v.values as Float32Array;
-    for (let i = 0; i < v.size; i++) {
-      const orig = values[i];
-      values[i] = orig + step;
-      const plus = weighted(f());
-      values[i] = orig - step;
-      const minus = weighted(f());
-      values[i] = orig;
-      const numeric = (plus - minus) / (2 * step);
-      const got = g!.values[i];
-      if (!(Math.abs(got - numeric) <= atol + rtol * Math.abs(numeric))) {
-        throw new Error(`gradient of ${v.name} at element ${i}: autodiff ${got}, finite difference ${numeric}`);
-      }
-    }
-  });
-}
 
 /** `classes` Gaussian blobs in 2-D (centres on a circle of radius 3, std 0.6), labels int32. */
 export function blobs(rows: number, seed: number, classes = 3): { x: Tensor; y: Tensor; labels: number[] } {
