@@ -7,9 +7,9 @@ import { join } from 'node:path';
 
 /** Kernel SHAP (4x4 patches for images) and integrated gradients on the first test rows; returns the report path. */
 export async function explainAfterTraining(result: TrainResult, outDir: string): Promise<string> {
-  const { model, data } = result;
+  const { model, test } = result;
   const rows = [0, 1, 2, 3, 4];
-  const common = { model, x: data.xTest, y: data.yTest, rows, seed: 1, backgroundSize: 100, patch: 4 };
+  const common = { model, x: test.x, y: test.y, rows, seed: 1, backgroundSize: 100, patch: 4 };
   const log = (line: string) => process.stderr.write(line + '\n');
   const explanations = [];
   for (const method of ['kernel-shap', 'integrated-gradients']) {

@@ -7,7 +7,7 @@ import { sequential, type FitArgs, type Sequential } from '../train/sequential.j
 import type { Tensor } from '../tensor/tensor.js';
 import { getOptimizer } from '../train/optimizers.js';
 import { EarlyStopping, type CallbackHooks } from '../train/callbacks.js';
-import { loadTrainingData, type TrainingData } from './datasets.js';
+import { loadTrainingData } from './datasets.js';
 import { UserError } from './errors.js';
 
 export interface TrainOptions {
@@ -34,7 +34,8 @@ export interface TrainOptions {
 
 export interface TrainResult {
   model: Sequential;
-  data: TrainingData;
+  /** The held-out rows (the training rows are not kept, so their memory is freed after fit). */
+  test: { x: Tensor; y: Tensor };
   summary: Record<string, number | string>;
 }
 
@@ -99,7 +100,7 @@ export async function runTrain(o: TrainOptions, extraCallbacks: CallbackHooks[] 
   };
   for (const [k, v] of Object.entries(test)) if (k !== 'loss') summary[`test_${k}`] = round(v, 6);
   model.metadata.training = { ...summary, history: history.history };
-  return { model, data, summary };
+  return { model, test: { x: data.xTest, y: data.yTest }, summary };
 }
 
 function round(x: number, digits = 3): number {
