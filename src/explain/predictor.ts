@@ -96,10 +96,8 @@ export function checkAbort(signal: AbortSignal | undefined): void {
   }
 }
 
-/** Lets timers and abort events run between chunks of a long computation. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+// Lets timers and abort events run between chunks of a long computation.
+export { yieldToEventLoop } from '../util/yield.js';
 
 /** Input column names: given, from the model, or x0..x{n-1}. */
 export function resolveFeatureNames(opts: CommonOptions, model: Model, inputs: number): string[] {

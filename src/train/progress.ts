@@ -1,7 +1,19 @@
 // Training progress: a live bar with ETA, loss and metrics on a TTY; one line per epoch otherwise.
 
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import { Callback, type Logs } from './callbacks.js';
+
+type CliProgress = typeof cliProgress;
+
+/** Node with a terminal on stderr (browsers have no process, and logs go to the console there). */
+function stderrIsTTY(): boolean {
+  return typeof process !== 'undefined' && Boolean(process.stderr?.isTTY);
+}
+
+function defaultWrite(line: string): void {
+  if (typeof process !== 'undefined' && process.stderr) process.stderr.write(line + '\n');
+  else console.log(line);
+}
 
 function formatLogs(logs: Logs): string {
   return Object.entries(logs)
@@ -12,19 +24,26 @@ function formatLogs(logs: Logs): string {
 
 export class ProgressLogger extends Callback {
   private bar: cliProgress.SingleBar | null = null;
+  /** Loaded only for a terminal, so the library itself never pulls in the terminal package (browsers). */
+  private bars: CliProgress | null = null;
   private epochStart = 0;
   private lastUpdate = 0;
 
   constructor(
-    private readonly write: (line: string) => void = (line) => process.stderr.write(line + '\n'),
-    private readonly tty: boolean = Boolean(process.stderr.isTTY),
+    private readonly write: (line: string) => void = defaultWrite,
+    private readonly tty: boolean = stderrIsTTY(),
   ) {
     super();
   }
 
+  async onTrainBegin(): Promise<void> {
+    if (this.tty && !this.bars) this.bars = (await import('cli-progress')).default;
+  }
+
   onEpochBegin(epoch: number): void {
     this.epochStart = performance.now();
-    if (!this.tty || !this.params) return;
+    const cliProgress = this.bars;
+    if (!this.tty || !this.params || !cliProgress) return;
     this.bar = new cliProgress.SingleBar(
       {
         format: `Epoch ${epoch + 1}/${this.params.epochs} [{bar}] {value}/{total} ETA {eta_formatted} {metrics}`,

@@ -19,6 +19,7 @@ import { ProgressLogger } from './progress.js';
 import { validateTrainingData, type TargetKind } from './validate.js';
 import { BatchGatherer } from './batches.js';
 import { DenseStep } from './dense-step.js';
+import { yieldToEventLoop } from '../util/yield.js';
 
 export interface CompileArgs {
   optimizer: OptimizerSpec;
@@ -248,7 +249,7 @@ export class Sequential extends LayerStack {
         if (list.hasBatchHooks) await list.batchEnd(b, { batch: b, size: rows, loss: lossSum / seen, ...this.metricLogs() });
         // Let signals (Ctrl-C) and timers run during long epochs.
         if (performance.now() - lastYield > 200) {
-          await new Promise((resolve) => setImmediate(resolve));
+          await yieldToEventLoop();
           lastYield = performance.now();
         }
       }
