@@ -4,7 +4,7 @@
 import type { SequentialLike } from './types.js';
 import { getBackend } from '../backend/backend.js';
 // The reference backend's scalar functions, so explainers compute exactly what the model computes.
-import { gelu, geluGrad, sigmoid, softplus } from '../backend/js/math.js';
+import { gelu, geluGrad, sigmoid, softmaxRow, softplus } from '../backend/js/math.js';
 
 export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'leakyRelu', 'gelu', 'softplus'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
@@ -124,17 +124,7 @@ export function applyActivation(a: Activation, v: Float32Array | Float64Array, n
   for (let i = 0; i < n * width; i++) v[i] = act1(a, v[i]);
 }
 
-export function softmaxRow(v: Float32Array | Float64Array, off: number, width: number): void {
-  let m = -Infinity;
-  for (let j = 0; j < width; j++) m = Math.max(m, v[off + j]);
-  let s = 0;
-  for (let j = 0; j < width; j++) {
-    const e = Math.exp(v[off + j] - m);
-    v[off + j] = e;
-    s += e;
-  }
-  for (let j = 0; j < width; j++) v[off + j] /= s;
-}
+export { softmaxRow };
 
 /** out[n, outDim] = x[n, inDim] @ w + b: on the backend's GEMM for float32 rows, else an i-k-j loop. */
 export function denseForward(step: DenseStep, x: Float32Array | Float64Array, n: number, out: Float32Array | Float64Array): void {

@@ -5,6 +5,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { getBackend, type FusedActivation } from '../backend/backend.js';
 import { isFusedActivation } from '../ops/activation.js';
+import { softmaxRow } from '../backend/js/math.js';
 import type { Layer } from './layer.js';
 import { Dense } from './dense.js';
 import { Dropout, Flatten } from './simple-layers.js';
@@ -50,27 +51,11 @@ export function denseForward(stages: Stage[], x: Tensor, chunk: number): Tensor 
       const out = buffers[i].subarray(0, n * layer.units);
       be.matmulInto(h, layer.kernel!.values as Float32Array, out, { batch: 1, m: n, k: width, n: layer.units, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 });
       be.biasActivationInto(out, layer.bias ? (layer.bias.values as Float32Array) : null, out, n, layer.units, act);
-      if (softmax) softmaxRows(out, n, layer.units);
+      if (softmax) for (let r = 0; r < n; r++) softmaxRow(out, r * layer.units, layer.units);
       h = out;
       width = layer.units;
     }
     result.set(h, start * outputs);
   }
   return new Tensor(result, [rows, outputs]);
-}
-
-/** Row-wise softmax in place, shifted by the row max so exp never overflows. */
-function softmaxRows(z: Float32Array, rows: number, cols: number): void {
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    let max = -Infinity;
-    for (let c = 0; c < cols; c++) if (z[o + c] > max) max = z[o + c];
-    let sum = 0;
-    for (let c = 0; c < cols; c++) {
-      const e = Math.exp(z[o + c] - max);
-      z[o + c] = e;
-      sum += e;
-    }
-    for (let c = 0; c < cols; c++) z[o + c] /= sum;
-  }
 }

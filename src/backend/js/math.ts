@@ -39,3 +39,16 @@ export function softplus(x: number): number {
   // log(1 + e^x) = max(x, 0) + log1p(e^-|x|), stable for large |x|.
   return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 }
+
+/** Softmax of v[off .. off+width) in place, shifted by the row max so exp never overflows. */
+export function softmaxRow(v: Float32Array | Float64Array, off: number, width: number): void {
+  let m = -Infinity;
+  for (let j = 0; j < width; j++) if (v[off + j] > m) m = v[off + j];
+  let s = 0;
+  for (let j = 0; j < width; j++) {
+    const e = Math.exp(v[off + j] - m);
+    v[off + j] = e;
+    s += e;
+  }
+  for (let j = 0; j < width; j++) v[off + j] /= s;
+}
