@@ -237,7 +237,31 @@ export function adam(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, b1
   const vc1 = f32x4.splat(1 / c1), vc2 = f32x4.splat(1 / c2);
   const veps = f32x4.splat(eps), vlr = f32x4.splat(lr), vwd = f32x4.splat(wd);
   const n4 = n & ~3;
+  const n8 = n & ~7;
   let i = 0;
+  // Two vectors per iteration: sqrt and div have long latencies, so independent work hides them.
+  for (; i < n8; i += 8) {
+    const o = <usize>i * 4;
+    const o2 = o + 16;
+    const g1 = v128.load(g + o);
+    const g2 = v128.load(g + o2);
+    const m1 = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vb1c, g1));
+    const m2 = f32x4.add(f32x4.mul(vb1, v128.load(m + o2)), f32x4.mul(vb1c, g2));
+    const v1 = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vb2c, f32x4.mul(g1, g1)));
+    const v2 = f32x4.add(f32x4.mul(vb2, v128.load(v + o2)), f32x4.mul(vb2c, f32x4.mul(g2, g2)));
+    v128.store(m + o, m1);
+    v128.store(m + o2, m2);
+    v128.store(v + o, v1);
+    v128.store(v + o2, v2);
+    const d1 = f32x4.add(f32x4.sqrt(f32x4.mul(v1, vc2)), veps);
+    const d2 = f32x4.add(f32x4.sqrt(f32x4.mul(v2, vc2)), veps);
+    const p1 = v128.load(p + o);
+    const p2 = v128.load(p + o2);
+    const s1 = f32x4.add(f32x4.div(f32x4.mul(m1, vc1), d1), f32x4.mul(vwd, p1));
+    const s2 = f32x4.add(f32x4.div(f32x4.mul(m2, vc1), d2), f32x4.mul(vwd, p2));
+    v128.store(p + o, f32x4.sub(p1, f32x4.mul(vlr, s1)));
+    v128.store(p + o2, f32x4.sub(p2, f32x4.mul(vlr, s2)));
+  }
   for (; i < n4; i += 4) {
     const o = <usize>i * 4;
     const gv = v128.load(g + o);
