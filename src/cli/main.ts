@@ -1,39 +1,17 @@
 #!/usr/bin/env node
 // The glassbox command: train | evaluate | explain | export. User errors print one line and exit 1.
 
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import '../index.js';
 import type { TrainOptions } from './train.js';
 import { isUserFacing, UserError } from './errors.js';
 import { registerModelCommands } from './model-commands.js';
+import { integer, number, units } from './arguments.js';
 import { setFlagsFromString } from 'node:v8';
 
 // Relaxed SIMD (fused multiply-add GEMM, ~1.2-1.4x faster) ships in Node 22 and current browsers;
 // Node 20 has it behind this flag. The kernels are compiled lazily, after this line.
 if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--experimental-wasm-relaxed-simd');
-
-function integer(name: string, min = 0) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-    return n;
-  };
-}
-
-function number(name: string, min = 0) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}`);
-    return n;
-  };
-}
-
-function units(value: string): number[] {
-  if (value === '' || value === 'none') return [];
-  const list = value.split(',').map(Number);
-  if (list.some((u) => !Number.isInteger(u) || u <= 0)) throw new InvalidArgumentError('use comma-separated positive integers, e.g. 64,32');
-  return list;
-}
 
 const program = new Command();
 program.name('glassbox').description('Deep learning in TypeScript that is fast to train and explains itself.').showHelpAfterError();

@@ -1,7 +1,8 @@
 // `glassbox evaluate | explain | export`: commands that work on a saved model folder.
 
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { loadModel, exportOnnx } from '../io/index.js';
+import { integer } from './arguments.js';
 import { setBackend } from '../backend/backend.js';
 import { METHODS } from '../explain/run.js';
 import { writeReport } from '../report/index.js';
@@ -9,14 +10,6 @@ import type { Sequential } from '../train/sequential.js';
 import { loadDataForModel, parseRows } from './datasets.js';
 import { explainRows } from './explain-run.js';
 import { UserError } from './errors.js';
-
-function positiveInt(name: string, min = 1) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-    return n;
-  };
-}
 
 async function openModel(dir: string): Promise<Sequential> {
   const model = await loadModel(dir);
@@ -49,11 +42,11 @@ export function registerModelCommands(program: Command): void {
     .addOption(new Option('--method <name>', 'explanation method').choices(METHODS).default('kernel-shap'))
     .option('--rows <spec>', 'rows to explain: START:END, an index, or a comma list', '0:5')
     .option('--out <file.html>', 'HTML report to write (default: <model>/explain-<method>.html)')
-    .option('--background <n>', 'background rows for Shapley/LIME methods', positiveInt('--background'), 100)
-    .option('--patch <n>', 'pixel patch side for image models (0: single pixels)', positiveInt('--patch', 0), 4)
-    .option('--samples <n>', 'samples / permutations / repeats, where the method samples', positiveInt('--samples'))
-    .option('--steps <n>', 'integration steps (integrated-gradients)', positiveInt('--steps'))
-    .option('--seed <n>', 'seed for sampling', positiveInt('--seed', 0), 0)
+    .option('--background <n>', 'background rows for Shapley/LIME methods', integer('--background', 1), 100)
+    .option('--patch <n>', 'pixel patch side for image models (0: single pixels)', integer('--patch', 0), 4)
+    .option('--samples <n>', 'samples / permutations / repeats, where the method samples', integer('--samples', 1))
+    .option('--steps <n>', 'integration steps (integrated-gradients)', integer('--steps', 1))
+    .option('--seed <n>', 'seed for sampling', integer('--seed', 0), 0)
     .addOption(new Option('--format <kind>', 'what to print').choices(['text', 'none']).default('text'))
     .option('--json', 'print one JSON object with values and diagnostics')
     .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'js']))

@@ -80,13 +80,15 @@ export class BatchBuffer {
   readonly values: TypedArray;
   private readonly rowShape: number[];
 
+  /** `alloc` supplies the storage (e.g. a backend's own memory, where its kernels read without a copy). */
   constructor(
     private readonly source: Tensor,
     readonly batchSize: number,
+    alloc: (dtype: Tensor['dtype'], size: number) => TypedArray = allocFor,
   ) {
     checkBatchArgs(rowCount(source, 'BatchBuffer'), batchSize);
     this.rowShape = source.shape.slice(1);
-    this.values = allocFor(source.dtype, batchSize * rowSize(source));
+    this.values = alloc(source.dtype, batchSize * rowSize(source));
   }
 
   /** Gathers the rows into the shared buffer; the returned tensor is overwritten by the next fill. */

@@ -7,7 +7,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { prepareBackground } from './background.js';
 import { callChunked } from './coalitions.js';
-import { type Activation, type DenseNet, act1, dAct1, denseNetOf, softmaxRow } from './dense-net.js';
+import { type Activation, type DenseNet, act1, backThroughKernel, dAct1, denseNetOf, softmaxRow } from './dense-net.js';
 import { Explanation } from './explanation.js';
 import { gaussLegendreNodes } from './dense-gradients.js';
 import { resolveGroups } from './groups.js';
@@ -129,16 +129,7 @@ function multipliers(net: DenseNet, tx: Trace, tb: Trace): Float64Array {
     m = throughActivation(step.act, tx.pre[s], tb.pre[s], tx.post[s], tb.post[s], m, K, width);
     if (step.kind === 'dense') {
       // m_in[k, i] = sum_j m[k, j] W[i, j]
-      const next = new Float64Array(K * step.inDim);
-      for (let k = 0; k < K; k++) {
-        for (let i = 0; i < step.inDim; i++) {
-          let acc = 0;
-          const wo = i * step.outDim;
-          for (let j = 0; j < step.outDim; j++) acc += m[k * width + j] * step.w[wo + j];
-          next[k * step.inDim + i] = acc;
-        }
-      }
-      m = next;
+      m = backThroughKernel(step, m, K);
       width = step.inDim;
     }
   }

@@ -2,7 +2,7 @@
 // baseline, the first layer's pre-activation is linear in alpha, so sum_k w_k grad f(point_k) is the
 // first kernel times one averaged hidden-unit gradient. Checked against autograd in the tests.
 
-import { type Activation, type DenseNet, type DenseStep, act1, dAct1, softmaxRow } from './dense-net.js';
+import { type Activation, type DenseNet, type DenseStep, act1, backThroughKernel, dAct1, softmaxRow } from './dense-net.js';
 
 /**
  * Attributions [T][inputs] = (x - b) * sum_k w_k d f_t / dx at b + alpha_k (x - b).
@@ -70,16 +70,7 @@ export function denseIntegratedGradients(net: DenseNet, x: Float32Array, base: F
       g = activationBackward(step.act, pre[s], post[s], g, S, width);
       if (s === 0) break;
       if (step.kind === 'dense') {
-        const prev = new Float64Array(S * step.inDim);
-        for (let k = 0; k < S; k++) {
-          for (let i = 0; i < step.inDim; i++) {
-            let acc = 0;
-            const wo = i * step.outDim;
-            for (let j = 0; j < step.outDim; j++) acc += step.w[wo + j] * g[k * step.outDim + j];
-            prev[k * step.inDim + i] = acc;
-          }
-        }
-        g = prev;
+        g = backThroughKernel(step, g, S);
       }
     }
     // g: weighted gradient at the first layer's pre-activation, per step; sum over steps, then through W.

@@ -149,6 +149,20 @@ export function denseForward(step: DenseStep, x: Float32Array | Float64Array, n:
   }
 }
 
+/** g [n, outDim] times the kernel transposed, [n, inDim]: carries a gradient (or multiplier) back through a Dense step. */
+export function backThroughKernel(step: DenseStep, g: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(n * step.inDim);
+  for (let k = 0; k < n; k++) {
+    for (let i = 0; i < step.inDim; i++) {
+      let acc = 0;
+      const wo = i * step.outDim;
+      for (let j = 0; j < step.outDim; j++) acc += g[k * step.outDim + j] * step.w[wo + j];
+      out[k * step.inDim + i] = acc;
+    }
+  }
+  return out;
+}
+
 /** Runs steps[from..] on rows [n, width]; the dense step at `from` may be skipped when its output is given. */
 export function forwardFrom(net: DenseNet, from: number, h: Float32Array, n: number, width: number): { values: Float32Array; width: number } {
   let cur = h;

@@ -7,6 +7,7 @@ import { prepareBackground } from './background.js';
 import { callChunked } from './coalitions.js';
 import type { Explanation } from './explanation.js';
 import { GRADIENT_KEYS, type GradientOptions, runGradientMethod } from './gradient-engine.js';
+import { meanWithSe } from './gradients.js';
 import { completeness } from './integrated-gradients.js';
 import { asModel, checkOptionKeys, rowsPerCall } from './predictor.js';
 import type { BackgroundOptions, Predictor } from './types.js';
@@ -51,22 +52,7 @@ export async function gradientShap(model: Predictor, x: Tensor, opts: GradientSh
       }
       return {
         points, count: n,
-        reduce: (g) => {
-          const attr = new Float32Array(inputs);
-          const se = new Float32Array(inputs);
-          for (let i = 0; i < inputs; i++) {
-            let s = 0;
-            let s2 = 0;
-            for (let p = 0; p < n; p++) {
-              const v = g[p * inputs + i] * diff[p * inputs + i];
-              s += v;
-              s2 += v * v;
-            }
-            attr[i] = s / n;
-            se[i] = n > 1 ? Math.sqrt(Math.max(0, (s2 - (s * s) / n) / (n - 1)) / n) : 0;
-          }
-          return { attr, se };
-        },
+        reduce: (g) => meanWithSe(g, n, inputs, (i, p) => diff[p * inputs + i]),
       };
     },
     baseValues: async (targets, K) => {

@@ -95,7 +95,7 @@ async function kernelShapRow(ev: CoalitionEvaluator, M: number, rng: Rng, opts: 
       const pairs: Uint8Array[][] = [];
       const fresh: Uint8Array[] = [];
       while (sampled < target && draws < 20 * nSamples) {
-        const s = fullSizes + 1 + pick(rest, rng);
+        const s = fullSizes + 1 + rng.weightedIndex(rest);
         const m = randomSubset(M, s, rng);
         const pair = s <= numPaired ? [m, m.map((b) => 1 - b)] : [m];
         for (const q of pair) {
@@ -283,15 +283,6 @@ function normalise(v: Float64Array): void {
   let s = 0;
   for (const x of v) s += x;
   for (let i = 0; i < v.length; i++) v[i] /= s;
-}
-
-function pick(p: Float64Array, rng: Rng): number {
-  let r = rng.next();
-  for (let i = 0; i < p.length; i++) {
-    r -= p[i];
-    if (r < 0) return i;
-  }
-  return p.length - 1;
 }
 
 function randomSubset(M: number, s: number, rng: Rng): Uint8Array {

@@ -149,7 +149,7 @@ function perturb(xr: Float32Array, out: Float32Array, members: Int32Array[], sta
       z.push((out[c] - st.mean) / st.std);
       continue;
     }
-    const bin = pickBin(st.freq, rng);
+    const bin = rng.weightedIndex(st.freq);
     out[c] = sampleInBin(st, bin, rng);
     z.push(bin === binOf(st.cuts, xr[c]) ? 1 : 0);
   }
@@ -192,15 +192,6 @@ function binOf(cuts: number[], x: number): number {
   let b = 0;
   while (b < cuts.length && x > cuts[b]) b++;
   return b;
-}
-
-function pickBin(freq: number[], rng: Rng): number {
-  let r = rng.next();
-  for (let b = 0; b < freq.length; b++) {
-    r -= freq[b];
-    if (r < 0) return b;
-  }
-  return freq.length - 1;
 }
 
 /** A value in the bin: normal with the bin's training mean and std, truncated to its range (as lime). */

@@ -44,10 +44,11 @@ export class Callback implements CallbackHooks {
 }
 
 export class CallbackList {
-  constructor(readonly callbacks: CallbackHooks[]) {}
+  /** Whether any callback wants per-batch calls (checked once: fit asks on every batch). */
+  readonly hasBatchHooks: boolean;
 
-  get hasBatchHooks(): boolean {
-    return this.callbacks.some((c) => c.onBatchEnd || c.onBatchBegin);
+  constructor(readonly callbacks: CallbackHooks[]) {
+    this.hasBatchHooks = callbacks.some((c) => c.onBatchEnd || c.onBatchBegin);
   }
 
   setModel(model: TrainableModel, params: TrainingParams): void {

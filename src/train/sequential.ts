@@ -1,7 +1,6 @@
 // Sequential: a layer stack that compiles, fits, evaluates and predicts (the Keras / TensorFlow.js API).
 
 import { Tensor } from '../tensor/tensor.js';
-import { formatShape } from '../tensor/shape.js';
 import { gradientsOf } from '../autograd/grad.js';
 import { noGrad } from '../autograd/tape.js';
 import * as ops from '../ops/index.js';
@@ -349,4 +348,3 @@ export function sequential(args: { layers?: Layer[]; name?: string } = {}): Sequ
   return new Sequential(args);
 }
 
-export { formatShape };

@@ -73,6 +73,16 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
+  /** An index drawn with probability p[i] (p sums to 1; the last index absorbs rounding). */
+  weightedIndex(p: ArrayLike<number>): number {
+    let r = this.next();
+    for (let i = 0; i < p.length; i++) {
+      r -= p[i];
+      if (r < 0) return i;
+    }
+    return p.length - 1;
+  }
+
   /** Fisher–Yates shuffle in place. */
   shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T {
     for (let i = a.length - 1; i > 0; i--) {
