@@ -62,7 +62,7 @@ export function gemmCoalitionEvaluator(d: GemmCoalitionInput): (masks: Uint8Arra
         M[s * (G + 1) + G] = 1;
       }
       let h = first.subarray(0, c * width);
-      be.matmulInto(M, D, h, dims(c, G + 1, width));
+      be.matmul(M, D, h, dims(c, G + 1, width));
       const rows = c * N;
       const lastStep = net.steps.length - 1;
       let w = units;
@@ -74,8 +74,8 @@ export function gemmCoalitionEvaluator(d: GemmCoalitionInput): (masks: Uint8Arra
         const step = net.steps[i];
         if (step.kind === 'dense') {
           const next = later[i - 1]!.subarray(0, rows * step.outDim);
-          be.matmulInto(h, step.w, next, dims(rows, step.inDim, step.outDim));
-          if (step.b) be.biasActivationInto(next, step.b, next, rows, step.outDim, 'linear');
+          be.matmul(h, step.w, next, dims(rows, step.inDim, step.outDim));
+          if (step.b) be.biasActivation(next, step.b, next, rows, step.outDim, 'linear');
           h = next;
           w = step.outDim;
         }
@@ -108,6 +108,6 @@ export function gemmCoalitionEvaluator(d: GemmCoalitionInput): (masks: Uint8Arra
 /** Elementwise activations through the backend's fused kernel where it has one. */
 function activate(a: Activation, v: Float32Array, rows: number, width: number): void {
   if (a.name === 'linear') return;
-  if (isFusedActivation(a.name)) getBackend().biasActivationInto(v, null, v, rows, width, a.name);
+  if (isFusedActivation(a.name)) getBackend().biasActivation(v, null, v, rows, width, a.name);
   else applyActivation(a, v, rows, width);
 }

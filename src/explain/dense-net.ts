@@ -131,8 +131,8 @@ export function denseForward(step: DenseStep, x: Float32Array | Float64Array, n:
   const { w, b, inDim, outDim } = step;
   if (x instanceof Float32Array && out instanceof Float32Array) {
     const be = getBackend();
-    be.matmulInto(x.subarray(0, n * inDim), w, out.subarray(0, n * outDim), { batch: 1, m: n, k: inDim, n: outDim, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 });
-    if (b) be.biasActivationInto(out.subarray(0, n * outDim), b, out.subarray(0, n * outDim), n, outDim, 'linear');
+    be.matmul(x.subarray(0, n * inDim), w, out.subarray(0, n * outDim), { batch: 1, m: n, k: inDim, n: outDim, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 });
+    if (b) be.biasActivation(out.subarray(0, n * outDim), b, out.subarray(0, n * outDim), n, outDim, 'linear');
     return;
   }
   for (let r = 0; r < n; r++) {

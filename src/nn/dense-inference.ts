@@ -49,8 +49,8 @@ export function denseForward(stages: Stage[], x: Tensor, chunk: number): Tensor 
     for (let i = 0; i < stages.length; i++) {
       const { layer, act, softmax } = stages[i];
       const out = buffers[i].subarray(0, n * layer.units);
-      be.matmulInto(h, layer.kernel!.values as Float32Array, out, { batch: 1, m: n, k: width, n: layer.units, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 });
-      be.biasActivationInto(out, layer.bias ? (layer.bias.values as Float32Array) : null, out, n, layer.units, act);
+      be.matmul(h, layer.kernel!.values as Float32Array, out, { batch: 1, m: n, k: width, n: layer.units, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 });
+      be.biasActivation(out, layer.bias ? (layer.bias.values as Float32Array) : null, out, n, layer.units, act);
       if (softmax) for (let r = 0; r < n; r++) softmaxRow(out, r * layer.units, layer.units);
       h = out;
       width = layer.units;

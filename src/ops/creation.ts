@@ -3,6 +3,7 @@
 import { Tensor, allocFor, type DType, type NestedArray, type TypedArray } from '../tensor/tensor.js';
 import { type Shape, sizeOf, formatShape } from '../tensor/shape.js';
 import { type Rng, rngFor } from '../util/random.js';
+import { runOp } from './run.js';
 
 export type TensorLike = Tensor | number | boolean | NestedArray | TypedArray | readonly number[];
 
@@ -135,12 +136,7 @@ export function randomUniform(shape: Shape, minval = 0, maxval = 1, opts: Random
 /** Changes dtype; float to int truncates toward zero as TensorFlow.js does. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  const out = allocFor(dtype, x.size);
-  const src = x.values;
-  if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = src[i] !== 0 ? 1 : 0;
-  else if (dtype === 'int32') for (let i = 0; i < out.length; i++) out[i] = Math.trunc(src[i]);
-  else out.set(src);
-  return new Tensor(out, x.shape, dtype);
+  return runOp('cast', [x], { dtype });
 }
 
 /** A copy that owns its own storage. */

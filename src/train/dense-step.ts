@@ -148,8 +148,8 @@ export class DenseStep {
       if (u.kind === 'dropout') {
         dropoutForward(input, u.mask.subarray(0, rows * u.units), out, u.layer.rate, rng);
       } else {
-        be.matmulInto(input, u.layer.kernel!.values as Float32Array, out, dims(rows, u.inputs, u.units, false, false));
-        be.biasActivationInto(out, u.layer.bias ? (u.layer.bias.values as Float32Array) : null, out, rows, u.units, u.act);
+        be.matmul(input, u.layer.kernel!.values as Float32Array, out, dims(rows, u.inputs, u.units, false, false));
+        be.biasActivation(out, u.layer.bias ? (u.layer.bias.values as Float32Array) : null, out, rows, u.units, u.act);
       }
       input = out;
     }
@@ -168,9 +168,9 @@ export class DenseStep {
       }
       if (u !== last || this.kind === 'mse' || this.kind === 'mae') activationBackward(u.act, u.out.subarray(0, rows * u.units), dOut);
       // z = x W + b: dW = xᵀ dz, db = column sums of dz, dx = dz Wᵀ (skipped for the input batch).
-      be.matmulInto(layerInput, dOut, u.gradKernel, dims(u.inputs, rows, u.units, true, false));
+      be.matmul(layerInput, dOut, u.gradKernel, dims(u.inputs, rows, u.units, true, false));
       if (u.gradBias) columnSums(dOut, rows, u.units, u.gradBias);
-      if (dIn) be.matmulInto(dOut, u.layer.kernel!.values as Float32Array, dIn, dims(rows, u.units, u.inputs, false, true));
+      if (dIn) be.matmul(dOut, u.layer.kernel!.values as Float32Array, dIn, dims(rows, u.units, u.inputs, false, true));
     }
     this.optimizer.applyGradients(this.vars, this.grads);
     return loss;

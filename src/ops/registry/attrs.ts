@@ -1,0 +1,48 @@
+// Every op's name and the plain-data attributes it carries: the vocabulary of graphs and plans.
+
+import type { ArgReduceOp, BinaryOp, FusedActivation, ReduceOp, UnaryOp } from '../../backend/backend.js';
+import type { DType } from '../../tensor/tensor.js';
+
+export interface OpAttrs {
+  /** y = fn(x) elementwise. */
+  unary: { fn: UnaryOp; alpha: number };
+  /** dx = dy * fn'(x); inputs x, y, dy. */
+  unaryGrad: { fn: UnaryOp; alpha: number };
+  /** NumPy-broadcast elementwise a fn b. */
+  binary: { fn: BinaryOp };
+  /** cond ? a : b, broadcast together; inputs cond, a, b. */
+  select: Record<string, never>;
+  cast: { dtype: DType };
+  /** op(a) @ op(b), rank 2 or 3 (batch first, a rank-2 operand broadcasts). */
+  matMul: { transA: boolean; transB: boolean };
+  /** act(x @ W + b): inputs x [rows, in], W [in, out], optional b [out]. */
+  linear: { act: FusedActivation };
+  /** dz = dy * act'(z) from y = act(z); inputs y, dy. */
+  activationGrad: { act: FusedActivation };
+  reduce: { fn: ReduceOp; axes: number[]; keepDims: boolean };
+  argReduce: { fn: ArgReduceOp; axis: number };
+  /** Same values, new (fully specified) shape; shares storage. */
+  reshape: { shape: number[] };
+  transpose: { perm: number[] };
+  broadcastTo: { shape: number[] };
+  slice: { begin: number[]; size: number[] };
+  /** Constant padding: [before, after] per axis. */
+  pad: { paddings: [number, number][]; value: number };
+  concat: { axis: number };
+  /** Slices of x along `axis` at integer indices; inputs x, indices. */
+  gather: { axis: number };
+  /** The adjoint of gather: sums updates into zeros with `dim` entries along `axis`; inputs updates, indices. */
+  scatterAdd: { axis: number; dim: number };
+  oneHot: { depth: number; on: number; off: number };
+  /** Along the last axis. */
+  softmax: Record<string, never>;
+  logSoftmax: Record<string, never>;
+  /** -log softmax(logits)[label] per row; inputs logits [rows, classes], labels [rows]. */
+  sparseSoftmaxCE: Record<string, never>;
+  /** (softmax(logits) - onehot(labels)) * dy per row; inputs logits, labels, dy. */
+  sparseSoftmaxCEGrad: Record<string, never>;
+  /** Inverted-dropout mask: 1/(1-rate) with probability 1-rate, else 0; drawn from the run's generator. */
+  dropoutMask: { rate: number; shape: number[] };
+}
+
+export type OpName = keyof OpAttrs;

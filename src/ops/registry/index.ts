@@ -1,0 +1,27 @@
+// The op registry: one typed definition per op. A missing entry is a compile error, so every op
+// has a shape rule, a kernel, a gradient rule, a DeepLIFT rule and an ONNX mapping slot.
+
+import type { OpAttrs, OpName } from './attrs.js';
+import type { OpDef } from './types.js';
+import { binary, cast, select, unary, unaryGrad } from './elementwise.js';
+import { activationGrad, linear, matMul } from './linalg.js';
+import { argReduce, reduce } from './reduce.js';
+import { broadcastTo, concat, gather, oneHot, pad, reshape, scatterAdd, slice, transpose } from './movement.js';
+import { dropoutMask, logSoftmax, softmax, sparseSoftmaxCE, sparseSoftmaxCEGrad } from './nn.js';
+
+export type OpTable = { [P in OpName]: OpDef<OpAttrs[P]> };
+
+export const OPS: OpTable = {
+  unary, unaryGrad, binary, select, cast,
+  matMul, linear, activationGrad,
+  reduce, argReduce,
+  reshape, transpose, broadcastTo, slice, pad, concat, gather, scatterAdd, oneHot,
+  softmax, logSoftmax, sparseSoftmaxCE, sparseSoftmaxCEGrad, dropoutMask,
+};
+
+export function opDef<P extends OpName>(name: P): OpDef<OpAttrs[P]> {
+  return OPS[name];
+}
+
+export type { OpAttrs, OpName } from './attrs.js';
+export type { DeepLiftRule, Emitter, Kernel, OnnxEmitter, OnnxRule, OpDef, RunContext, Val, ValInfo, VjpArgs, VjpRule } from './types.js';
