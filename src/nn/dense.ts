@@ -61,21 +61,14 @@ export class Dense extends Layer {
     const inputDim = this.kernel!.shape[0];
     // Dense acts on the last axis; fold any leading axes into the batch.
     const rows = x.rank === 2 ? x : ops.reshape(x, [-1, inputDim]);
-    let y: Tensor;
-    if (ops.isFusedActivation(this.activation)) {
-      y = ops.linear(rows, this.kernel!, this.bias, this.activation);
-    } else {
-      y = getActivation(this.activation)(ops.linear(rows, this.kernel!, this.bias, 'linear'));
-    }
+    // relu and tanh fuse into the kernel's epilogue; other activations (sigmoid and softmax among
+    // them, so a fused cross-entropy can find the logits) run as their own op.
+    const fused = this.activation === 'relu' || this.activation === 'tanh' ? this.activation : 'linear';
+    let y = ops.linear(rows, this.kernel!, this.bias, fused);
+    if (fused === 'linear' && this.activation !== 'linear') y = getActivation(this.activation)(y);
     if (x.rank !== 2) y = ops.reshape(y, [...x.shape.slice(0, -1), this.units]);
     this.lastActivityLoss = this.activityRegularizer ? ops.div(this.activityRegularizer.apply(y), x.shape[0]) : null;
     return y;
-  }
-
-  /** x @ kernel + bias without the activation: the logits a fused loss needs. */
-  preActivation(x: Tensor): Tensor {
-    if (!this.built) this.build(x.shape.slice(1));
-    return ops.linear(x, this.kernel!, this.bias, 'linear');
   }
 
   override activityLosses(): Tensor[] {

@@ -143,3 +143,11 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 export function clone(x: Tensor): Tensor {
   return new Tensor(x.values.slice(), x.shape, x.dtype);
 }
+
+/**
+ * An inverted-dropout mask: 1/(1-rate) with probability 1-rate, else 0, drawn from rng. An op, so a
+ * compiled plan draws a fresh mask from its run's generator every step.
+ */
+export function dropoutMask(shape: Shape, rate: number, rng: Rng): Tensor {
+  return runOp('dropoutMask', [], { rate, shape: [...shape] }, { rng });
+}

@@ -11,6 +11,15 @@ import type { Emitter, OpDef, RunContext } from './registry/types.js';
 /** Receives every op run while a model is being traced into a graph (see plan/trace.ts). */
 export interface TraceRecorder {
   record<P extends OpName>(op: P, inputs: readonly Tensor[], attrs: OpAttrs[P], output: Tensor): void;
+  /** The op that produced t during this trace, if any. */
+  producerOf(t: Tensor): OpRecord | null;
+}
+
+/** One op application: what produced a tensor. */
+export interface OpRecord {
+  readonly op: OpName;
+  readonly inputs: readonly Tensor[];
+  readonly attrs: unknown;
 }
 
 let recorder: TraceRecorder | null = null;
@@ -50,6 +59,15 @@ export function runOp<P extends OpName>(name: P, inputs: readonly Tensor[], attr
   if (def.vjp !== 'zero') record(y, { op: name, inputs, attrs, vjp: def.vjp as never });
   recorder?.record(name, inputs, attrs, y);
   return y;
+}
+
+/**
+ * The op that produced t, while a trace is running or when t was recorded for gradients; null
+ * otherwise. Lets model code see through a final activation (a fused loss needs the logits).
+ */
+export function producerOf(t: Tensor): OpRecord | null {
+  if (recorder) return recorder.producerOf(t);
+  return t.node ? { op: t.node.op as OpName, inputs: t.node.inputs, attrs: t.node.attrs } : null;
 }
 
 /** Runs gradient rules eagerly: each emitted op is computed at once. */
