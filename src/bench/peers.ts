@@ -121,15 +121,10 @@ async function runGlassbox(job: TrainJob, info: PeerInfo): Promise<TrainResult> 
   };
 }
 
-/** The trained seed model as ONNX bytes, through the io exporter's graph builder. */
-async function exportOnnx(model: { layers: unknown[] }): Promise<Uint8Array> {
-  const { buildOnnxModel } = await import('../io/onnx-graph.js');
-  const { Dense } = await import('../nn/dense.js');
-  const layers = model.layers.map((l, i) => {
-    if (!(l instanceof Dense) || !l.kernel) throw new Error('bench: ONNX export expects built Dense layers');
-    return { kind: 'dense' as const, name: `dense_${i}`, kernel: l.kernel, bias: l.bias, activation: l.activation as 'relu' | 'softmax' };
-  });
-  return buildOnnxModel(layers, { inputShape: [784] });
+/** The trained seed model as ONNX bytes, through the io exporter. */
+async function exportOnnx(model: import('../train/sequential.js').Sequential): Promise<Uint8Array> {
+  const { toOnnx } = await import('../io/onnx-export.js');
+  return toOnnx(model);
 }
 
 function tfjsWasmDir(): string {

@@ -1,9 +1,9 @@
-// exportOnnx: a glassbox Sequential model as an ONNX file that onnxruntime and other runtimes can run.
+// exportOnnx: a glassbox model as an ONNX file that onnxruntime and other runtimes can run. The model's
+// inference pass is traced into a graph and each op maps itself to ONNX through the op registry.
 
 import { Sequential } from '../train/sequential.js';
-import { Dense } from '../nn/dense.js';
-import { Activation, Dropout, Flatten } from '../nn/simple-layers.js';
-import { buildOnnxModel, type OnnxActivation, type OnnxLayer } from './onnx-graph.js';
+import { inferenceGraph } from '../plan/model-plans.js';
+import { graphToOnnx, type OnnxGraphOptions } from './onnx-graph.js';
 import { writeFileAtomic } from './atomic.js';
 import { GENERATED_BY } from './artifacts.js';
 
@@ -14,25 +14,22 @@ export interface ExportOnnxOptions {
   outputName?: string;
   /** ONNX opset, 13 or later (default 13). */
   opset?: number;
+  /** Nodes to put in front of the model (preprocessing), see OnnxGraphOptions.prefix. */
+  prefix?: OnnxGraphOptions['prefix'];
 }
+
+/** Rows the model is traced with: 2, so a batch dimension is told apart from dimensions of size 1. */
+const TRACE_ROWS = 2;
 
 /** The model as ONNX bytes: input [batch, ...inputShape] (batch dynamic), output [batch, ...outputShape]. */
 export function toOnnx(model: Sequential, options: ExportOnnxOptions = {}): Uint8Array {
   if (!(model instanceof Sequential)) throw new Error('exportOnnx: expected a glassbox Sequential model');
-  const layers: OnnxLayer[] = model.layers.map((layer): OnnxLayer => {
-    if (layer instanceof Dense) {
-      return { kind: 'dense', name: layer.name, kernel: layer.kernel!, bias: layer.bias, activation: layer.activation as OnnxActivation };
-    }
-    if (layer instanceof Activation) return { kind: 'activation', name: layer.name, activation: layer.activation as OnnxActivation };
-    if (layer instanceof Dropout) return { kind: 'identity', name: layer.name };
-    if (layer instanceof Flatten) return { kind: 'flatten', name: layer.name };
-    throw new Error(`exportOnnx: layer '${layer.name}' (${layer.className}) has no ONNX export yet; exportable: Dense, Activation, Dropout, Flatten`);
-  });
-  return buildOnnxModel(layers, {
-    inputShape: model.inputShape,
+  const { graph, x, y } = inferenceGraph(model, TRACE_ROWS, 'float32');
+  return graphToOnnx(graph, x, y, {
     inputName: options.inputName,
     outputName: options.outputName,
     opset: options.opset,
+    prefix: options.prefix,
     graphName: model.name,
     producerVersion: GENERATED_BY.replace('glassbox ', ''),
     metadata: { 'glassbox.metadata': JSON.stringify(model.metadata ?? {}) },

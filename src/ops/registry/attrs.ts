@@ -41,6 +41,10 @@ export interface OpAttrs {
   sparseSoftmaxCE: Record<string, never>;
   /** (softmax(logits) - onehot(labels)) * dy per row; inputs logits, labels, dy. */
   sparseSoftmaxCEGrad: Record<string, never>;
+  /** DeepLIFT rescale rule: dx = dy (f(x) - f(r)) / (x - r); inputs x, r, y = f(x), yr = f(r), dy. */
+  rescaleGrad: { fn: UnaryOp; alpha: number };
+  /** DeepLIFT through softmax (averaged Jacobian, exact on the difference); inputs zx, zr, yx, yr, dy. */
+  softmaxRescaleGrad: Record<string, never>;
   /** Inverted-dropout mask: 1/(1-rate) with probability 1-rate, else 0; drawn from the run's generator. */
   dropoutMask: { rate: number; shape: number[] };
 }

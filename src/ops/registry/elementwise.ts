@@ -27,12 +27,12 @@ const unaryOnnx: { [K in UnaryOp]: (e: OnnxEmitter, x: string, alpha: number) =>
   reciprocal: (e, x) => e.node('Reciprocal', [x]),
   relu: (e, x) => e.node('Relu', [x]),
   relu6: (e, x) => e.node('Clip', [x, e.initializer([0], []), e.initializer([6], [])]),
-  step: (e, x) => e.node('Cast', [e.node('Greater', [x, e.initializer([0], [])])], { to: 1 }),
+  step: (e, x) => e.node('Cast', [e.node('Greater', [x, e.initializer([0], [])])], { to: { i: 1 } }),
   sigmoid: (e, x) => e.node('Sigmoid', [x]),
   tanh: (e, x) => e.node('Tanh', [x]),
   softplus: (e, x) => e.node('Softplus', [x]),
-  elu: (e, x, alpha) => e.node('Elu', [x], { alpha }),
-  leakyRelu: (e, x, alpha) => e.node('LeakyRelu', [x], { alpha }),
+  elu: (e, x, alpha) => e.node('Elu', [x], { alpha: { f: alpha } }),
+  leakyRelu: (e, x, alpha) => e.node('LeakyRelu', [x], { alpha: { f: alpha } }),
   // Exact GELU: 0.5 x (1 + erf(x / sqrt 2)).
   gelu: (e, x) => {
     const erf = e.node('Erf', [e.node('Div', [x, e.initializer([Math.SQRT2], [])])]);
@@ -108,8 +108,8 @@ export const binary: OpDef<OpAttrs['binary']> = {
     const [ga, gb] = rule(e, a, b, output, dy);
     return [needs[0] && ga ? unbroadcast(e, ga, a.shape) : null, needs[1] && gb ? unbroadcast(e, gb, b.shape) : null];
   },
-  // Sums and differences are linear; products and quotients of two inputs have no DeepLIFT rule yet.
-  deeplift: 'linear',
+  // Sums and differences are linear; a product or quotient is linear in one operand when the other is fixed.
+  deeplift: ({ fn }) => (fn === 'add' || fn === 'sub' ? 'linear' : fn === 'mul' || fn === 'div' ? 'scale' : 'none'),
   onnx: (e, { inputs: [a, b], attrs }) => {
     const y = e.node(binaryOnnx[attrs.fn], [a, b]);
     return attrs.fn === 'notEqual' ? e.node('Not', [y]) : y;
@@ -146,7 +146,7 @@ export const select: OpDef<OpAttrs['select']> = {
   },
   deeplift: 'none',
   onnx: (e, { inputs: [c, a, b], inputVals }) => {
-    const cond = inputVals[0].dtype === 'bool' ? c : e.node('Cast', [c], { to: 9 });
+    const cond = inputVals[0].dtype === 'bool' ? c : e.node('Cast', [c], { to: { i: 9 } });
     return e.node('Where', [cond, a, b]);
   },
 };
@@ -161,6 +161,6 @@ export const cast: OpDef<OpAttrs['cast']> = {
   },
   vjp: (_e, { inputs: [x], output, dy }) => [x.dtype === 'float32' && output.dtype === 'float32' ? dy : null],
   deeplift: 'linear',
-  onnx: (e, { inputs: [x], attrs }) => e.node('Cast', [x], { to: attrs.dtype === 'float32' ? 1 : attrs.dtype === 'int32' ? 6 : 9 }),
+  onnx: (e, { inputs: [x], attrs }) => e.node('Cast', [x], { to: { i: attrs.dtype === 'float32' ? 1 : attrs.dtype === 'int32' ? 6 : 9 } }),
 };
 

@@ -8,6 +8,7 @@ import { activationGrad, linear, matMul } from './linalg.js';
 import { argReduce, reduce } from './reduce.js';
 import { broadcastTo, concat, gather, oneHot, pad, reshape, scatterAdd, slice, transpose } from './movement.js';
 import { dropoutMask, logSoftmax, softmax, sparseSoftmaxCE, sparseSoftmaxCEGrad } from './nn.js';
+import { rescaleGrad, softmaxRescaleGrad } from './attribution.js';
 
 export type OpTable = { [P in OpName]: OpDef<OpAttrs[P]> };
 
@@ -17,6 +18,7 @@ export const OPS: OpTable = {
   reduce, argReduce,
   reshape, transpose, broadcastTo, slice, pad, concat, gather, scatterAdd, oneHot,
   softmax, logSoftmax, sparseSoftmaxCE, sparseSoftmaxCEGrad, dropoutMask,
+  rescaleGrad, softmaxRescaleGrad,
 };
 
 export function opDef<P extends OpName>(name: P): OpDef<OpAttrs[P]> {

@@ -53,9 +53,9 @@ export const matMul: OpDef<OpAttrs['matMul']> = {
     if (gb && gb.shape.length > b.shape.length) gb = sum(e, gb, [0], false);
     return [ga, gb];
   },
-  deeplift: 'linear',
+  deeplift: 'scale',
   onnx: (e, { inputs: [a, b], inputVals, attrs }) => {
-    const t = (x: string, v: Val, on: boolean) => (on ? e.node('Transpose', [x], { perm: v.shape.length === 3 ? [0, 2, 1] : [1, 0] }) : x);
+    const t = (x: string, v: Val, on: boolean) => (on ? e.node('Transpose', [x], { perm: { ints: v.shape.length === 3 ? [0, 2, 1] : [1, 0] } }) : x);
     return e.node('MatMul', [t(a, inputVals[0], attrs.transA), t(b, inputVals[1], attrs.transB)]);
   },
 };
@@ -93,8 +93,8 @@ export const linear: OpDef<OpAttrs['linear']> = {
       b && needs[2] ? sum(e, dz, [0], false) : null,
     ];
   },
-  // Linear up to its activation; the explainers split the activation off (see plan/deeplift).
-  deeplift: 'none',
+  // Linear without an activation; DeepLIFT splits a fused activation off first (plan/rewrite.ts).
+  deeplift: ({ act }) => (act === 'linear' ? 'scale' : 'none'),
   onnx: (e, { inputs: [x, w, b], attrs }) => {
     let y = e.node('MatMul', [x, w]);
     if (b) y = e.node('Add', [y, b]);

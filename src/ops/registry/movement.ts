@@ -77,7 +77,7 @@ export const transpose: OpDef<OpAttrs['transpose']> = {
     return [e.op('transpose', [dy], { perm: inverse })];
   },
   deeplift: 'linear',
-  onnx: (e, { inputs: [x], attrs }) => e.node('Transpose', [x], { perm: attrs.perm }),
+  onnx: (e, { inputs: [x], attrs }) => e.node('Transpose', [x], { perm: { ints: attrs.perm } }),
 };
 
 export const broadcastTo: OpDef<OpAttrs['broadcastTo']> = {
@@ -197,7 +197,7 @@ export const concat: OpDef<OpAttrs['concat']> = {
     });
   },
   deeplift: 'linear',
-  onnx: (e, { inputs, attrs }) => e.node('Concat', inputs, { axis: attrs.axis }),
+  onnx: (e, { inputs, attrs }) => e.node('Concat', inputs, { axis: { i: attrs.axis } }),
 };
 
 function gatherLayout(x: readonly number[], axis: number): { outer: number; dim: number; inner: number } {
@@ -234,7 +234,7 @@ export const gather: OpDef<OpAttrs['gather']> = {
   // The VJP scatters each gathered slice back to the row it came from.
   vjp: (e, { inputs: [x, i], dy, attrs: { axis } }) => [e.op('scatterAdd', [dy, i], { axis, dim: x.shape[axis] }), null],
   deeplift: 'linear',
-  onnx: (e, { inputs: [x, i], attrs }) => e.node('Gather', [x, e.node('Cast', [i], { to: 7 })], { axis: attrs.axis }),
+  onnx: (e, { inputs: [x, i], attrs }) => e.node('Gather', [x, e.node('Cast', [i], { to: { i: 7 } })], { axis: { i: attrs.axis } }),
 };
 
 export const scatterAdd: OpDef<OpAttrs['scatterAdd']> = {
@@ -273,5 +273,5 @@ export const oneHot: OpDef<OpAttrs['oneHot']> = {
   },
   vjp: 'zero',
   deeplift: 'none',
-  onnx: (e, { inputs: [i], attrs }) => e.node('OneHot', [i, e.initializer([attrs.depth], [], 'int64'), e.initializer([attrs.off, attrs.on], [2])], { axis: -1 }),
+  onnx: (e, { inputs: [i], attrs }) => e.node('OneHot', [i, e.initializer([attrs.depth], [], 'int64'), e.initializer([attrs.off, attrs.on], [2])], { axis: { i: -1 } }),
 };

@@ -26,7 +26,7 @@ export const softmax: OpDef<OpAttrs['softmax']> = {
     return [mul(e, y, sub(e, dy, expandReduced(e, sum(e, mul(e, dy, y), last, false), y.shape, last)))];
   },
   deeplift: 'softmax',
-  onnx: (e, { inputs: [x] }) => e.node('Softmax', [x], { axis: -1 }),
+  onnx: (e, { inputs: [x] }) => e.node('Softmax', [x], { axis: { i: -1 } }),
 };
 
 export const logSoftmax: OpDef<OpAttrs['logSoftmax']> = {
@@ -44,7 +44,7 @@ export const logSoftmax: OpDef<OpAttrs['logSoftmax']> = {
     return [sub(e, dy, mul(e, un(e, 'exp', y), expandReduced(e, sum(e, dy, last, false), y.shape, last)))];
   },
   deeplift: 'none',
-  onnx: (e, { inputs: [x] }) => e.node('LogSoftmax', [x], { axis: -1 }),
+  onnx: (e, { inputs: [x] }) => e.node('LogSoftmax', [x], { axis: { i: -1 } }),
 };
 
 function checkLogits(logits: Val, labels: Val): { rows: number; classes: number } {

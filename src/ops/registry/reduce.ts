@@ -42,14 +42,14 @@ export const reduce: OpDef<OpAttrs['reduce']> = {
     const ties = expandReduced(e, sum(e, mask, axes, true), x.shape, axes);
     return [mul(e, div(e, mask, ties), dyFull)];
   },
-  deeplift: 'linear',
+  deeplift: ({ fn }) => (fn === 'sum' ? 'linear' : 'none'),
   onnx: (e, { inputs: [x], attrs }) => {
     const name = { sum: 'ReduceSum', max: 'ReduceMax', min: 'ReduceMin', prod: 'ReduceProd' }[attrs.fn];
-    const keepdims = attrs.keepDims ? 1 : 0;
+    const keepdims = { i: attrs.keepDims ? 1 : 0 };
     if (attrs.axes.length === 0) return e.node('Identity', [x]);
     // ReduceSum takes axes as an input from opset 13, the others from opset 18.
     if (attrs.fn === 'sum' || e.opset >= 18) return e.node(name, [x, e.initializer(attrs.axes, [attrs.axes.length], 'int64')], { keepdims });
-    return e.node(name, [x], { axes: attrs.axes, keepdims });
+    return e.node(name, [x], { axes: { ints: attrs.axes }, keepdims });
   },
 };
 
@@ -66,6 +66,6 @@ export const argReduce: OpDef<OpAttrs['argReduce']> = {
   },
   vjp: 'zero',
   deeplift: 'none',
-  onnx: (e, { inputs: [x], attrs }) => e.node('Cast', [e.node(attrs.fn === 'argMax' ? 'ArgMax' : 'ArgMin', [x], { axis: attrs.axis, keepdims: 0 })], { to: 6 }),
+  onnx: (e, { inputs: [x], attrs }) => e.node('Cast', [e.node(attrs.fn === 'argMax' ? 'ArgMax' : 'ArgMin', [x], { axis: { i: attrs.axis }, keepdims: { i: 0 } })], { to: { i: 6 } }),
 };
 

@@ -47,16 +47,20 @@ export interface VjpArgs<T extends Val, A> {
 export type VjpRule<A> = <T extends Val>(e: Emitter<T>, args: VjpArgs<T, A>) => (T | null)[];
 
 /**
- * How DeepLIFT carries multipliers through an op: 'linear' ops pass them with their VJP;
- * 'rescale' elementwise nonlinearities scale them by (f(x) - f(r)) / (x - r); 'none' has no rule
- * yet (DeepSHAP refuses models that use the op).
+ * How DeepLIFT carries multipliers through an op: 'linear' ops pass them with their VJP; 'scale'
+ * (products, quotients) likewise when at most one operand depends on the input; 'rescale' elementwise
+ * nonlinearities scale them by (f(x) - f(r)) / (x - r); 'softmax' uses its averaged Jacobian;
+ * 'none' has no rule (DeepSHAP refuses models that use the op, naming it).
  */
-export type DeepLiftRule = 'linear' | 'rescale' | 'softmax' | 'maxPool' | 'none';
+export type DeepLiftRule = 'linear' | 'scale' | 'rescale' | 'softmax' | 'maxPool' | 'none';
+
+/** An ONNX attribute value, typed as the schema needs it. */
+export type OnnxAttribute = { i: number } | { f: number } | { ints: number[] } | { floats: number[] } | { s: string };
 
 /** What an ONNX exporter offers an op's mapping rule (implemented in io/). */
 export interface OnnxEmitter {
   /** Adds a node; returns its output name. */
-  node(opType: string, inputs: readonly string[], attributes?: Record<string, number | number[] | string>, domain?: string): string;
+  node(opType: string, inputs: readonly string[], attributes?: Record<string, OnnxAttribute>): string;
   /** Adds an initializer; returns its name. */
   initializer(values: Float32Array | Int32Array | number[], shape: readonly number[], dtype?: 'float32' | 'int64'): string;
   readonly opset: number;
@@ -81,6 +85,6 @@ export interface OpDef<A> {
   random?: boolean;
   /** Gradient rule; 'zero' for piecewise-constant ops, 'none' where no gradient is defined (second order). */
   vjp: VjpRule<A> | 'zero' | 'none';
-  deeplift: DeepLiftRule;
+  deeplift: DeepLiftRule | ((attrs: A) => DeepLiftRule);
   onnx: OnnxRule<A> | null;
 }
