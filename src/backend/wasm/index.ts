@@ -8,6 +8,7 @@ import { jsBackend } from '../js/index.js';
 import type { Shape } from '../../tensor/shape.js';
 import { sizeOf } from '../../tensor/shape.js';
 import type { DType, TypedArray } from '../../tensor/tensor.js';
+import { WasmConv } from './conv.js';
 import { simdSupported, WasmRuntime } from './runtime.js';
 import { GEMM_ARGS, hardwareThreads, ThreadPool, threadsSupported } from './threads.js';
 
@@ -57,6 +58,7 @@ export class WasmBackend implements Backend {
   readonly rt: WasmRuntime;
   private pool: ThreadPool | null = null;
   private threadCount: number;
+  private convKernels: WasmConv | null = null;
 
   constructor(opts: WasmBackendOptions = {}) {
     this.threadCount = opts.threads ?? defaultThreads();
@@ -71,6 +73,11 @@ export class WasmBackend implements Backend {
   /** Which compiled variant runs: plain or relaxed SIMD, shared memory or not. */
   get variant(): string {
     return this.rt.variant;
+  }
+
+  /** Convolution and pooling kernels on this backend's memory and threads. */
+  get conv(): WasmConv {
+    return (this.convKernels ??= new WasmConv(this));
   }
 
   setThreads(n: number): void {
@@ -106,7 +113,8 @@ export class WasmBackend implements Backend {
     while (pool.ready() < pool.workers && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 2));
   }
 
-  private getPool(): ThreadPool | null {
+  /** The worker pool (started on first use), or null with one thread or without shared memory. */
+  getPool(): ThreadPool | null {
     if (this.threadCount <= 1 || !this.rt.shared) return null;
     if (!this.pool) this.pool = new ThreadPool(this.rt, this.threadCount - 1);
     return this.pool;
