@@ -15,6 +15,7 @@ interface ConvExports extends KernelExports {
   convBackpropInput(prm: number, p0: number, p1: number, wt: number): void;
   convBackpropFilter(prm: number, p0: number, p1: number, dw: number, table: number): void;
   sumParts(src: number, parts: number, n: number, dst: number): void;
+  filterSlabs(kind: number, prm: number, bounds: number, s0: number, s1: number, partials: number, outFloats: number, table: number): void;
   depthwiseForward(prm: number, p0: number, p1: number): void;
   depthwiseBackpropInput(prm: number, p0: number, p1: number): void;
   depthwiseBackpropFilter(prm: number, p0: number, p1: number, dw: number): void;
@@ -26,6 +27,8 @@ interface ConvExports extends KernelExports {
 
 /** Multiply-adds per extra thread before a conv is split (~50 us of work at 40 GFLOP/s). */
 const MACS_PER_THREAD = 1 << 20;
+/** Window cells read per extra thread before a pooling call is split (memory-bound: far less work per cell). */
+const POOL_CELLS_PER_THREAD = 1 << 16;
 /** Multiply-adds per partial sum of a filter gradient; at most MAX_SLABS partials, fixed by shape (not threads). */
 const MACS_PER_SLAB = 1 << 20;
 const MAX_SLABS = 4;
@@ -116,7 +119,7 @@ export class WasmConv {
     const pdy = rt.put(dy);
     const o = this.output(dw);
     const prm = this.params(c, px.h, px.w, px.ptr, 0, 0, pdy);
-    this.slabbed('convBackpropFilter', prm, pixels, dw.length, pixels * dw.length, o.ptr, FILTER_BLOCK + 4);
+    this.slabbed(0, prm, pixels, dw.length, pixels * dw.length, o.ptr);
     this.finish(o);
   }
 
@@ -150,7 +153,7 @@ export class WasmConv {
     this.rt.reset();
     const o = this.output(dw);
     const prm = this.params(c, c.inH, c.inW, this.rt.put(x), 0, 0, this.rt.put(dy), true);
-    this.slabbed('depthwiseBackpropFilter', prm, c.batch * c.outH * c.outW, dw.length, dy.length * c.kH * c.kW, o.ptr, 0);
+    this.slabbed(1, prm, c.batch * c.outH * c.outW, dw.length, dy.length * c.kH * c.kW, o.ptr);
     this.finish(o);
   }
 
@@ -189,7 +192,7 @@ export class WasmConv {
     const o = this.output(out);
     const prm = this.params(c, p.inH, p.inW, x ? this.rt.put(x) : 0, 0, o.ptr, dy ? this.rt.put(dy) : 0, true);
     const pixels = p.batch * p.outH * p.outW;
-    const work = pixels * p.channels * p.kH * p.kW;
+    const work = (pixels * p.channels * p.kH * p.kW * MACS_PER_THREAD) / POOL_CELLS_PER_THREAD;
     if (grad) this.byImages(task, prm, p.batch, p.outH * p.outW, work);
     else this.parallel(task, split(pixels, this.partsFor(work), 4).map(([a, b]) => [prm, a, b]));
     this.finish(o);
@@ -202,26 +205,22 @@ export class WasmConv {
   }
 
   /**
-   * Runs a filter-gradient kernel (args: prm, p0, p1, out[, scratch]) as partial sums over fixed
-   * pixel slabs added in order, so the result does not depend on the thread count.
+   * Runs a filter gradient (kind 0 conv, 1 depthwise) as partial sums over fixed pixel slabs,
+   * added in order, so the result does not depend on the thread count; each thread takes a run of slabs.
    */
-  private slabbed(task: keyof ConvExports, prm: number, pixels: number, outLen: number, macs: number, outPtr: number, scratchFloats: number): void {
+  private slabbed(kind: 0 | 1, prm: number, pixels: number, outLen: number, macs: number, outPtr: number): void {
     const rt = this.rt;
     if (pixels === 0) {
       rt.view().fill(0, outPtr >> 2, (outPtr >> 2) + outLen);
       return;
     }
-    const slabs = Math.max(1, Math.min(MAX_SLABS, Math.floor(macs / MACS_PER_SLAB), Math.ceil(pixels / FILTER_BLOCK)));
-    const ranges = split(pixels, slabs, FILTER_BLOCK);
-    const partials = ranges.length === 1 ? outPtr : rt.alloc(ranges.length * outLen);
-    const tasks = ranges.map(([a, b], s) => {
-      const args = [prm, a, b, partials + s * outLen * 4];
-      if (scratchFloats > 0) args.push(rt.alloc(scratchFloats));
-      return args;
-    });
-    const parts = Math.min(tasks.length, this.partsFor(macs));
-    for (let t = 0; t < tasks.length; t += parts) this.parallel(task, tasks.slice(t, t + parts));
-    if (ranges.length > 1) this.k.sumParts(partials, ranges.length, outLen, outPtr);
+    const slabs = split(pixels, Math.max(1, Math.min(MAX_SLABS, Math.floor(macs / MACS_PER_SLAB), Math.ceil(pixels / FILTER_BLOCK))), FILTER_BLOCK);
+    const bounds = rt.alloc(slabs.length + 1);
+    new Int32Array(rt.view().buffer, bounds, slabs.length + 1).set([...slabs.map(([a]) => a), pixels]);
+    const partials = slabs.length === 1 ? outPtr : rt.alloc(slabs.length * outLen);
+    const parts = split(slabs.length, Math.min(slabs.length, this.partsFor(macs)), 1);
+    this.parallel('filterSlabs', parts.map(([s0, s1]) => [kind, prm, bounds, s0, s1, partials, outLen, rt.alloc(FILTER_BLOCK + 4)]));
+    if (slabs.length > 1) this.k.sumParts(partials, slabs.length, outLen, outPtr);
   }
 
   /** Padded input size so that every window lies inside; `padded` when that differs from the input. */

@@ -669,10 +669,11 @@ export function convBackpropInput(prm: usize, p0: i32, p1: i32, wt: usize): void
   const runLen = dW == 1 ? kW * inC : inC;
   const runStep = <usize>dW * pixB, rowStep = <usize>dH * rowB;
   const chunkB = <usize>outC * 32;
-  // Tiles never straddle two images, so the order of the adds into dx (and so the result) does
-  // not depend on how threads split the images.
+  // Tiles start at multiples of 4, cut short only at p0 and p1 (image boundaries). Cutting a tile
+  // between images keeps the order of the adds into every dx element, so the result does not
+  // depend on how threads split the images.
   for (let p = p0, rows = 0; p < p1; p += rows) {
-    rows = min(4, (p / pix + 1) * pix - p);
+    rows = min((p & ~3) + 4, p1) - p;
     const d0 = dy + <usize>p * ldy;
     const d1 = dy + <usize>(p + min(1, rows - 1)) * ldy;
     const d2 = dy + <usize>(p + min(2, rows - 1)) * ldy;
@@ -778,6 +779,20 @@ export function convBackpropFilter(prm: usize, p0: i32, p1: i32, dw: usize, tabl
   }
 }
 
+/**
+ * Filter gradients as partial sums over pixel slabs: slab s covers pixels [bounds[s], bounds[s+1])
+ * and writes its partial dw at partials + s * outFloats floats. Runs slabs [s0, s1); `kind` 0 is
+ * convBackpropFilter (with `table` scratch), 1 depthwiseBackpropFilter.
+ */
+export function filterSlabs(kind: i32, prm: usize, bounds: usize, s0: i32, s1: i32, partials: usize, outFloats: i32, table: usize): void {
+  for (let s = s0; s < s1; s++) {
+    const p0 = load<i32>(bounds + <usize>s * 4), p1 = load<i32>(bounds + <usize>s * 4, 4);
+    const part = partials + <usize>s * <usize>outFloats * 4;
+    if (kind == 0) convBackpropFilter(prm, p0, p1, part, table);
+    else depthwiseBackpropFilter(prm, p0, p1, part);
+  }
+}
+
 /** dst[i] = sum over parts of src[part * n + i], parts summed in order (the filter gradient's slabs). */
 export function sumParts(src: usize, parts: i32, n: i32, dst: usize): void {
   const n4 = n & ~3;
@@ -839,7 +854,7 @@ export function maxPool(prm: usize, p0: i32, p1: i32): void {
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
   const x = <usize>prmAt(prm, P_X), out = <usize>prmAt(prm, P_OUT);
-  const pixB = <usize>ch * 4, ch4 = ch & ~3;
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB, ch4 = ch & ~3;
   const pix = outH * outW;
   for (let p = p0; p < p1; p++) {
     const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
@@ -852,33 +867,38 @@ export function maxPool(prm: usize, p0: i32, p1: i32): void {
       continue;
     }
     const first = x + cellAt(img, inH, inW, y0, x0, ky0, kx0, 1, 1) * pixB;
+    const rowEnd = first + <usize>(ky1 - ky0) * rowB, colB = <usize>(kx1 - kx0) * pixB;
     let c = 0;
     for (; c < ch4; c += 4) {
-      let best = v128.load(first + <usize>c * 4);
-      for (let ky = ky0; ky < ky1; ky++) {
-        for (let kx = kx0; kx < kx1; kx++) {
-          const v = v128.load(x + cellAt(img, inH, inW, y0, x0, ky, kx, 1, 1) * pixB + <usize>c * 4);
+      const co = <usize>c * 4;
+      let best = v128.load(first + co);
+      for (let r = first + co; r < rowEnd; r += rowB) {
+        for (let q = r, e = r + colB; q < e; q += pixB) {
+          const v = v128.load(q);
           best = v128.bitselect(v, best, maxWins(v, best));
         }
       }
-      v128.store(o + <usize>c * 4, best);
+      v128.store(o + co, best);
     }
     for (; c < ch; c++) {
-      let best = load<f32>(first + <usize>c * 4);
-      for (let ky = ky0; ky < ky1; ky++) {
-        for (let kx = kx0; kx < kx1; kx++) {
-          const v = load<f32>(x + cellAt(img, inH, inW, y0, x0, ky, kx, 1, 1) * pixB + <usize>c * 4);
+      const co = <usize>c * 4;
+      let best = load<f32>(first + co);
+      for (let r = first + co; r < rowEnd; r += rowB) {
+        for (let q = r, e = r + colB; q < e; q += pixB) {
+          const v = load<f32>(q);
           if (maxWinsScalar(v, best)) best = v;
         }
       }
-      store<f32>(o + <usize>c * 4, best);
+      store<f32>(o + co, best);
     }
   }
 }
 
 /**
- * maxPool gradient for output pixels [p0, p1), which must cover whole images: zeroes those images
- * of dx, then adds each dy to the input cell maxPool took its window's maximum from.
+ * maxPool gradient for output pixels [p0, p1), which must cover whole images: each dy goes to
+ * the input cell maxPool took its window's maximum from; every other cell of those images is 0.
+ * Windows that do not overlap (stride >= size) are written, not added, and when they also tile
+ * the input nothing needs zeroing first.
  */
 export function maxPoolGrad(prm: usize, p0: i32, p1: i32): void {
   const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), ch = prmAt(prm, P_IN_C);
@@ -886,10 +906,12 @@ export function maxPoolGrad(prm: usize, p0: i32, p1: i32): void {
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
   const x = <usize>prmAt(prm, P_X), dx = <usize>prmAt(prm, P_OUT), dy = <usize>prmAt(prm, P_DY);
-  const pixB = <usize>ch * 4, ch4 = ch & ~3;
-  const pix = outH * outW, imgB = <usize>(inH * inW) * pixB;
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB, ch4 = ch & ~3;
+  const pix = outH * outW, imgB = <usize>inH * rowB;
   if (p1 <= p0) return;
-  memory.fill(dx + <usize>(p0 / pix) * imgB, 0, <usize>((p1 - p0) / pix) * imgB);
+  const disjoint = sH >= kH && sW >= kW;
+  const tiles = sH == kH && sW == kW && outH * sH - padTop >= inH && outW * sW - padLeft >= inW;
+  if (!tiles) memory.fill(dx + <usize>(p0 / pix) * imgB, 0, <usize>((p1 - p0) / pix) * imgB);
   for (let p = p0; p < p1; p++) {
     const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
     const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
@@ -897,6 +919,7 @@ export function maxPoolGrad(prm: usize, p0: i32, p1: i32): void {
     const kx0 = tapBegin(ox, sW, 1, padLeft), kx1 = tapEnd(ox, sW, 1, padLeft, inW, kW);
     if (ky0 >= ky1 || kx0 >= kx1) continue;
     const first = cellAt(img, inH, inW, y0, x0, ky0, kx0, 1, 1) * pixB;
+    const rowEnd = first + <usize>(ky1 - ky0) * rowB, colB = <usize>(kx1 - kx0) * pixB;
     const g = dy + <usize>p * pixB;
     let c = 0;
     for (; c < ch4; c += 4) {
@@ -905,9 +928,9 @@ export function maxPoolGrad(prm: usize, p0: i32, p1: i32): void {
       let best = v128.load(x + first + co);
       let arg = i32x4.splat(0);
       let k = 0;
-      for (let ky = ky0; ky < ky1; ky++) {
-        for (let kx = kx0; kx < kx1; kx++) {
-          const v = v128.load(x + cellAt(img, inH, inW, y0, x0, ky, kx, 1, 1) * pixB + co);
+      for (let r = first + co; r < rowEnd; r += rowB) {
+        for (let q = r, e = r + colB; q < e; q += pixB) {
+          const v = v128.load(x + q);
           const m = maxWins(v, best);
           best = v128.bitselect(v, best, m);
           arg = v128.bitselect(i32x4.splat(k), arg, m);
@@ -917,10 +940,11 @@ export function maxPoolGrad(prm: usize, p0: i32, p1: i32): void {
       // Pass 2: each cell takes dy in the lanes whose maximum it holds.
       const gv = v128.load(g + co);
       k = 0;
-      for (let ky = ky0; ky < ky1; ky++) {
-        for (let kx = kx0; kx < kx1; kx++) {
-          const d = dx + cellAt(img, inH, inW, y0, x0, ky, kx, 1, 1) * pixB + co;
-          v128.store(d, f32x4.add(v128.load(d), v128.and(gv, i32x4.eq(arg, i32x4.splat(k)))));
+      for (let r = first + co; r < rowEnd; r += rowB) {
+        for (let q = r, e = r + colB; q < e; q += pixB) {
+          const d = dx + q;
+          const share = v128.and(gv, i32x4.eq(arg, i32x4.splat(k)));
+          v128.store(d, disjoint ? share : f32x4.add(v128.load(d), share));
           k++;
         }
       }
@@ -928,18 +952,18 @@ export function maxPoolGrad(prm: usize, p0: i32, p1: i32): void {
     for (; c < ch; c++) {
       const co = <usize>c * 4;
       let best = load<f32>(x + first + co);
-      let at = first;
-      for (let ky = ky0; ky < ky1; ky++) {
-        for (let kx = kx0; kx < kx1; kx++) {
-          const cell = cellAt(img, inH, inW, y0, x0, ky, kx, 1, 1) * pixB;
-          const v = load<f32>(x + cell + co);
+      let at = first + co;
+      for (let r = first + co; r < rowEnd; r += rowB) {
+        for (let q = r, e = r + colB; q < e; q += pixB) {
+          const v = load<f32>(x + q);
           if (maxWinsScalar(v, best)) {
             best = v;
-            at = cell;
+            at = q;
           }
+          if (disjoint) store<f32>(dx + q, 0);
         }
       }
-      store<f32>(dx + at + co, load<f32>(dx + at + co) + load<f32>(g + co));
+      store<f32>(dx + at, load<f32>(dx + at) + load<f32>(g + co));
     }
   }
 }
