@@ -5,6 +5,7 @@
 
 import type { Shape } from '../tensor/shape.js';
 import type { TypedArray } from '../tensor/tensor.js';
+import type { ConvInfo, PoolInfo } from './conv-geometry.js';
 
 export const UNARY_OPS = [
   'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'sign', 'square', 'reciprocal',
@@ -87,6 +88,19 @@ export interface Backend {
   /** Row-wise softmax / log-softmax of x viewed as [rows, cols]. */
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** Channels-last convolution (filter [kH, kW, inC, outC]) and its two adjoints (geometry in conv-geometry.ts). */
+  conv2d(x: Float32Array, w: Float32Array, out: Float32Array, c: ConvInfo): void;
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, c: ConvInfo): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, c: ConvInfo): void;
+  /** Per-channel convolution (filter [kH, kW, inC, multiplier], output channel ic * multiplier + m) and its adjoints. */
+  depthwiseConv2d(x: Float32Array, w: Float32Array, out: Float32Array, c: ConvInfo): void;
+  depthwiseConv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, c: ConvInfo): void;
+  depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, c: ConvInfo): void;
+  /** Pooling windows; maxPoolGrad sends each gradient to the first maximum of its window, avgPool excludes padding. */
+  maxPool(x: Float32Array, out: Float32Array, p: PoolInfo): void;
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, p: PoolInfo): void;
+  avgPool(x: Float32Array, out: Float32Array, p: PoolInfo): void;
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, p: PoolInfo): void;
   /** In place: Adam / AdamW update of param with moments m and v. */
   adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void;
   /** In place: SGD with (optional, Nesterov) momentum; velocity may be null when momentum is 0. */

@@ -6,6 +6,7 @@ import type { Shape } from '../../tensor/shape.js';
 import { sizeOf, stridesOf } from '../../tensor/shape.js';
 import type { TypedArray } from '../../tensor/tensor.js';
 import { gelu, geluGrad, sigmoid, softplus } from './math.js';
+import * as conv from './conv.js';
 
 const unaryFns: { [K in UnaryOp]: (x: number, alpha: number) => number } = {
   neg: (x) => -x,
@@ -286,6 +287,16 @@ export const jsBackend: Backend = {
   activationGrad,
   softmax,
   logSoftmax,
+  conv2d: conv.conv2d,
+  conv2dBackpropInput: conv.conv2dBackpropInput,
+  conv2dBackpropFilter: conv.conv2dBackpropFilter,
+  depthwiseConv2d: conv.depthwiseConv2d,
+  depthwiseConv2dBackpropInput: conv.depthwiseConv2dBackpropInput,
+  depthwiseConv2dBackpropFilter: conv.depthwiseConv2dBackpropFilter,
+  maxPool: conv.maxPool,
+  maxPoolGrad: conv.maxPoolGrad,
+  avgPool: conv.avgPool,
+  avgPoolGrad: conv.avgPoolGrad,
   adamUpdate,
   sgdUpdate,
 };

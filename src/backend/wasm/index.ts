@@ -8,6 +8,8 @@ import { jsBackend } from '../js/index.js';
 import type { Shape } from '../../tensor/shape.js';
 import { sizeOf } from '../../tensor/shape.js';
 import type { TypedArray } from '../../tensor/tensor.js';
+import { WasmConv } from './conv.js';
+import type { ConvInfo, PoolInfo } from '../conv-geometry.js';
 import { simdSupported, WasmRuntime } from './runtime.js';
 import { GEMM_ARGS, hardwareThreads, ThreadPool, threadsSupported } from './threads.js';
 
@@ -57,6 +59,7 @@ export class WasmBackend implements Backend {
   readonly rt: WasmRuntime;
   private pool: ThreadPool | null = null;
   private threadCount: number;
+  private convKernels: WasmConv | null = null;
 
   constructor(opts: WasmBackendOptions = {}) {
     this.threadCount = opts.threads ?? defaultThreads();
@@ -71,6 +74,11 @@ export class WasmBackend implements Backend {
   /** Which compiled variant runs: plain or relaxed SIMD, shared memory or not. */
   get variant(): string {
     return this.rt.variant;
+  }
+
+  /** Convolution and pooling kernels on this backend's memory and threads. */
+  get conv(): WasmConv {
+    return (this.convKernels ??= new WasmConv(this));
   }
 
   setThreads(n: number): void {
@@ -106,7 +114,8 @@ export class WasmBackend implements Backend {
     while (pool.ready() < pool.workers && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 2));
   }
 
-  private getPool(): ThreadPool | null {
+  /** The worker pool (started on first use), or null with one thread or without shared memory. */
+  getPool(): ThreadPool | null {
     if (this.threadCount <= 1 || !this.rt.shared) return null;
     if (!this.pool) this.pool = new ThreadPool(this.rt, this.threadCount - 1);
     return this.pool;
@@ -281,6 +290,46 @@ export class WasmBackend implements Backend {
     const po = rt.outPtr(out);
     rt.exports.logSoftmax(px, po, rows, cols);
     rt.finish(po, out);
+  }
+
+  conv2d(x: Float32Array, w: Float32Array, out: Float32Array, c: ConvInfo): void {
+    this.conv.conv2d(x, w, out, c);
+  }
+
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, c: ConvInfo): void {
+    this.conv.conv2dBackpropInput(dy, w, dx, c);
+  }
+
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, c: ConvInfo): void {
+    this.conv.conv2dBackpropFilter(x, dy, dw, c);
+  }
+
+  depthwiseConv2d(x: Float32Array, w: Float32Array, out: Float32Array, c: ConvInfo): void {
+    this.conv.depthwiseConv2d(x, w, out, c);
+  }
+
+  depthwiseConv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, c: ConvInfo): void {
+    this.conv.depthwiseConv2dBackpropInput(dy, w, dx, c);
+  }
+
+  depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, c: ConvInfo): void {
+    this.conv.depthwiseConv2dBackpropFilter(x, dy, dw, c);
+  }
+
+  maxPool(x: Float32Array, out: Float32Array, p: PoolInfo): void {
+    this.conv.maxPool(x, out, p);
+  }
+
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, p: PoolInfo): void {
+    this.conv.maxPoolGrad(x, dy, dx, p);
+  }
+
+  avgPool(x: Float32Array, out: Float32Array, p: PoolInfo): void {
+    this.conv.avgPool(x, out, p);
+  }
+
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, p: PoolInfo): void {
+    this.conv.avgPoolGrad(dy, dx, p);
   }
 
   adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void {

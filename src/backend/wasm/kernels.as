@@ -461,3 +461,700 @@ export function reduceSum(x: usize, out: usize, outer: i32, reduced: i32, inner:
     for (let i = 0; i < inner; i++) store<f32>(or + <usize>i * 4, <f32>load<f64>(acc + <usize>i * 8));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Convolution and pooling over channels-last tensors (see src/backend/js/conv.ts for the math).
+// Each kernel reads its geometry from a parameter block of i32s at `prm` (layout P_* below, written
+// by wasm/conv.ts) and handles the output pixels [p0, p1) (pixel = (b, oy, ox) in row-major order),
+// so threads split work by passing disjoint pixel ranges.
+//
+// The conv kernels are GEMMs over implicit im2col rows: the input is (a zero-padded copy) laid
+// out so every window lies inside it, and window element i = (ky, kx, ic) of pixel p sits at
+// origin(p) + off(i). For a fixed ky (and kx when dilationW > 1) consecutive i are consecutive
+// floats: a "run". No im2col matrix is written.
+// ---------------------------------------------------------------------------------------------
+
+const P_BATCH = 0, P_IN_H = 1, P_IN_W = 2, P_IN_C = 3, P_OUT_H = 4, P_OUT_W = 5, P_OUT_C = 6;
+const P_K_H = 7, P_K_W = 8, P_STRIDE_H = 9, P_STRIDE_W = 10, P_DIL_H = 11, P_DIL_W = 12;
+const P_PAD_TOP = 13, P_PAD_LEFT = 14, P_X = 15, P_W = 16, P_OUT = 17, P_DY = 18;
+
+@inline function prmAt(prm: usize, i: i32): i32 {
+  return load<i32>(prm + <usize>i * 4);
+}
+
+/** Pixels a conv kernel handles per block, so the block's rows stay in L1 across output panels. */
+const CONV_BLOCK: i32 = 32;
+/** Pixels per block of the filter gradient (its dy rows, <= 128 x outC floats, stay in L1). */
+const FILTER_BLOCK: i32 = 128;
+
+/** Stores the first n (1..4) lanes of v at p. */
+@inline function storeLanes(p: usize, v: v128, n: i32): void {
+  if (n >= 4) {
+    v128.store(p, v);
+  } else if (n >= 2) {
+    v128.store64_lane(p, v, 0);
+    if (n == 3) v128.store32_lane(p, v, 2, 8);
+  } else if (n == 1) {
+    v128.store32_lane(p, v, 0);
+  }
+}
+
+/** Stores the first n (1..8) of the 8 floats v0:v1 at p. */
+@inline function store8(p: usize, v0: v128, v1: v128, n: i32): void {
+  if (n >= 8) {
+    v128.store(p, v0);
+    v128.store(p, v1, 16);
+  } else {
+    storeLanes(p, v0, n);
+    if (n > 4) storeLanes(p + 16, v1, n - 4);
+  }
+}
+
+/** Adds the 8 floats v0:v1 to the first n (1..8) floats at p. */
+@inline function add8(p: usize, v0: v128, v1: v128, n: i32): void {
+  if (n >= 8) {
+    v128.store(p, f32x4.add(v128.load(p), v0));
+    v128.store(p, f32x4.add(v128.load(p, 16), v1), 16);
+  } else {
+    storeLanes(p, f32x4.add(v128.load(p), v0), n);
+    if (n > 4) storeLanes(p + 16, f32x4.add(v128.load(p, 16), v1), n - 4);
+  }
+}
+
+/** Byte offset of pixel p's window origin in the (padded) input. */
+@inline function convOrigin(p: i32, outH: i32, outW: i32, sH: i32, sW: i32, rowB: usize, imgB: usize, pixB: usize): usize {
+  const img = p / (outH * outW);
+  const rem = p - img * outH * outW;
+  const oy = rem / outW;
+  const ox = rem - oy * outW;
+  return <usize>img * imgB + <usize>(oy * sH) * rowB + <usize>(ox * sW) * pixB;
+}
+
+/**
+ * dst[b, y, x, :] = src[b, y + offY, x + offX, :] where that lies inside src, else 0: pads an
+ * input (negative offsets) or crops a padded gradient (positive offsets).
+ */
+export function copyWindow(src: usize, srcH: i32, srcW: i32, dst: usize, dstH: i32, dstW: i32, ch: i32, offY: i32, offX: i32, batch: i32): void {
+  const pixB = <usize>ch * 4;
+  const rowSrc = <usize>srcW * pixB, rowDst = <usize>dstW * pixB;
+  const x0 = min(max(-offX, 0), dstW);
+  const x1 = max(min(srcW - offX, dstW), x0);
+  for (let b = 0; b < batch; b++) {
+    for (let y = 0; y < dstH; y++) {
+      const d = dst + (<usize>b * <usize>dstH + <usize>y) * rowDst;
+      const sy = y + offY;
+      if (sy < 0 || sy >= srcH || x0 == x1) {
+        memory.fill(d, 0, rowDst);
+        continue;
+      }
+      memory.fill(d, 0, <usize>x0 * pixB);
+      memory.copy(d + <usize>x0 * pixB, src + (<usize>b * <usize>srcH + <usize>sy) * rowSrc + <usize>(x0 + offX) * pixB, <usize>(x1 - x0) * pixB);
+      memory.fill(d + <usize>x1 * pixB, 0, <usize>(dstW - x1) * pixB);
+    }
+  }
+}
+
+/** Byte offset, relative to a window origin, of window element i = (ky, kx, ic). */
+@inline function windowOffset(i: i32, kW: i32, inC: i32, dH: i32, dW: i32, rowB: usize, pixB: usize): usize {
+  const tap = i / inC;
+  const ic = i - tap * inC;
+  const ky = tap / kW;
+  const kx = tap - ky * kW;
+  return <usize>(ky * dH) * rowB + <usize>(kx * dW) * pixB + <usize>ic * 4;
+}
+
+/** Fills table[0, n) with the window origins (absolute byte addresses) of pixels t0.., then repeats the last up to a multiple of 4. */
+function originTable(table: usize, x: usize, t0: i32, n: i32, outH: i32, outW: i32, sH: i32, sW: i32, rowB: usize, imgB: usize, pixB: usize): void {
+  for (let q = 0; q < n; q++) store<i32>(table + <usize>q * 4, <i32>(x + convOrigin(t0 + q, outH, outW, sH, sW, rowB, imgB, pixB)));
+  const last = load<i32>(table + <usize>(n - 1) * 4);
+  for (let q = n; q < ((n + 3) & ~3); q++) store<i32>(table + <usize>q * 4, last);
+}
+
+/**
+ * conv2d forward, output pixels [p0, p1): out[p, j] = sum_i x[origin(p) + off(i)] * w[i, j].
+ * x is padded (P_PAD_* are 0): every window lies inside it. Tiles of 4 pixels x 8 output channels;
+ * `table` is scratch for CONV_BLOCK + 4 i32s.
+ */
+export function convForward(prm: usize, p0: i32, p1: i32, table: usize): void {
+  const inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C), inH = prmAt(prm, P_IN_H);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
+  const x = <usize>prmAt(prm, P_X), w = <usize>prmAt(prm, P_W), out = <usize>prmAt(prm, P_OUT);
+  const pixB = <usize>inC * 4, rowB = <usize>inW * pixB, imgB = <usize>inH * rowB;
+  const ldb = <usize>outC * 4;
+  const K = kH * kW * inC;
+  const offs = table + (CONV_BLOCK + 4) * 4, offEnd = offs + <usize>K * 4;
+  for (let i = 0; i < K; i++) store<i32>(offs + <usize>i * 4, <i32>windowOffset(i, kW, inC, dH, dW, rowB, pixB));
+  for (let t0 = p0; t0 < p1; t0 += CONV_BLOCK) {
+    const n = min(CONV_BLOCK, p1 - t0);
+    // Rows past the block's end repeat its last pixel; they are computed but not stored.
+    originTable(table, x, t0, n, outH, outW, sH, sW, rowB, imgB, pixB);
+    for (let j = 0; j < outC; j += 8) {
+      const nc = min(8, outC - j);
+      for (let q = 0; q < n; q += 4) {
+        const rows = min(4, n - q);
+        const tq = table + <usize>q * 4;
+        const a0 = <usize>load<i32>(tq), a1 = <usize>load<i32>(tq, 4), a2 = <usize>load<i32>(tq, 8), a3 = <usize>load<i32>(tq, 12);
+        let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+        let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+        let bp = w + <usize>j * 4;
+        let op = offs;
+        do {
+          const o = <usize>load<i32>(op);
+          const b0 = v128.load(bp);
+          const b1 = v128.load(bp, 16);
+          let av = v128.load32_splat(a0 + o);
+          c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+          av = v128.load32_splat(a1 + o);
+          c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+          av = v128.load32_splat(a2 + o);
+          c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+          av = v128.load32_splat(a3 + o);
+          c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+          op += 4;
+          bp += ldb;
+        } while (op < offEnd);
+        const c = out + <usize>(t0 + q) * ldb + <usize>j * 4;
+        store8(c, c00, c01, nc);
+        if (rows > 1) store8(c + ldb, c10, c11, nc);
+        if (rows > 2) store8(c + 2 * ldb, c20, c21, nc);
+        if (rows > 3) store8(c + 3 * ldb, c30, c31, nc);
+      }
+    }
+  }
+}
+
+/**
+ * Packs w [K, outC] for convBackpropInput: for each run and each 8-float chunk of it, outC rows of
+ * 8 floats holding w[i, j] for the chunk's 8 window elements i (zero past the run's end).
+ */
+export function packConvChunks(prm: usize, dst: usize): void {
+  const inC = prmAt(prm, P_IN_C), outC = prmAt(prm, P_OUT_C), kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W);
+  const dW = prmAt(prm, P_DIL_W);
+  const w = <usize>prmAt(prm, P_W);
+  const runLen = dW == 1 ? kW * inC : inC;
+  const runs = dW == 1 ? kH : kH * kW;
+  let d = dst;
+  for (let r = 0; r < runs; r++) {
+    for (let c0 = 0; c0 < runLen; c0 += 8) {
+      for (let j = 0; j < outC; j++) {
+        for (let l = 0; l < 8; l++) {
+          const t = c0 + l;
+          store<f32>(d + <usize>l * 4, t < runLen ? load<f32>(w + (<usize>(r * runLen + t) * <usize>outC + <usize>j) * 4) : 0);
+        }
+        d += 32;
+      }
+    }
+  }
+}
+
+/**
+ * conv2d input gradient for output pixels [p0, p1), which must cover whole images: zeroes those
+ * images of dx (padded like convForward's x), then adds dy[p, :] @ w^T to each pixel's window.
+ * `wt` is packConvChunks' output. Tiles: 4 pixels x one 8-float chunk of a run.
+ */
+export function convBackpropInput(prm: usize, p0: i32, p1: i32, wt: usize): void {
+  const inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C), inH = prmAt(prm, P_IN_H);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
+  const dx = <usize>prmAt(prm, P_OUT), dy = <usize>prmAt(prm, P_DY);
+  const pixB = <usize>inC * 4, rowB = <usize>inW * pixB, imgB = <usize>inH * rowB;
+  const pix = outH * outW;
+  if (p1 <= p0) return;
+  memory.fill(dx + <usize>(p0 / pix) * imgB, 0, <usize>((p1 - p0) / pix) * imgB);
+  const ldy = <usize>outC * 4;
+  const runsPerRow = dW == 1 ? 1 : kW;
+  const runLen = dW == 1 ? kW * inC : inC;
+  const runStep = <usize>dW * pixB, rowStep = <usize>dH * rowB;
+  const chunkB = <usize>outC * 32;
+  // Tiles start at multiples of 4, cut short only at p0 and p1 (image boundaries). Cutting a tile
+  // between images keeps the order of the adds into every dx element, so the result does not
+  // depend on how threads split the images.
+  for (let p = p0, rows = 0; p < p1; p += rows) {
+    rows = min((p & ~3) + 4, p1) - p;
+    const d0 = dy + <usize>p * ldy;
+    const d1 = dy + <usize>(p + min(1, rows - 1)) * ldy;
+    const d2 = dy + <usize>(p + min(2, rows - 1)) * ldy;
+    const d3 = dy + <usize>(p + min(3, rows - 1)) * ldy;
+    const o0 = dx + convOrigin(p, outH, outW, sH, sW, rowB, imgB, pixB);
+    const o1 = dx + convOrigin(p + min(1, rows - 1), outH, outW, sH, sW, rowB, imgB, pixB);
+    const o2 = dx + convOrigin(p + min(2, rows - 1), outH, outW, sH, sW, rowB, imgB, pixB);
+    const o3 = dx + convOrigin(p + min(3, rows - 1), outH, outW, sH, sW, rowB, imgB, pixB);
+    let wp = wt;
+    for (let ky = 0; ky < kH; ky++) {
+      for (let r = 0; r < runsPerRow; r++) {
+        const runOff = <usize>ky * rowStep + <usize>r * runStep;
+        for (let c0 = 0; c0 < runLen; c0 += 8) {
+          const nc = min(8, runLen - c0);
+          let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+          let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+          let o: usize = 0;
+          const end = wp + chunkB;
+          do {
+            const b0 = v128.load(wp);
+            const b1 = v128.load(wp, 16);
+            let av = v128.load32_splat(d0 + o);
+            c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+            av = v128.load32_splat(d1 + o);
+            c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+            av = v128.load32_splat(d2 + o);
+            c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+            av = v128.load32_splat(d3 + o);
+            c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+            o += 4;
+            wp += 32;
+          } while (wp < end);
+          const off = runOff + <usize>c0 * 4;
+          // Row by row: windows of neighbouring pixels overlap, so each add sees the previous ones.
+          add8(o0 + off, c00, c01, nc);
+          if (rows > 1) add8(o1 + off, c10, c11, nc);
+          if (rows > 2) add8(o2 + off, c20, c21, nc);
+          if (rows > 3) add8(o3 + off, c30, c31, nc);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * conv2d filter gradient over output pixels [p0, p1): dw[i, j] = sum_p x[origin(p) + off(i)] * dy[p, j],
+ * written (not added) to `dw` [K, outC]. x padded as in convForward. `table` holds FILTER_BLOCK
+ * i32s of scratch. Tiles: 4 window elements x 8 output channels, accumulated over pixel blocks.
+ */
+export function convBackpropFilter(prm: usize, p0: i32, p1: i32, dw: usize, table: usize): void {
+  const inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C), inH = prmAt(prm, P_IN_H);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
+  const x = <usize>prmAt(prm, P_X), dy = <usize>prmAt(prm, P_DY);
+  const pixB = <usize>inC * 4, rowB = <usize>inW * pixB, imgB = <usize>inH * rowB;
+  const K = kH * kW * inC;
+  const ldc = <usize>outC * 4;
+  memory.fill(dw, 0, <usize>K * ldc);
+  for (let t0 = p0; t0 < p1; t0 += FILTER_BLOCK) {
+    const n = min(FILTER_BLOCK, p1 - t0);
+    originTable(table, x, t0, n, outH, outW, sH, sW, rowB, imgB, pixB);
+    const tEnd = table + <usize>n * 4;
+    const dyBlock = dy + <usize>t0 * ldc;
+    for (let i = 0; i < K; i += 4) {
+      const rows = min(4, K - i);
+      const f0 = windowOffset(i, kW, inC, dH, dW, rowB, pixB);
+      const f1 = windowOffset(i + min(1, rows - 1), kW, inC, dH, dW, rowB, pixB);
+      const f2 = windowOffset(i + min(2, rows - 1), kW, inC, dH, dW, rowB, pixB);
+      const f3 = windowOffset(i + min(3, rows - 1), kW, inC, dH, dW, rowB, pixB);
+      for (let j = 0; j < outC; j += 8) {
+        const nc = min(8, outC - j);
+        // Rows past K repeat the last row and lanes past outC read neighbours: never stored.
+        const c = dw + <usize>i * ldc + <usize>j * 4;
+        const cr1 = c + <usize>min(1, rows - 1) * ldc, cr2 = c + <usize>min(2, rows - 1) * ldc, cr3 = c + <usize>min(3, rows - 1) * ldc;
+        let c00 = v128.load(c), c01 = v128.load(c, 16);
+        let c10 = v128.load(cr1), c11 = v128.load(cr1, 16);
+        let c20 = v128.load(cr2), c21 = v128.load(cr2, 16);
+        let c30 = v128.load(cr3), c31 = v128.load(cr3, 16);
+        let tp = table;
+        let bp = dyBlock + <usize>j * 4;
+        do {
+          const xo = <usize>load<i32>(tp);
+          const b0 = v128.load(bp);
+          const b1 = v128.load(bp, 16);
+          let av = v128.load32_splat(xo + f0);
+          c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+          av = v128.load32_splat(xo + f1);
+          c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+          av = v128.load32_splat(xo + f2);
+          c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+          av = v128.load32_splat(xo + f3);
+          c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+          tp += 4;
+          bp += ldc;
+        } while (tp < tEnd);
+        store8(c, c00, c01, nc);
+        if (rows > 1) store8(cr1, c10, c11, nc);
+        if (rows > 2) store8(cr2, c20, c21, nc);
+        if (rows > 3) store8(cr3, c30, c31, nc);
+      }
+    }
+  }
+}
+
+/**
+ * Filter gradients as partial sums over pixel slabs: slab s covers pixels [bounds[s], bounds[s+1])
+ * and writes its partial dw at partials + s * outFloats floats. Runs slabs [s0, s1); `kind` 0 is
+ * convBackpropFilter (with `table` scratch), 1 depthwiseBackpropFilter.
+ */
+export function filterSlabs(kind: i32, prm: usize, bounds: usize, s0: i32, s1: i32, partials: usize, outFloats: i32, table: usize): void {
+  for (let s = s0; s < s1; s++) {
+    const p0 = load<i32>(bounds + <usize>s * 4), p1 = load<i32>(bounds + <usize>s * 4, 4);
+    const part = partials + <usize>s * <usize>outFloats * 4;
+    if (kind == 0) convBackpropFilter(prm, p0, p1, part, table);
+    else depthwiseBackpropFilter(prm, p0, p1, part);
+  }
+}
+
+/** dst[i] = sum over parts of src[part * n + i], parts summed in order (the filter gradient's slabs). */
+export function sumParts(src: usize, parts: i32, n: i32, dst: usize): void {
+  const n4 = n & ~3;
+  const stride = <usize>n * 4;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i * 4;
+    let s = v128.load(src + o);
+    for (let p = 1; p < parts; p++) s = f32x4.add(s, v128.load(src + <usize>p * stride + o));
+    v128.store(dst + o, s);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    let s = load<f32>(src + o);
+    for (let p = 1; p < parts; p++) s += load<f32>(src + <usize>p * stride + o);
+    store<f32>(dst + o, s);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Depthwise conv and pooling: direct loops over the valid taps of each window (no padded copy),
+// vectorised over the contiguous channel axis with a scalar tail for channel counts not a
+// multiple of 4. Same parameter block; pooling uses inC = outC = channels and dilation 1.
+// ---------------------------------------------------------------------------------------------
+
+/** First tap k with o*s + k*d - pad >= 0 (inside the input). */
+@inline function tapBegin(o: i32, s: i32, d: i32, pad: i32): i32 {
+  const t = pad - o * s;
+  return t <= 0 ? 0 : (t + d - 1) / d;
+}
+
+/** One past the last tap k < size with o*s + k*d - pad < inSize. */
+@inline function tapEnd(o: i32, s: i32, d: i32, pad: i32, inSize: i32, size: i32): i32 {
+  const t = inSize - 1 + pad - o * s;
+  return t < 0 ? 0 : min(size, t / d + 1);
+}
+
+/** Input cell index (b, iy, ix) of tap (ky, kx) of the window at row y0, column x0 of image img. */
+@inline function cellAt(img: i32, inH: i32, inW: i32, y0: i32, x0: i32, ky: i32, kx: i32, dH: i32, dW: i32): usize {
+  return <usize>((img * inH + y0 + ky * dH) * inW + x0 + kx * dW);
+}
+
+/**
+ * NaN-propagating running maximum that keeps the first maximum (the reference's rule): v
+ * replaces best where v > best, or where v is NaN and best is not.
+ */
+@inline function maxWins(v: v128, best: v128): v128 {
+  return v128.and(v128.or(f32x4.gt(v, best), f32x4.ne(v, v)), f32x4.eq(best, best));
+}
+
+@inline function maxWinsScalar(v: f32, best: f32): bool {
+  return best == best && (v > best || v != v);
+}
+
+/** maxPool over output pixels [p0, p1): the first maximum of each window; -Infinity for an empty window. */
+export function maxPool(prm: usize, p0: i32, p1: i32): void {
+  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), ch = prmAt(prm, P_IN_C);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
+  const x = <usize>prmAt(prm, P_X), out = <usize>prmAt(prm, P_OUT);
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB, ch4 = ch & ~3;
+  const pix = outH * outW;
+  for (let p = p0; p < p1; p++) {
+    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+    const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
+    const ky0 = tapBegin(oy, sH, 1, padTop), ky1 = tapEnd(oy, sH, 1, padTop, inH, kH);
+    const kx0 = tapBegin(ox, sW, 1, padLeft), kx1 = tapEnd(ox, sW, 1, padLeft, inW, kW);
+    const o = out + <usize>p * pixB;
+    if (ky0 >= ky1 || kx0 >= kx1) {
+      for (let c = 0; c < ch; c++) store<f32>(o + <usize>c * 4, -Infinity);
+      continue;
+    }
+    const first = x + cellAt(img, inH, inW, y0, x0, ky0, kx0, 1, 1) * pixB;
+    const rowEnd = first + <usize>(ky1 - ky0) * rowB, colB = <usize>(kx1 - kx0) * pixB;
+    let c = 0;
+    for (; c < ch4; c += 4) {
+      const co = <usize>c * 4;
+      let best = v128.load(first + co);
+      for (let r = first + co; r < rowEnd; r += rowB) {
+        for (let q = r, e = r + colB; q < e; q += pixB) {
+          const v = v128.load(q);
+          best = v128.bitselect(v, best, maxWins(v, best));
+        }
+      }
+      v128.store(o + co, best);
+    }
+    for (; c < ch; c++) {
+      const co = <usize>c * 4;
+      let best = load<f32>(first + co);
+      for (let r = first + co; r < rowEnd; r += rowB) {
+        for (let q = r, e = r + colB; q < e; q += pixB) {
+          const v = load<f32>(q);
+          if (maxWinsScalar(v, best)) best = v;
+        }
+      }
+      store<f32>(o + co, best);
+    }
+  }
+}
+
+/**
+ * maxPool gradient for output pixels [p0, p1), which must cover whole images: each dy goes to
+ * the input cell maxPool took its window's maximum from; every other cell of those images is 0.
+ * Windows that do not overlap (stride >= size) are written, not added, and when they also tile
+ * the input nothing needs zeroing first.
+ */
+export function maxPoolGrad(prm: usize, p0: i32, p1: i32): void {
+  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), ch = prmAt(prm, P_IN_C);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
+  const x = <usize>prmAt(prm, P_X), dx = <usize>prmAt(prm, P_OUT), dy = <usize>prmAt(prm, P_DY);
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB, ch4 = ch & ~3;
+  const pix = outH * outW, imgB = <usize>inH * rowB;
+  if (p1 <= p0) return;
+  const disjoint = sH >= kH && sW >= kW;
+  const tiles = sH == kH && sW == kW && outH * sH - padTop >= inH && outW * sW - padLeft >= inW;
+  if (!tiles) memory.fill(dx + <usize>(p0 / pix) * imgB, 0, <usize>((p1 - p0) / pix) * imgB);
+  for (let p = p0; p < p1; p++) {
+    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+    const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
+    const ky0 = tapBegin(oy, sH, 1, padTop), ky1 = tapEnd(oy, sH, 1, padTop, inH, kH);
+    const kx0 = tapBegin(ox, sW, 1, padLeft), kx1 = tapEnd(ox, sW, 1, padLeft, inW, kW);
+    if (ky0 >= ky1 || kx0 >= kx1) continue;
+    const first = cellAt(img, inH, inW, y0, x0, ky0, kx0, 1, 1) * pixB;
+    const rowEnd = first + <usize>(ky1 - ky0) * rowB, colB = <usize>(kx1 - kx0) * pixB;
+    const g = dy + <usize>p * pixB;
+    let c = 0;
+    for (; c < ch4; c += 4) {
+      const co = <usize>c * 4;
+      // Pass 1: the maximum and the index (in window order) of the cell it came from.
+      let best = v128.load(x + first + co);
+      let arg = i32x4.splat(0);
+      let k = 0;
+      for (let r = first + co; r < rowEnd; r += rowB) {
+        for (let q = r, e = r + colB; q < e; q += pixB) {
+          const v = v128.load(x + q);
+          const m = maxWins(v, best);
+          best = v128.bitselect(v, best, m);
+          arg = v128.bitselect(i32x4.splat(k), arg, m);
+          k++;
+        }
+      }
+      // Pass 2: each cell takes dy in the lanes whose maximum it holds.
+      const gv = v128.load(g + co);
+      k = 0;
+      for (let r = first + co; r < rowEnd; r += rowB) {
+        for (let q = r, e = r + colB; q < e; q += pixB) {
+          const d = dx + q;
+          const share = v128.and(gv, i32x4.eq(arg, i32x4.splat(k)));
+          v128.store(d, disjoint ? share : f32x4.add(v128.load(d), share));
+          k++;
+        }
+      }
+    }
+    for (; c < ch; c++) {
+      const co = <usize>c * 4;
+      let best = load<f32>(x + first + co);
+      let at = first + co;
+      for (let r = first + co; r < rowEnd; r += rowB) {
+        for (let q = r, e = r + colB; q < e; q += pixB) {
+          const v = load<f32>(x + q);
+          if (maxWinsScalar(v, best)) {
+            best = v;
+            at = q;
+          }
+          if (disjoint) store<f32>(dx + q, 0);
+        }
+      }
+      store<f32>(dx + at, load<f32>(dx + at) + load<f32>(g + co));
+    }
+  }
+}
+
+/** avgPool over output pixels [p0, p1): the mean over each window's input cells (padding not counted); 0 if none. */
+export function avgPool(prm: usize, p0: i32, p1: i32): void {
+  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), ch = prmAt(prm, P_IN_C);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
+  const x = <usize>prmAt(prm, P_X), out = <usize>prmAt(prm, P_OUT);
+  const pixB = <usize>ch * 4, ch4 = ch & ~3;
+  const pix = outH * outW;
+  for (let p = p0; p < p1; p++) {
+    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+    const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
+    const ky0 = tapBegin(oy, sH, 1, padTop), ky1 = tapEnd(oy, sH, 1, padTop, inH, kH);
+    const kx0 = tapBegin(ox, sW, 1, padLeft), kx1 = tapEnd(ox, sW, 1, padLeft, inW, kW);
+    const count = <f32>(max(ky1 - ky0, 0) * max(kx1 - kx0, 0));
+    const o = out + <usize>p * pixB;
+    const n = f32x4.splat(count > 0 ? count : 1);
+    let c = 0;
+    for (; c < ch4; c += 4) {
+      let s = f32x4.splat(0);
+      for (let ky = ky0; ky < ky1; ky++) {
+        for (let kx = kx0; kx < kx1; kx++) s = f32x4.add(s, v128.load(x + cellAt(img, inH, inW, y0, x0, ky, kx, 1, 1) * pixB + <usize>c * 4));
+      }
+      v128.store(o + <usize>c * 4, f32x4.div(s, n));
+    }
+    for (; c < ch; c++) {
+      let s: f32 = 0;
+      for (let ky = ky0; ky < ky1; ky++) {
+        for (let kx = kx0; kx < kx1; kx++) s += load<f32>(x + cellAt(img, inH, inW, y0, x0, ky, kx, 1, 1) * pixB + <usize>c * 4);
+      }
+      store<f32>(o + <usize>c * 4, count > 0 ? s / count : 0);
+    }
+  }
+}
+
+/** avgPool gradient for output pixels [p0, p1) covering whole images: zeroes them in dx, adds dy / count to each window cell. */
+export function avgPoolGrad(prm: usize, p0: i32, p1: i32): void {
+  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), ch = prmAt(prm, P_IN_C);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
+  const dx = <usize>prmAt(prm, P_OUT), dy = <usize>prmAt(prm, P_DY);
+  const pixB = <usize>ch * 4, ch4 = ch & ~3;
+  const pix = outH * outW, imgB = <usize>(inH * inW) * pixB;
+  if (p1 <= p0) return;
+  memory.fill(dx + <usize>(p0 / pix) * imgB, 0, <usize>((p1 - p0) / pix) * imgB);
+  for (let p = p0; p < p1; p++) {
+    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+    const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
+    const ky0 = tapBegin(oy, sH, 1, padTop), ky1 = tapEnd(oy, sH, 1, padTop, inH, kH);
+    const kx0 = tapBegin(ox, sW, 1, padLeft), kx1 = tapEnd(ox, sW, 1, padLeft, inW, kW);
+    if (ky0 >= ky1 || kx0 >= kx1) continue;
+    const count = <f32>((ky1 - ky0) * (kx1 - kx0));
+    const g = dy + <usize>p * pixB;
+    for (let ky = ky0; ky < ky1; ky++) {
+      for (let kx = kx0; kx < kx1; kx++) {
+        const d = dx + cellAt(img, inH, inW, y0, x0, ky, kx, 1, 1) * pixB;
+        let c = 0;
+        for (; c < ch4; c += 4) {
+          const co = <usize>c * 4;
+          v128.store(d + co, f32x4.add(v128.load(d + co), f32x4.div(v128.load(g + co), f32x4.splat(count))));
+        }
+        for (; c < ch; c++) {
+          const co = <usize>c * 4;
+          store<f32>(d + co, load<f32>(d + co) + load<f32>(g + co) / count);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * depthwiseConv2d over output pixels [p0, p1): out[p, j] = sum over valid taps of
+ * x[cell, j / M] * w[tap, j], M = outC / inC (the filter [kH, kW, inC, M] is in output-channel order).
+ */
+export function depthwiseForward(prm: usize, p0: i32, p1: i32): void {
+  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
+  const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
+  const x = <usize>prmAt(prm, P_X), w = <usize>prmAt(prm, P_W), out = <usize>prmAt(prm, P_OUT);
+  const mult = outC / inC;
+  const pixB = <usize>inC * 4, outB = <usize>outC * 4;
+  const vec = mult == 1 ? outC & ~3 : 0;
+  const pix = outH * outW;
+  for (let p = p0; p < p1; p++) {
+    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+    const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
+    const ky0 = tapBegin(oy, sH, dH, padTop), ky1 = tapEnd(oy, sH, dH, padTop, inH, kH);
+    const kx0 = tapBegin(ox, sW, dW, padLeft), kx1 = tapEnd(ox, sW, dW, padLeft, inW, kW);
+    const o = out + <usize>p * outB;
+    let j = 0;
+    for (; j < vec; j += 4) {
+      const jo = <usize>j * 4;
+      let s = f32x4.splat(0);
+      for (let ky = ky0; ky < ky1; ky++) {
+        for (let kx = kx0; kx < kx1; kx++) {
+          const xv = v128.load(x + cellAt(img, inH, inW, y0, x0, ky, kx, dH, dW) * pixB + jo);
+          s = madd(xv, v128.load(w + <usize>(ky * kW + kx) * outB + jo), s);
+        }
+      }
+      v128.store(o + jo, s);
+    }
+    for (; j < outC; j++) {
+      let s: f32 = 0;
+      for (let ky = ky0; ky < ky1; ky++) {
+        for (let kx = kx0; kx < kx1; kx++) {
+          s += load<f32>(x + cellAt(img, inH, inW, y0, x0, ky, kx, dH, dW) * pixB + <usize>(j / mult) * 4) * load<f32>(w + <usize>(ky * kW + kx) * outB + <usize>j * 4);
+        }
+      }
+      store<f32>(o + <usize>j * 4, s);
+    }
+  }
+}
+
+/** depthwiseConv2d input gradient for output pixels [p0, p1) covering whole images (zeroed in dx first). */
+export function depthwiseBackpropInput(prm: usize, p0: i32, p1: i32): void {
+  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
+  const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
+  const w = <usize>prmAt(prm, P_W), dx = <usize>prmAt(prm, P_OUT), dy = <usize>prmAt(prm, P_DY);
+  const mult = outC / inC;
+  const pixB = <usize>inC * 4, outB = <usize>outC * 4;
+  const vec = mult == 1 ? outC & ~3 : 0;
+  const pix = outH * outW, imgB = <usize>(inH * inW) * pixB;
+  if (p1 <= p0) return;
+  memory.fill(dx + <usize>(p0 / pix) * imgB, 0, <usize>((p1 - p0) / pix) * imgB);
+  for (let p = p0; p < p1; p++) {
+    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+    const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
+    const ky0 = tapBegin(oy, sH, dH, padTop), ky1 = tapEnd(oy, sH, dH, padTop, inH, kH);
+    const kx0 = tapBegin(ox, sW, dW, padLeft), kx1 = tapEnd(ox, sW, dW, padLeft, inW, kW);
+    const g = dy + <usize>p * outB;
+    for (let ky = ky0; ky < ky1; ky++) {
+      for (let kx = kx0; kx < kx1; kx++) {
+        const d = dx + cellAt(img, inH, inW, y0, x0, ky, kx, dH, dW) * pixB;
+        const wt = w + <usize>(ky * kW + kx) * outB;
+        let j = 0;
+        for (; j < vec; j += 4) {
+          const jo = <usize>j * 4;
+          v128.store(d + jo, madd(v128.load(g + jo), v128.load(wt + jo), v128.load(d + jo)));
+        }
+        for (; j < outC; j++) {
+          const di = d + <usize>(j / mult) * 4;
+          store<f32>(di, load<f32>(di) + load<f32>(g + <usize>j * 4) * load<f32>(wt + <usize>j * 4));
+        }
+      }
+    }
+  }
+}
+
+/** depthwiseConv2d filter gradient over output pixels [p0, p1), written (not added) to dw [kH * kW, outC]. */
+export function depthwiseBackpropFilter(prm: usize, p0: i32, p1: i32, dw: usize): void {
+  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
+  const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
+  const x = <usize>prmAt(prm, P_X), dy = <usize>prmAt(prm, P_DY);
+  const mult = outC / inC;
+  const pixB = <usize>inC * 4, outB = <usize>outC * 4;
+  const vec = mult == 1 ? outC & ~3 : 0;
+  const pix = outH * outW;
+  memory.fill(dw, 0, <usize>(kH * kW) * outB);
+  for (let p = p0; p < p1; p++) {
+    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+    const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
+    const ky0 = tapBegin(oy, sH, dH, padTop), ky1 = tapEnd(oy, sH, dH, padTop, inH, kH);
+    const kx0 = tapBegin(ox, sW, dW, padLeft), kx1 = tapEnd(ox, sW, dW, padLeft, inW, kW);
+    const g = dy + <usize>p * outB;
+    for (let ky = ky0; ky < ky1; ky++) {
+      for (let kx = kx0; kx < kx1; kx++) {
+        const xs = x + cellAt(img, inH, inW, y0, x0, ky, kx, dH, dW) * pixB;
+        const d = dw + <usize>(ky * kW + kx) * outB;
+        let j = 0;
+        for (; j < vec; j += 4) {
+          const jo = <usize>j * 4;
+          v128.store(d + jo, madd(v128.load(xs + jo), v128.load(g + jo), v128.load(d + jo)));
+        }
+        for (; j < outC; j++) {
+          const di = d + <usize>j * 4;
+          store<f32>(di, load<f32>(di) + load<f32>(xs + <usize>(j / mult) * 4) * load<f32>(g + <usize>j * 4));
+        }
+      }
+    }
+  }
+}

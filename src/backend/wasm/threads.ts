@@ -1,4 +1,5 @@
-// A pool of worker threads sharing the kernels' WebAssembly.Memory, used to split large GEMMs.
+// A pool of worker threads sharing the kernels' WebAssembly.Memory, used to split large GEMMs and
+// convolutions: any exported kernel whose arguments are int32s can run as a task.
 // Node: worker_threads; browsers: Web Workers when cross-origin isolated; otherwise no pool.
 // Workers spin briefly on a shared control word before sleeping in Atomics.wait, because
 // waking a sleeping thread costs ~30 us, as much as a whole batch-32 GEMM.
@@ -10,21 +11,30 @@ const SLOT = 32;
 const SEQ = 0;
 const DONE = 1;
 const READY = 2;
-const ARGS = 3;
+/** Which export runs: its index among the module's function exports sorted by name; -1 stops. */
+const TASK = 3;
+const ARGS = 4;
 /** Number of int32 arguments of the gemm export. */
 export const GEMM_ARGS = 15;
+/** Most int32 arguments a task may take. */
+export const MAX_TASK_ARGS = 16;
+
+/** The module's exported function names in the order workers index them. */
+export function taskNames(module: WebAssembly.Module): string[] {
+  return WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort();
+}
 
 /** Atomics.load iterations a worker spins (~50-100 us) after a task before it sleeps. */
 const WORKER_SPIN = 20000;
 
 /**
  * The body each worker runs, as source so it needs no separate file or bundler support.
- * `data` = { module, memory, ctrl, index, spin }.
+ * `data` = { module, memory, ctrl, index, spin, tasks }.
  */
 const WORKER_BODY = `
 function glassboxWorker(data) {
   const instance = new WebAssembly.Instance(data.module, { env: { memory: data.memory } });
-  const gemm = instance.exports.gemm;
+  const tasks = data.tasks.map((name) => instance.exports[name]);
   const c = new Int32Array(data.ctrl);
   const base = data.index * ${SLOT};
   const a = base + ${ARGS};
@@ -38,9 +48,10 @@ function glassboxWorker(data) {
       s = Atomics.load(c, base + ${SEQ});
     }
     seq = s;
-    if (c[a] < 0) return;
-    gemm(c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4], c[a + 5], c[a + 6], c[a + 7], c[a + 8], c[a + 9],
-      c[a + 10], c[a + 11], c[a + 12], c[a + 13], c[a + 14]);
+    const task = c[base + ${TASK}];
+    if (task < 0) return;
+    tasks[task](c[a], c[a + 1], c[a + 2], c[a + 3], c[a + 4], c[a + 5], c[a + 6], c[a + 7], c[a + 8], c[a + 9],
+      c[a + 10], c[a + 11], c[a + 12], c[a + 13], c[a + 14], c[a + 15]);
     Atomics.store(c, base + ${DONE}, seq);
     Atomics.notify(c, base + ${DONE});
   }
@@ -83,14 +94,17 @@ export class ThreadPool {
   private readonly ctrl: Int32Array;
   private readonly handles: WorkerHandle[] = [];
   private seq = 0;
+  private readonly taskIndex: Map<string, number>;
 
   /** Starts `workers` helper threads (the calling thread is the extra one). */
   constructor(runtime: WasmRuntime, workers: number) {
     this.workers = workers;
     this.ctrl = new Int32Array(new SharedArrayBuffer(SLOT * 4 * Math.max(workers, 1)));
+    const tasks = taskNames(runtime.module);
+    this.taskIndex = new Map(tasks.map((name, i) => [name, i]));
     const wt = nodeWorkerThreads();
     for (let index = 0; index < workers; index++) {
-      const data = { module: runtime.module, memory: runtime.memory, ctrl: this.ctrl.buffer, index, spin: WORKER_SPIN };
+      const data = { module: runtime.module, memory: runtime.memory, ctrl: this.ctrl.buffer, index, spin: WORKER_SPIN, tasks };
       if (wt) {
         const code = `${WORKER_BODY}\nglassboxWorker(require('node:worker_threads').workerData);`;
         const w = new wt.Worker(code, { eval: true, workerData: data });
@@ -119,6 +133,17 @@ export class ThreadPool {
    * must not exceed ready()); returns when all parts are done.
    */
   runGemm(parts: readonly number[][], gemm: (...args: number[]) => void): void {
+    this.run('gemm', parts, gemm);
+  }
+
+  /**
+   * Runs the export `task` (this thread's own instance of it is `local`) with the int32 arguments
+   * `parts[0]` here and parts[1..] on ready workers (parts.length - 1 must not exceed ready());
+   * returns when all parts are done.
+   */
+  run(task: string, parts: readonly number[][], local: (...args: number[]) => void): void {
+    const index = this.taskIndex.get(task);
+    if (index === undefined) throw new Error(`ThreadPool: the kernels export no function '${task}'`);
     const c = this.ctrl;
     const seq = ++this.seq;
     let w = 0;
@@ -127,13 +152,15 @@ export class ThreadPool {
       while (Atomics.load(c, w * SLOT + READY) !== 1) w++;
       const base = w * SLOT;
       const args = parts[p];
-      for (let i = 0; i < GEMM_ARGS; i++) c[base + ARGS + i] = args[i];
+      if (args.length > MAX_TASK_ARGS) throw new Error(`ThreadPool: ${task} takes at most ${MAX_TASK_ARGS} arguments`);
+      c[base + TASK] = index;
+      for (let i = 0; i < MAX_TASK_ARGS; i++) c[base + ARGS + i] = args[i] ?? 0;
       Atomics.store(c, base + SEQ, seq);
       Atomics.notify(c, base + SEQ);
       used.push(base);
       w++;
     }
-    gemm(...parts[0]);
+    local(...parts[0]);
     for (const base of used) {
       let spins = 0;
       while (Atomics.load(c, base + DONE) !== seq) {
@@ -147,7 +174,7 @@ export class ThreadPool {
     const c = this.ctrl;
     const seq = ++this.seq;
     for (let w = 0; w < this.workers; w++) {
-      c[w * SLOT + ARGS] = -1;
+      c[w * SLOT + TASK] = -1;
       Atomics.store(c, w * SLOT + SEQ, seq);
       Atomics.notify(c, w * SLOT + SEQ);
     }
