@@ -4,7 +4,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../autograd/variable.js';
 import * as ops from '../ops/index.js';
 import { Layer, type CallOptions, type LayerArgs, type LayerConfig, type LayerShape } from './layer.js';
-import { getActivation, resolveActivation, type ActivationName } from './activations.js';
+import { resolveActivation, splitActivation, type ActivationName } from './activations.js';
 import { normalizeInitializer, type InitializerConfig, type InitializerSpec } from './initializers.js';
 import { toRegularizer, type Regularizer, type RegularizerConfig, type RegularizerSpec } from './regularizers.js';
 
@@ -28,10 +28,8 @@ export class Dense extends Layer {
   readonly biasInitializer: InitializerConfig;
   readonly kernelRegularizer: Regularizer | null;
   readonly biasRegularizer: Regularizer | null;
-  readonly activityRegularizer: Regularizer | null;
   kernel: Variable | null = null;
   bias: Variable | null = null;
-  private lastActivityLoss: Tensor | null = null;
 
   constructor(args: DenseArgs) {
     super(args, 'Dense');
@@ -61,18 +59,11 @@ export class Dense extends Layer {
     const inputDim = this.kernel!.shape[0];
     // Dense acts on the last axis; fold any leading axes into the batch.
     const rows = x.rank === 2 ? x : ops.reshape(x, [-1, inputDim]);
-    // relu and tanh fuse into the kernel's epilogue; other activations (sigmoid and softmax among
-    // them, so a fused cross-entropy can find the logits) run as their own op.
-    const fused = this.activation === 'relu' || this.activation === 'tanh' ? this.activation : 'linear';
+    const { fused, after } = splitActivation(this.activation);
     let y = ops.linear(rows, this.kernel!, this.bias, fused);
-    if (fused === 'linear' && this.activation !== 'linear') y = getActivation(this.activation)(y);
+    if (after) y = after(y);
     if (x.rank !== 2) y = ops.reshape(y, [...x.shape.slice(0, -1), this.units]);
-    this.lastActivityLoss = this.activityRegularizer ? ops.div(this.activityRegularizer.apply(y), x.shape[0]) : null;
-    return y;
-  }
-
-  override activityLosses(): Tensor[] {
-    return this.lastActivityLoss ? [this.lastActivityLoss] : [];
+    return this.withActivityPenalty(y);
   }
 
   override computeOutputShape(inputShape: LayerShape): LayerShape {

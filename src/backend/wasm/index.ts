@@ -275,7 +275,14 @@ export class WasmBackend implements Backend {
   }
 
   activationGrad(act: FusedActivation, y: Float32Array, dy: Float32Array, out: Float32Array): void {
-    jsBackend.activationGrad(act, y, dy, out);
+    if (y.length < MIN_ELEMENTS) return jsBackend.activationGrad(act, y, dy, out);
+    const rt = this.rt;
+    rt.reset();
+    const py = rt.put(y);
+    const pd = rt.put(dy);
+    const po = dy === out && rt.isResident(out) ? pd : rt.outPtr(out);
+    rt.exports.activationGrad(ACT_CODES[act], py, pd, po, y.length);
+    rt.finish(po, out);
   }
 
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {

@@ -9,6 +9,7 @@ export interface KernelExports {
   packBT(b: number, n: number, k: number, dst: number): void;
   biasAct(x: number, bias: number, out: number, rows: number, cols: number, act: number): void;
   logSoftmax(x: number, out: number, rows: number, cols: number): void;
+  activationGrad(act: number, y: number, dy: number, out: number, n: number): void;
   adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number,
     eps: number, c1: number, c2: number, wd: number): void;
   sgd(p: number, g: number, vel: number, n: number, lr: number, mom: number, nesterov: number): void;

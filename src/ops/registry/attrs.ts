@@ -2,6 +2,21 @@
 
 import type { ArgReduceOp, BinaryOp, FusedActivation, ReduceOp, UnaryOp } from '../../backend/backend.js';
 import type { DType } from '../../tensor/tensor.js';
+import type { Padding } from '../../backend/conv-geometry.js';
+
+/** Strides, padding and dilations of a convolution (channels-last; filter [kH, kW, inC, outC or multiplier]). */
+export interface ConvGeometry {
+  strides: [number, number];
+  padding: Padding;
+  dilations: [number, number];
+}
+
+/** A pooling window: size, strides and padding. */
+export interface PoolGeometry {
+  poolSize: [number, number];
+  strides: [number, number];
+  padding: Padding;
+}
 
 export interface OpAttrs {
   /** y = fn(x) elementwise. */
@@ -45,6 +60,24 @@ export interface OpAttrs {
   rescaleGrad: { fn: UnaryOp; alpha: number };
   /** DeepLIFT through softmax (averaged Jacobian, exact on the difference); inputs zx, zr, yx, yr, dy. */
   softmaxRescaleGrad: Record<string, never>;
+  /** act(conv(x, w) + b): inputs x [batch, h, w, inC], w [kH, kW, inC, outC], optional b [outC]. */
+  conv2d: ConvGeometry & { act: FusedActivation };
+  /** dy, w -> dx: the adjoint of conv2d in its input. */
+  conv2dBackpropInput: ConvGeometry & { inShape: number[] };
+  /** x, dy -> dw: the adjoint of conv2d in its filter. */
+  conv2dBackpropFilter: ConvGeometry & { filterShape: number[] };
+  /** Per-channel convolution, w [kH, kW, inC, multiplier], output channel ic * multiplier + m. */
+  depthwiseConv2d: ConvGeometry & { act: FusedActivation };
+  depthwiseConv2dBackpropInput: ConvGeometry & { inShape: number[] };
+  depthwiseConv2dBackpropFilter: ConvGeometry & { filterShape: number[] };
+  maxPool: PoolGeometry;
+  /** x, dy -> dx: each window's gradient to its first maximum. */
+  maxPoolGrad: PoolGeometry;
+  avgPool: PoolGeometry;
+  /** dy -> dx; padded cells do not count in the averages. */
+  avgPoolGrad: PoolGeometry & { inShape: number[] };
+  /** Side effect: variable = momentum * variable + (1 - momentum) * value (batch-norm moving statistics); inputs variable, value. */
+  movingAverage: { momentum: number };
   /** Inverted-dropout mask: 1/(1-rate) with probability 1-rate, else 0; drawn from the run's generator. */
   dropoutMask: { rate: number; shape: number[] };
 }

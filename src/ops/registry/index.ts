@@ -7,7 +7,11 @@ import { binary, cast, select, unary, unaryGrad } from './elementwise.js';
 import { activationGrad, linear, matMul } from './linalg.js';
 import { argReduce, reduce } from './reduce.js';
 import { broadcastTo, concat, gather, oneHot, pad, reshape, scatterAdd, slice, transpose } from './movement.js';
-import { dropoutMask, logSoftmax, softmax, sparseSoftmaxCE, sparseSoftmaxCEGrad } from './nn.js';
+import { dropoutMask, logSoftmax, movingAverage, softmax, sparseSoftmaxCE, sparseSoftmaxCEGrad } from './nn.js';
+import {
+  avgPool, avgPoolGrad, conv2d, conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2d, depthwiseConv2dBackpropFilter,
+  depthwiseConv2dBackpropInput, maxPool, maxPoolGrad,
+} from './conv.js';
 import { rescaleGrad, softmaxRescaleGrad } from './attribution.js';
 
 export type OpTable = { [P in OpName]: OpDef<OpAttrs[P]> };
@@ -18,6 +22,8 @@ export const OPS: OpTable = {
   reduce, argReduce,
   reshape, transpose, broadcastTo, slice, pad, concat, gather, scatterAdd, oneHot,
   softmax, logSoftmax, sparseSoftmaxCE, sparseSoftmaxCEGrad, dropoutMask,
+  conv2d, conv2dBackpropInput, conv2dBackpropFilter, depthwiseConv2d, depthwiseConv2dBackpropInput, depthwiseConv2dBackpropFilter,
+  maxPool, maxPoolGrad, avgPool, avgPoolGrad, movingAverage,
   rescaleGrad, softmaxRescaleGrad,
 };
 

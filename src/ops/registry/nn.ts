@@ -124,3 +124,19 @@ export const dropoutMask: OpDef<OpAttrs['dropoutMask']> = {
   deeplift: 'none',
   onnx: null,
 };
+
+export const movingAverage: OpDef<OpAttrs['movingAverage']> = {
+  infer: ([v, x]) => {
+    if (v.shape.join() !== x.shape.join()) throw new Error(`movingAverage: the value ${formatShape(x.shape)} does not match the variable ${formatShape(v.shape)}`);
+    return { shape: [], dtype: 'float32' };
+  },
+  prepare: (_i, _o, { momentum }) => (_be, [v, x], out) => {
+    // Updates the variable's own storage: inputs[0] is the variable.
+    for (let i = 0; i < v.length; i++) v[i] = momentum * v[i] + (1 - momentum) * x[i];
+    out[0] = 0;
+  },
+  effect: true,
+  vjp: 'zero',
+  deeplift: 'none',
+  onnx: null,
+};

@@ -61,8 +61,89 @@ function unaryInput(fn: UnaryOp, rng: Rng, shape: number[]): Tensor {
   return awayFrom(rng, shape, KINKS[fn] ?? [], 0.15, fn === 'relu6' ? -2 : -2.5, fn === 'relu6' ? 8 : 2.5);
 }
 
+/** Random conv geometry with odd sizes: strides 1-3, dilations 1-2, 'same' / 'valid' / explicit padding. */
+function convCase(rng: Rng, depthwise: boolean) {
+  const inC = dim(rng, 1, 3);
+  const out = depthwise ? dim(rng, 1, 2) : dim(rng, 1, 4);
+  const [kH, kW] = [dim(rng, 1, 3), dim(rng, 1, 3)];
+  const strides: [number, number] = [dim(rng, 1, 3), dim(rng, 1, 2)];
+  const dilations: [number, number] = [dim(rng, 1, 2), 1];
+  const paddings = ['same', 'valid', [[1, 0], [0, 2]]] as const;
+  const padding = paddings[rng.int(3)];
+  // Big enough for the dilated kernel even with 'valid' padding.
+  const [h, w] = [(kH - 1) * dilations[0] + dim(rng, 1, 4), (kW - 1) * dilations[1] + dim(rng, 1, 4)];
+  const x = uniform(rng, [dim(rng, 1, 2), h, w, inC]);
+  const filter = uniform(rng, [kH, kW, inC, out]);
+  return { x, filter, geometry: { strides, dilations, padding: padding as never } };
+}
+
+function convCases<P extends 'conv2d' | 'depthwiseConv2d'>(depthwise: boolean): OpCase<P>[] {
+  return [0, 1, 2, 3].map((k) => ({
+    label: `random geometry ${k}${k === 3 ? ', bias + tanh' : ''}`,
+    inputs: (rng) => {
+      const { x, filter } = convCase(rng, depthwise);
+      const outC = depthwise ? filter.shape[2] * filter.shape[3] : filter.shape[3];
+      return k === 3 ? [x, filter, uniform(rng, [outC])] : [x, filter];
+    },
+    attrs: () => ({ ...convCase(new Rng(100 + k), depthwise).geometry, act: k === 3 ? 'tanh' : 'linear' }) as OpAttrs[P],
+  }));
+}
+
+const POOLS = [
+  { poolSize: [2, 2], strides: [2, 2], padding: 'valid', x: [2, 5, 6, 3] },
+  { poolSize: [3, 2], strides: [2, 1], padding: 'same', x: [1, 6, 5, 5] },
+  { poolSize: [2, 3], strides: [1, 2], padding: [[1, 1], [0, 1]], x: [2, 4, 7, 1] },
+] as const;
+
+function poolCases<P extends 'maxPool' | 'avgPool'>(): OpCase<P>[] {
+  return POOLS.map(({ x, ...geometry }) => ({
+    label: `window ${geometry.poolSize} strides ${geometry.strides} padding ${JSON.stringify(geometry.padding)}`,
+    inputs: (rng) => [distinct(rng, [...x])],
+    attrs: geometry as unknown as OpAttrs[P],
+  }));
+}
+
+function poolGradCases<P extends 'maxPoolGrad' | 'avgPoolGrad'>(op: 'maxPool' | 'avgPool'): OpCase<P>[] {
+  return POOLS.map(({ x, ...geometry }) => ({
+    label: `window ${geometry.poolSize} strides ${geometry.strides} padding ${JSON.stringify(geometry.padding)}`,
+    inputs: (rng) => {
+      const input = distinct(rng, [...x]);
+      const dy = uniform(rng, [...runOp(op, [input], geometry as unknown as OpAttrs['maxPool']).shape]);
+      return op === 'maxPool' ? [input, dy] : [dy];
+    },
+    attrs: (op === 'maxPool' ? geometry : { ...geometry, inShape: [...x] }) as unknown as OpAttrs[P],
+    gradcheck: false,
+  }));
+}
+
+/**
+ * The adjoint kernels on their own: inputs shaped as the forward op's output (dy) plus the operand the
+ * forward op takes (filter or input); geometry from the same seed as the inputs.
+ */
+function adjointCases<P extends OpName>(op: 'conv2d' | 'depthwiseConv2d', wants: 'input' | 'filter'): OpCase<P>[] {
+  const setup = (k: number) => {
+    const rng = new Rng(300 + k);
+    const { x, filter, geometry } = convCase(rng, op === 'depthwiseConv2d');
+    const y = runOp(op, [x, filter], { ...geometry, act: 'linear' });
+    return { x, filter, geometry, dy: uniform(rng, [...y.shape]) };
+  };
+  return [0, 1, 2].map((k) => ({
+    label: `geometry ${k}`,
+    inputs: () => {
+      const { x, filter, dy } = setup(k);
+      return wants === 'input' ? [dy, filter] : [x, dy];
+    },
+    attrs: () => {
+      const { x, filter, geometry } = setup(k);
+      return (wants === 'input' ? { ...geometry, inShape: [...x.shape] } : { ...geometry, filterShape: [...filter.shape] }) as unknown as OpAttrs[P];
+    },
+    gradcheck: false,
+  }));
+}
+
 const CASES: Cases = {
-  unary: UNARY_OPS.map((fn) => ({ label: fn, inputs: (rng) => [unaryInput(fn, rng, [dim(rng), dim(rng)])], attrs: { fn, alpha: 0.3 } })),
+  // Wider than the wasm kernels' minimum (64 values), so their SIMD paths and odd tails run too.
+  unary: UNARY_OPS.map((fn) => ({ label: fn, inputs: (rng) => [unaryInput(fn, rng, [dim(rng, 5, 11), dim(rng, 9, 17)])], attrs: { fn, alpha: 0.3 } })),
   unaryGrad: (['relu', 'gelu', 'sqrt', 'elu'] as UnaryOp[]).map((fn) => ({
     label: fn,
     inputs: (rng) => {
@@ -72,7 +153,7 @@ const CASES: Cases = {
     attrs: { fn, alpha: 0.3 }, gradcheck: false,
   })),
   binary: (['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'less', 'greaterEqual'] as BinaryOp[]).flatMap((fn) =>
-    ([[[3, 5], [3, 5]], [[3, 5], [5]], [[4, 1, 3], [2, 3]], [[7], []]] as number[][][]).map(([as, bs]) => ({
+    ([[[3, 5], [3, 5]], [[9, 13], [13]], [[4, 1, 3], [2, 3]], [[7], []], [[11, 9], [11, 1]]] as number[][][]).map(([as, bs]) => ({
       label: `${fn} ${JSON.stringify(as)} ${JSON.stringify(bs)}`,
       inputs: (rng: Rng) => (fn === 'pow' || fn === 'div'
         ? [uniform(rng, as, 0.5, 2), uniform(rng, bs, 0.5, 2)]
@@ -105,7 +186,7 @@ const CASES: Cases = {
     },
     attrs: { act },
   })),
-  activationGrad: (['linear', 'relu', 'sigmoid', 'tanh'] as const).map((act) => ({ label: act, inputs: (rng) => [uniform(rng, [4, 5], 0, 1), uniform(rng, [4, 5])], attrs: { act }, gradcheck: false })),
+  activationGrad: (['linear', 'relu', 'sigmoid', 'tanh'] as const).map((act) => ({ label: act, inputs: (rng) => [uniform(rng, [9, 13], -0.5, 1), uniform(rng, [9, 13])], attrs: { act }, gradcheck: false })),
   reduce: (['sum', 'max', 'min', 'prod'] as const).flatMap((fn) => [[0], [1], [0, 2], [1, 2]].map((axes) => ({
     label: `${fn} axes ${axes}`, inputs: (rng: Rng) => [distinct(rng, [3, dim(rng, 2, 4), dim(rng, 1, 4)])], attrs: { fn, axes, keepDims: axes.length === 1 },
   }))),
@@ -127,6 +208,17 @@ const CASES: Cases = {
   sparseSoftmaxCE: [{ label: 'five classes', inputs: (rng) => [uniform(rng, [6, 5], -3, 3), ints(rng, [6], 5)], attrs: {} }],
   sparseSoftmaxCEGrad: [{ label: 'five classes', inputs: (rng) => [uniform(rng, [6, 5], -3, 3), ints(rng, [6], 5), uniform(rng, [6])], attrs: {}, gradcheck: false }],
   dropoutMask: [{ label: 'rate 0.3', inputs: () => [], attrs: { rate: 0.3, shape: [7, 9] }, seeded: true }],
+  conv2d: convCases(false),
+  depthwiseConv2d: convCases(true),
+  conv2dBackpropInput: adjointCases('conv2d', 'input'),
+  conv2dBackpropFilter: adjointCases('conv2d', 'filter'),
+  depthwiseConv2dBackpropInput: adjointCases('depthwiseConv2d', 'input'),
+  depthwiseConv2dBackpropFilter: adjointCases('depthwiseConv2d', 'filter'),
+  maxPool: poolCases(),
+  maxPoolGrad: poolGradCases('maxPool'),
+  avgPool: poolCases(),
+  avgPoolGrad: poolGradCases('avgPool'),
+  movingAverage: [{ label: 'momentum 0.9', inputs: (rng) => [uniform(rng, [5]), uniform(rng, [5])], attrs: { momentum: 0.9 } }],
   rescaleGrad: [{
     label: 'tanh',
     inputs: (rng) => {
