@@ -63,6 +63,8 @@ export abstract class Layer {
   inputShape: LayerShape | null;
   built = false;
   protected readonly weightList: Variable[] = [];
+  /** Each weight's own name within the layer ('kernel', 'bias', 'moving_mean', ...), in build order. */
+  private readonly weightNames: string[] = [];
   protected readonly regularizedWeights: { weight: Variable; regularizer: Regularizer }[] = [];
   /** Penalty on the layer's output (Keras activityRegularizer), divided by the batch size. */
   protected activityRegularizer: Regularizer | null = null;
@@ -113,8 +115,14 @@ export abstract class Layer {
   protected addWeight(spec: WeightSpec): Variable {
     const v = new Variable(initialize(spec.initializer, spec.shape), spec.trainable ?? true, `${this.name}/${spec.name}`);
     this.weightList.push(v);
+    this.weightNames.push(spec.name);
     if (spec.regularizer) this.regularizedWeights.push({ weight: v, regularizer: spec.regularizer });
     return v;
+  }
+
+  /** The weights' names within the layer, in the order of `weights` (Keras names: kernel, bias, gamma, ...). */
+  get weightSpecNames(): string[] {
+    return [...this.weightNames];
   }
 
   get weights(): Variable[] {

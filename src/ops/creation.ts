@@ -59,8 +59,10 @@ export function tensor(values: TensorLike, shape?: Shape, dtype?: DType): Tensor
 }
 
 function ofRank(rank: number, name: string) {
-  return (values: TensorLike, shape?: Shape, dtype?: DType): Tensor => {
-    const t = tensor(values, shape, dtype);
+  return (values: TensorLike, shapeOrDtype?: Shape | DType, dtype?: DType): Tensor => {
+    // TensorFlow.js also takes (values, dtype), e.g. tensor1d(labels, 'int32').
+    const [shape, dt] = typeof shapeOrDtype === 'string' ? [undefined, shapeOrDtype] : [shapeOrDtype, dtype];
+    const t = tensor(values, shape, dt);
     if (t.rank !== rank) throw new Error(`${name}: expected rank ${rank}, got shape ${formatShape(t.shape)}`);
     return t;
   };
