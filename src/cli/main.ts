@@ -18,13 +18,15 @@ program.name('glassbox').description('Deep learning in TypeScript that is fast t
 
 program
   .command('train')
-  .description('train an MLP on MNIST or a CSV file, report test metrics and save the model')
+  .description('train a model (an MLP, the CNN preset or a layer list) on MNIST or a CSV file, report test metrics and save it')
   .option('--data <mnist|file.csv>', 'dataset: mnist, or a CSV file', 'mnist')
   .option('--target <column>', 'CSV column to predict (classification or regression is chosen from it)')
   .option('--epochs <n>', 'epochs', integer('--epochs', 1), 10)
   .option('--batch-size <n>', 'mini-batch size', integer('--batch-size', 1), 32)
   .option('--seed <n>', 'seed for every random draw', integer('--seed'), 1)
   .option('--out <dir>', 'folder to save the model (and checkpoints) into')
+  .addOption(new Option('--arch <name>', 'mlp: dense layers of --hidden; cnn: the documented conv-net preset (square grey images)').choices(['mlp', 'cnn']).default('mlp'))
+  .option('--config <file>', 'hidden layers from a JSON layer list (glassbox model.json or TensorFlow.js model.toJSON()), instead of --arch')
   .option('--hidden <units>', 'hidden layer sizes, comma-separated', units, [64])
   .addOption(new Option('--activation <name>', 'hidden activation').default('relu'))
   .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad']).default('adam'))
@@ -43,7 +45,7 @@ program
     const options: TrainOptions = {
       data: opts.data, target: opts.target, epochs: opts.epochs, batchSize: opts.batchSize, seed: opts.seed,
       out: opts.out ?? `runs/${opts.data === 'mnist' ? 'mnist' : 'model'}`, json: Boolean(opts.json), hidden: opts.hidden,
-      activation: opts.activation, optimizer: opts.optimizer, lr: opts.lr, l2: opts.l2, dropout: opts.dropout,
+      activation: opts.activation, optimizer: opts.optimizer, lr: opts.lr, l2: opts.l2, dropout: opts.dropout, arch: opts.arch, config: opts.config,
       validationSplit: opts.validationSplit, patience: opts.patience, trainLimit: opts.trainLimit, testLimit: opts.testLimit,
       backend: opts.backend, verbose: true,
     };

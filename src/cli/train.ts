@@ -1,11 +1,10 @@
-// `glassbox train`: builds the MLP the flags describe, trains it, reports test metrics and saves it.
+// `glassbox train`: builds the model the flags describe (see architectures.ts), trains it, reports test metrics and saves it.
 
 import { setSeed } from '../util/random.js';
 import { setBackend } from '../backend/backend.js';
-import { layers } from '../nn/index.js';
-import { sequential, type FitArgs, type Sequential } from '../train/sequential.js';
+import type { FitArgs, Sequential } from '../train/sequential.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { getOptimizer } from '../train/optimizers.js';
+import { buildModel, type Arch } from './architectures.js';
 import { EarlyStopping, type CallbackHooks } from '../train/callbacks.js';
 import { loadTrainingData } from './datasets.js';
 import { UserError } from './errors.js';
@@ -24,6 +23,9 @@ export interface TrainOptions {
   lr: number;
   l2: number;
   dropout: number;
+  /** Hidden layers: the MLP of --hidden (default) or the CNN preset; --config replaces both. */
+  arch: Arch;
+  config?: string;
   validationSplit?: number;
   patience?: number;
   trainLimit?: number;
@@ -37,24 +39,6 @@ export interface TrainResult {
   /** The held-out rows (the training rows are not kept, so their memory is freed after fit). */
   test: { x: Tensor; y: Tensor };
   summary: Record<string, number | string>;
-}
-
-export function buildModel(o: TrainOptions, inputs: number, outputs: number, task: 'classification' | 'regression'): Sequential {
-  const model = sequential();
-  o.hidden.forEach((units, i) => {
-    model.add(layers.dense({
-      units, activation: o.activation, inputShape: i === 0 ? [inputs] : undefined,
-      kernelRegularizer: o.l2 > 0 ? { l2: o.l2 } : undefined,
-    }));
-    if (o.dropout > 0) model.add(layers.dropout({ rate: o.dropout }));
-  });
-  model.add(layers.dense({ units: outputs, activation: task === 'classification' ? 'softmax' : 'linear', inputShape: o.hidden.length === 0 ? [inputs] : undefined }));
-  model.compile({
-    optimizer: getOptimizer({ name: o.optimizer, learningRate: o.lr }),
-    loss: task === 'classification' ? 'sparseCategoricalCrossentropy' : 'meanSquaredError',
-    metrics: task === 'classification' ? ['accuracy'] : ['mae'],
-  });
-  return model;
 }
 
 /** How fit is run: fresh, or continued from a checkpoint (see io/resume). */

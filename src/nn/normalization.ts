@@ -113,23 +113,21 @@ export class BatchNormalization extends Normalization {
   }
 
   call(x: Tensor, options: CallOptions): Tensor {
-    const axes = x.shape.slice(0, -1).map((_, i) => i);
-    if (!options.training) {
-      return this.affine(ops.sub(x, this.movingMean!), ops.rsqrt(ops.add(this.movingVariance!, this.epsilon)));
-    }
-    const count = x.size / x.shape[x.rank - 1];
+    const channels = x.shape[x.rank - 1];
+    const gamma = this.gamma ?? ops.ones([channels]);
+    const beta = this.beta ?? ops.zeros([channels]);
+    if (!options.training) return runOp('batchNorm', [x, this.movingMean!, this.movingVariance!, gamma, beta], { eps: this.epsilon, batchStats: false });
+    const count = x.size / channels;
     if (count < 2) {
       throw new Error(
         `${this.name}: a training batch of ${x.shape[0]} row(s) gives ${count} value per channel, so its variance is 0; ` +
           'batches need at least 2 rows (when only the last batch of an epoch has 1 row, change batchSize so the rows divide better)',
       );
     }
-    const mean = ops.mean(x, axes);
-    const centered = ops.sub(x, mean);
-    const variance = ops.mean(ops.square(centered), axes);
-    runOp('movingAverage', [this.movingMean!, mean], { momentum: this.momentum });
-    runOp('movingAverage', [this.movingVariance!, variance], { momentum: this.momentum });
-    return this.affine(centered, ops.rsqrt(ops.add(variance, this.epsilon)));
+    const stats = runOp('moments', [x], {});
+    runOp('movingAverage', [this.movingMean!, ops.reshape(ops.slice(stats, [0, 0], [1, channels]), [channels])], { momentum: this.momentum });
+    runOp('movingAverage', [this.movingVariance!, ops.reshape(ops.slice(stats, [1, 0], [1, channels]), [channels])], { momentum: this.momentum });
+    return runOp('batchNorm', [x, gamma, beta], { eps: this.epsilon, batchStats: true });
   }
 
   override getConfig(): LayerConfig {

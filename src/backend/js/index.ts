@@ -7,6 +7,7 @@ import { sizeOf, stridesOf } from '../../tensor/shape.js';
 import type { TypedArray } from '../../tensor/tensor.js';
 import { gelu, geluGrad, sigmoid, softplus } from './math.js';
 import * as conv from './conv.js';
+import * as norm from './norm.js';
 
 const unaryFns: { [K in UnaryOp]: (x: number, alpha: number) => number } = {
   neg: (x) => -x,
@@ -297,6 +298,10 @@ export const jsBackend: Backend = {
   maxPoolGrad: conv.maxPoolGrad,
   avgPool: conv.avgPool,
   avgPoolGrad: conv.avgPoolGrad,
+  moments: norm.moments,
+  batchNorm: norm.batchNorm,
+  batchNormGrad: norm.batchNormGrad,
+  batchNormParamGrad: norm.batchNormParamGrad,
   adamUpdate,
   sgdUpdate,
 };

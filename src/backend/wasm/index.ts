@@ -339,6 +339,22 @@ export class WasmBackend implements Backend {
     this.conv.avgPoolGrad(dy, dx, p);
   }
 
+  moments(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+    jsBackend.moments(x, out, rows, cols);
+  }
+
+  batchNorm(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
+    jsBackend.batchNorm(x, mean, variance, gamma, beta, out, rows, cols, eps);
+  }
+
+  batchNormGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number): void {
+    jsBackend.batchNormGrad(x, mean, variance, gamma, dy, dx, rows, cols, eps);
+  }
+
+  batchNormParamGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
+    jsBackend.batchNormParamGrad(x, mean, variance, dy, out, rows, cols, eps);
+  }
+
   adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void {
     if (param.length < MIN_ELEMENTS) return jsBackend.adamUpdate(param, grad, m, v, p);
     const rt = this.rt;

@@ -76,6 +76,17 @@ export interface OpAttrs {
   avgPool: PoolGeometry;
   /** dy -> dx; padded cells do not count in the averages. */
   avgPoolGrad: PoolGeometry & { inShape: number[] };
+  /** Per-channel (last axis) mean and biased variance: x -> [2, channels]. */
+  moments: Record<string, never>;
+  /**
+   * (x - mean) / sqrt(variance + eps) * gamma + beta per channel (last axis). batchStats: the batch's own
+   * statistics (training; inputs x, gamma, beta), else given ones (inputs x, mean, variance, gamma, beta).
+   */
+  batchNorm: { eps: number; batchStats: boolean };
+  /** dx of batchNorm (through the batch statistics when batchStats); inputs as batchNorm's but beta replaced by dy. */
+  batchNormGrad: { eps: number; batchStats: boolean };
+  /** [dgamma; dbeta] of batchNorm: inputs x, (mean, variance,) dy -> [2, channels]. */
+  batchNormParamGrad: { eps: number; batchStats: boolean };
   /** Side effect: variable = momentum * variable + (1 - momentum) * value (batch-norm moving statistics); inputs variable, value. */
   movingAverage: { momentum: number };
   /** Inverted-dropout mask: 1/(1-rate) with probability 1-rate, else 0; drawn from the run's generator. */

@@ -13,6 +13,7 @@ import {
   depthwiseConv2dBackpropInput, maxPool, maxPoolGrad,
 } from './conv.js';
 import { rescaleGrad, softmaxRescaleGrad } from './attribution.js';
+import { batchNorm, batchNormGrad, batchNormParamGrad, moments } from './norm.js';
 
 export type OpTable = { [P in OpName]: OpDef<OpAttrs[P]> };
 
@@ -23,7 +24,7 @@ export const OPS: OpTable = {
   reshape, transpose, broadcastTo, slice, pad, concat, gather, scatterAdd, oneHot,
   softmax, logSoftmax, sparseSoftmaxCE, sparseSoftmaxCEGrad, dropoutMask,
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, depthwiseConv2d, depthwiseConv2dBackpropInput, depthwiseConv2dBackpropFilter,
-  maxPool, maxPoolGrad, avgPool, avgPoolGrad, movingAverage,
+  maxPool, maxPoolGrad, avgPool, avgPoolGrad, moments, batchNorm, batchNormGrad, batchNormParamGrad, movingAverage,
   rescaleGrad, softmaxRescaleGrad,
 };
 

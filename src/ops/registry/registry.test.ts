@@ -218,6 +218,13 @@ const CASES: Cases = {
   maxPoolGrad: poolGradCases('maxPool'),
   avgPool: poolCases(),
   avgPoolGrad: poolGradCases('avgPool'),
+  moments: [{ label: 'images', inputs: (rng) => [uniform(rng, [3, 2, 5, 7], -2, 2)], attrs: {} }],
+  batchNorm: [
+    { label: 'batch statistics', inputs: (rng) => [uniform(rng, [4, 3, 2, 5], -2, 2), uniform(rng, [5], 0.5, 2), uniform(rng, [5])], attrs: { eps: 1e-3, batchStats: true } },
+    { label: 'given statistics', inputs: (rng) => [uniform(rng, [6, 7], -2, 2), uniform(rng, [7]), uniform(rng, [7], 0.2, 2), uniform(rng, [7], 0.5, 2), uniform(rng, [7])], attrs: { eps: 1e-3, batchStats: false } },
+  ],
+  batchNormGrad: [{ label: 'batch statistics', inputs: (rng) => [uniform(rng, [9, 13], -2, 2), uniform(rng, [13]), uniform(rng, [9, 13])], attrs: { eps: 1e-3, batchStats: true }, gradcheck: false }],
+  batchNormParamGrad: [{ label: 'given statistics', inputs: (rng) => [uniform(rng, [9, 13], -2, 2), uniform(rng, [13]), uniform(rng, [13], 0.2, 2), uniform(rng, [9, 13])], attrs: { eps: 1e-3, batchStats: false }, gradcheck: false }],
   movingAverage: [{ label: 'momentum 0.9', inputs: (rng) => [uniform(rng, [5]), uniform(rng, [5])], attrs: { momentum: 0.9 } }],
   rescaleGrad: [{
     label: 'tanh',
