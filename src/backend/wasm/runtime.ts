@@ -140,6 +140,11 @@ export class WasmRuntime {
   /** Blocks taken from the heap when one call outgrew the arena; pointers stay valid for the call. */
   private overflow: [number, number][] = [];
 
+  /** End of the memory handed out so far (arena and resident blocks); freed blocks are reused below it. */
+  get heapEnd(): number {
+    return this.heapTop;
+  }
+
   /** Reserves room for `floats` float32s (16-byte aligned, padded) and returns its byte offset. */
   alloc(floats: number): number {
     const bytes = ((floats * 4 + 15) & ~15) + PAD;
