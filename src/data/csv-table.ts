@@ -19,6 +19,20 @@ export function parseNumber(cell: string): number {
   return NUMBER_RE.test(s) ? Number(s) : NaN;
 }
 
+/** Cells read as missing values (as pandas reads them, plus "?"): empty, NA, N/A, NaN, null, None, ... */
+export const MISSING_TOKENS: ReadonlySet<string> = new Set(['', 'NA', 'N/A', 'n/a', 'NaN', 'nan', '-nan', 'null', 'NULL', 'None', '<NA>', '#N/A', '?']);
+
+/** True for a cell that holds no value (see MISSING_TOKENS). */
+export function isMissing(cell: string): boolean {
+  return MISSING_TOKENS.has(cell.trim());
+}
+
+/** The table restricted to some rows, in the order given (lines keep pointing into the file). */
+export function subTable(table: CsvTable, rows: ArrayLike<number>): CsvTable {
+  const pick = Array.from(rows);
+  return { name: table.name, header: table.header, rows: pick.map((r) => table.rows[r]), lines: pick.map((r) => table.lines[r]) };
+}
+
 /** Guesses the delimiter from the header line: the most frequent of comma, semicolon and tab. */
 export function detectDelimiter(text: string): string {
   const end = text.indexOf('\n');
