@@ -21,6 +21,7 @@ import { explainRows } from './explain-run.js';
 import { resultLines } from './result-lines.js';
 import { UserError } from './errors.js';
 import { TablePipeline } from '../data/table-pipeline.js';
+import { preprocessingNotes } from '../io/onnx-preprocess.js';
 
 async function openModel(dir: string): Promise<Sequential> {
   const model = await loadModel(dir);
@@ -177,9 +178,12 @@ export function registerModelCommands(program: Command): void {
     .description('export a saved model to ONNX (table models: with their preprocessing, so the graph takes raw values)')
     .requiredOption('--model <dir>', 'saved model folder')
     .requiredOption('--onnx <file>', 'ONNX file to write')
+    .option('--no-preprocessing', 'table models: export the bare network (scaled, encoded inputs) without the preprocessing')
     .action(async (o) => {
       const model = await loadModel(o.model);
-      await exportOnnx(model, o.onnx);
-      process.stderr.write(`ONNX model written to ${o.onnx}\n`);
+      await exportOnnx(model, o.onnx, { preprocessing: o.preprocessing });
+      const pipeline = o.preprocessing ? TablePipeline.fromMetadata(model.metadata) : null;
+      const notes = pipeline ? preprocessingNotes(pipeline).map((n) => `  ${n}\n`).join('') : '';
+      process.stderr.write(`ONNX model written to ${o.onnx}${pipeline ? ' with the table preprocessing in the graph:' : ''}\n${notes}`);
     });
 }

@@ -30,6 +30,19 @@ export interface OnnxGraphOptions {
   producerVersion?: string;
   /** Stored as the model's metadata_props (e.g. feature and class names as JSON). */
   metadata?: Record<string, string>;
+  /** Nodes before and after the layers (table preprocessing, see onnx-preprocess.ts). */
+  hooks?: GraphHooks;
+}
+
+/**
+ * Extra graph around the layers: `prefix` declares the graph inputs and builds the nodes that feed the first layer;
+ * `suffix` maps the last layer's output. Both build through the same GraphBuilder as the layers.
+ */
+export interface GraphHooks {
+  prefix?(b: GraphBuilder): { inputs: IValueInfo[]; output: string };
+  suffix?(b: GraphBuilder, x: string, shape: number[]): string;
+  /** Operator sets the hooks' nodes use besides the default domain, e.g. { domain: 'ai.onnx.ml', version: 1 }. */
+  opsets?: { domain: string; version: number }[];
 }
 
 const FLOAT = 1;
@@ -45,43 +58,48 @@ export function buildOnnxModel(layers: readonly OnnxLayer[], options: OnnxGraphO
   const outputName = options.outputName ?? 'output';
   if (inputName === outputName) throw new Error('exportOnnx: input and output names must differ');
   const b = new GraphBuilder();
-  let current = inputName;
+  const pre = options.hooks?.prefix?.(b);
+  let current = pre ? pre.output : inputName;
   let shape = [...options.inputShape];
   for (const layer of layers) {
     [current, shape] = b.layer(layer, current, shape);
   }
+  if (options.hooks?.suffix) current = options.hooks.suffix(b, current, shape);
   // The graph output must be produced by a node under the requested name.
   b.node('Identity', [current], outputName, 'output');
   const graph = {
     name: options.graphName ?? 'glassbox',
     node: b.nodes,
     initializer: b.initializers,
-    input: [valueInfo(inputName, options.inputShape)],
+    input: pre ? pre.inputs : [valueInfo(inputName, options.inputShape)],
     output: [valueInfo(outputName, shape)],
   };
   const model = onnx.ModelProto.create({
     irVersion: 7,
     producerName: 'glassbox',
     producerVersion: options.producerVersion ?? '',
-    opsetImport: [{ domain: '', version: opset }],
+    opsetImport: [{ domain: '', version: opset }, ...(options.hooks?.opsets ?? [])],
     graph,
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
   });
   return onnx.ModelProto.encode(model).finish();
 }
 
-function valueInfo(name: string, exampleShape: number[]): IValueInfo {
+/** A graph input or output [batch, ...exampleShape] of float32 (elemType 1) or another ONNX element type (8: string). */
+export function valueInfo(name: string, exampleShape: number[], elemType = FLOAT): IValueInfo {
   const dim = [{ dimParam: 'batch' }, ...exampleShape.map((d) => ({ dimValue: d }))];
-  return { name, type: { tensorType: { elemType: FLOAT, shape: { dim } } } };
+  return { name, type: { tensorType: { elemType, shape: { dim } } } };
 }
 
-class GraphBuilder {
+export type { IValueInfo, IAttribute };
+
+export class GraphBuilder {
   readonly nodes: INode[] = [];
   readonly initializers: ITensor[] = [];
   private counter = 0;
 
-  node(opType: string, inputs: string[], output: string, name: string, attribute: IAttribute[] = []): string {
-    this.nodes.push({ opType, input: inputs, output: [output], name: `${name}/${opType}_${this.counter++}`, attribute });
+  node(opType: string, inputs: string[], output: string, name: string, attribute: IAttribute[] = [], domain = ''): string {
+    this.nodes.push({ opType, input: inputs, output: [output], name: `${name}/${opType}_${this.counter++}`, attribute, ...(domain ? { domain } : {}) });
     return output;
   }
 

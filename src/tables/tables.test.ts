@@ -5,30 +5,13 @@ import '../backend/js/index.js';
 import '../backend/wasm/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { layers } from '../nn/index.js';
-import { sequential, type Sequential } from '../train/sequential.js';
-import { readCsvTable, subTable } from '../data/csv-table.js';
-import { makeTestTable } from '../data/test-tables.js';
-import { prepareTable, type PreparedTable } from '../data/table-split.js';
+import { sequential } from '../train/sequential.js';
+import { subTable } from '../data/csv-table.js';
 import { kernelShap, saliency } from '../explain/index.js';
 import { predictTable } from './predict-table.js';
 import { baselineScores, baselineWarning, tableScores } from './scores.js';
 import { tableExplanation } from './explain-table.js';
-import { setSeed } from '../util/random.js';
-
-async function trainedTableModel(task: 'regression' | 'classification'): Promise<{ model: Sequential; prepared: PreparedTable; text: string }> {
-  setSeed(1);
-  const text = makeTestTable({ rows: 240, task, missingRate: 0.04, seed: 11 });
-  const prepared = prepareTable(readCsvTable(text, 'gen.csv'), { target: task === 'regression' ? 'price' : 'bought', missing: 'impute', seed: 2 });
-  const k = task === 'regression' ? 1 : 2;
-  const model = sequential({ layers: [
-    layers.dense({ units: 16, activation: 'relu', inputShape: [prepared.train.x.shape[1]] }),
-    layers.dense({ units: k, activation: task === 'regression' ? 'linear' : 'softmax' }),
-  ] });
-  model.compile({ optimizer: 'adam', loss: task === 'regression' ? 'meanSquaredError' : 'sparseCategoricalCrossentropy' });
-  await model.fit(prepared.train.x, prepared.train.y, { epochs: 60, batchSize: 16, verbose: 0 });
-  model.metadata = { table: prepared.pipeline.toJSON(), groups: prepared.pipeline.encoder.groups, featureNames: prepared.pipeline.encoder.featureNames };
-  return { model, prepared, text };
-}
+import { trainedTableModel } from './test-table-models.js';
 
 describe('predictTable', () => {
   it('takes raw records (no target, missing cells, numbers as strings) and answers in the target\'s units', async () => {
