@@ -104,14 +104,18 @@ async function explainCommand(o: ExplainFlags): Promise<void> {
     const data = modelRows(o.data, model.metadata, { split: o.split, needTarget: global });
     for (const n of data.notes) process.stderr.write(n + '\n');
     const { pipeline, table } = data;
-    const x = pipeline.encodeFeatures(table, { style: 'cli' });
-    const rows = parseRows(o.rows ?? defaultRows(x.shape[0]), x.shape[0]);
+    const rows = parseRows(o.rows ?? defaultRows(table.rows.length), table.rows.length);
+    const picked = subTable(table, rows);
     const stored = model.metadata.background as number[][] | undefined;
-    const background = stored && stored.length > 0
-      ? new Tensor(Float32Array.from(stored.slice(0, o.background).flat()), [Math.min(stored.length, o.background), x.shape[1]]) : undefined;
-    const y = global ? pipeline.encodeTarget(table, 'cli') : undefined;
-    const e = await explainRows({ ...common, x, y, rows, background });
-    explanation = tableExplanation(e, pipeline, subTable(table, rows), rows.map((r) => data.rowIndices[r]));
+    // With background rows kept in the model only the rows asked for are encoded (a missing cell elsewhere does not matter);
+    // older models take their background from the file.
+    const all = !stored || stored.length === 0;
+    const x = pipeline.encodeFeatures(all ? table : picked, { style: 'cli' });
+    const background = all ? undefined
+      : new Tensor(Float32Array.from(stored.slice(0, o.background).flat()), [Math.min(stored.length, o.background), x.shape[1]]);
+    const y = global ? pipeline.encodeTarget(all ? table : picked, 'cli') : undefined;
+    const e = await explainRows({ ...common, x, y, rows: all ? rows : rows.map((_, i) => i), background });
+    explanation = tableExplanation(e, pipeline, picked, rows.map((r) => data.rowIndices[r]));
   }
   const out = o.out ?? `${o.model}/explain-${o.method}.html`;
   const imageShape = model.metadata.imageShape as [number, number] | undefined;
