@@ -5,7 +5,7 @@ import { loadModel, exportOnnx } from '../io/index.js';
 import { integer } from './arguments.js';
 import { setBackend } from '../backend/backend.js';
 import { METHODS } from '../explain/run.js';
-import { writeReport } from '../report/index.js';
+import { writeReport, type ReportOptions } from '../report/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Sequential } from '../train/sequential.js';
 import type { TableBaseline } from '../data/table-pipeline.js';
@@ -18,7 +18,7 @@ import { tableExplanation } from '../tables/explain-table.js';
 import { loadMnistForModel, parseRows } from './datasets.js';
 import { modelRows, readTableFile } from './table-data.js';
 import { explainRows } from './explain-run.js';
-import { resultLines } from './result-lines.js';
+import { resultLines, scoresWithPrefix } from './result-lines.js';
 import { UserError } from './errors.js';
 import { TablePipeline } from '../data/table-pipeline.js';
 import { preprocessingNotes } from '../io/onnx-preprocess.js';
@@ -120,12 +120,27 @@ async function explainCommand(o: ExplainFlags): Promise<void> {
   const out = o.out ?? `${o.model}/explain-${o.method}.html`;
   const imageShape = model.metadata.imageShape as [number, number] | undefined;
   const rowsNote = o.rows ?? (global ? 'all' : 'the first 5');
-  await writeReport(out, { explanations: [explanation], title: `${o.method} — ${o.model}`, imageShape, notes: [`data: ${o.data}${o.split ? ' (held-out test rows)' : ''}, rows ${rowsNote}`] });
+  await writeReport(out, {
+    explanations: [explanation], title: `${o.method} — ${o.model}`, imageShape, notes: [`data: ${o.data}${o.split ? ' (held-out test rows)' : ''}, rows ${rowsNote}`],
+    ...trainingReport(model),
+  });
   if (o.json) process.stdout.write(JSON.stringify({ ...explanation.toJSON(), report: out }) + '\n');
   else {
     if (o.format === 'text') process.stdout.write(explanation.toString() + '\n');
     process.stderr.write(`Report written to ${out}\n`);
   }
+}
+
+/** The training section of a report from what the model recorded when it was trained: curves, held-out scores, settings. */
+function trainingReport(model: Sequential): Pick<ReportOptions, 'trainingHistory' | 'evaluation' | 'trainingSettings'> {
+  const t = model.metadata.training as (Record<string, unknown> & { history?: Record<string, number[]>; settings?: Record<string, unknown>; warning?: string }) | undefined;
+  if (!t) return {};
+  const scores = scoresWithPrefix(t, 'test_');
+  return {
+    trainingHistory: t.history,
+    evaluation: { heading: `Test scores on ${String(t.test_rows ?? 'the')} held-out rows, at training`, scores, baseline: scoresWithPrefix(t, 'baseline_'), warning: t.warning },
+    trainingSettings: t.settings,
+  };
 }
 
 export function registerModelCommands(program: Command): void {

@@ -81,6 +81,11 @@ export async function runTrain(o: TrainOptions, extraCallbacks: CallbackHooks[] 
   const data = await loadTrainingData(o);
   const inputs = data.xTrain.shape[1];
   const plan = trainingPlan(o);
+  const trainRows = data.xTrain.shape[0];
+  if (plan.validationSplit && (Math.floor(trainRows * (1 - plan.validationSplit)) < 1 || Math.floor(trainRows * (1 - plan.validationSplit)) >= trainRows)) {
+    throw new UserError(`${trainRows} training rows are too few to hold out ${plan.validationSplit} of them for validation; ` +
+      `pass --epochs N to train a fixed number of epochs${o.validationSplit ? ' without --validation-split' : ''}, or use more rows`);
+  }
   const fresh = runner === freshFit ? buildModel(o, inputs, data.outputs, data.task) : null;
   if (fresh) fresh.metadata = { ...data.metadata };
   if (o.verbose) {
@@ -119,9 +124,10 @@ export async function runTrain(o: TrainOptions, extraCallbacks: CallbackHooks[] 
   for (const [k, v] of Object.entries(scores)) summary[`test_${k}`] = round(v, 6);
   for (const [k, v] of Object.entries(baseline)) summary[k] = round(v, 6);
   const settings = { ...plan, batchSize: o.batchSize, hidden: o.hidden.join(',') || 'none', activation: o.activation, optimizer: o.optimizer, lr: o.lr, l2: o.l2, dropout: o.dropout, seed: o.seed };
-  model.metadata.training = { ...summary, settings, history: history.history };
+  const warning = baselineWarning(scores, baseline);
+  model.metadata.training = { ...summary, settings, history: history.history, ...(warning ? { warning } : {}) };
   const table = data.table && { pipeline: data.table.pipeline, test: data.table.test, testRows: (data.metadata.split as SplitRecord).testRows };
-  return { model, test: { x: data.xTest, y: data.yTest }, summary, warning: baselineWarning(scores, baseline), table };
+  return { model, test: { x: data.xTest, y: data.yTest }, summary, warning, table };
 }
 
 /** Epochs, validation and patience: as the flags say, or early stopping for a CSV file trained without --epochs. */

@@ -74,6 +74,8 @@ describe('prepareTable', () => {
     expect(q.pipeline.task).toBe('classification');
     expect(() => prepareTable(t, { target: 'region', task: 'regression', ignore: ['id'], style: 'cli' })).toThrow(/the non-numeric value "east", so it cannot be a regression target; use --task classification/);
     expect(() => prepareTable(t, { target: 'price', featureColumns: ['height'], style: 'cli' })).toThrow(/--features column "height" not found; available columns: "id", "age"/);
+    const tiny = readCsvTable('a,b\n1,2\n3,4\n');
+    expect(() => prepareTable(tiny, { target: 'b', style: 'cli' })).toThrow(/2 usable rows with --test-fraction 0\.2 leave no training or no test rows/);
   });
 });
 

@@ -69,8 +69,14 @@ export function prepareTable(table: CsvTable, options: TableSplitOptions): Prepa
       'fill in the missing cells or choose another missing-value policy');
   }
   const usable = subTable(table, kept);
+  const fraction = testFraction ?? 0.2;
+  const nTest = Math.round(usable.rows.length * fraction);
+  if (!(fraction > 0 && fraction < 1) || nTest < 1 || nTest > usable.rows.length - 1) {
+    throw new Error(`${table.name}: ${usable.rows.length} usable rows with ${optionName(options.style, 'testFraction')} ${fraction} leave no training or no test rows; ` +
+      `use more rows or another ${optionName(options.style, 'testFraction')} (strictly between 0 and 1)`);
+  }
   const classes = encoder.task === 'classification' ? encoder.encodeTarget(usable, { style: options.style }) : undefined;
-  const split = splitIndices(usable.rows.length, { testFraction: testFraction ?? 0.2, seed: seed ?? 0 }, classes);
+  const split = splitIndices(usable.rows.length, { testFraction: fraction, seed: seed ?? 0 }, classes);
   const trainTable = subTable(usable, split.train);
   const pipeline = TablePipeline.fit(encoder, trainTable, { missing, style: options.style, scaleFeatures, scaleTarget });
   const part = (idx: Int32Array): TablePart => {
