@@ -1,7 +1,9 @@
 // Tabular encoding: numeric columns as-is, categorical columns one-hot, target as class index or value; JSON-saveable.
 
 import { Tensor } from '../tensor/tensor.js';
-import { type CsvTable, isMissing, parseNumber, readCsvTable } from './csv-table.js';
+import { type CsvTable, type TableRecord, isMissing, parseNumber, readCsvTable, recordsTable } from './csv-table.js';
+
+export type { TableRecord };
 import { type OptionStyle, optionHint, optionName } from './option-hints.js';
 
 export type Task = 'classification' | 'regression';
@@ -310,24 +312,6 @@ export class TabularEncoder {
   encodeRows(rows: TableRecord[], options: EncodeOptions = {}): Tensor {
     return this.encodeFeatures(recordsTable(rows, this.columns.map((c) => c.name)), options);
   }
-}
-
-/** One row as an object: column name to value; null, undefined and NaN are missing values. */
-export type TableRecord = Record<string, string | number | null | undefined>;
-
-/** Records as a table of strings with the given columns (row numbers count from 1). */
-export function recordsTable(rows: TableRecord[], header: string[], name = 'rows'): CsvTable {
-  if (!Array.isArray(rows)) throw new Error(`${name}: expected an array of objects (column name to value)`);
-  const cell = (v: unknown) => (v === undefined || v === null || (typeof v === 'number' && Number.isNaN(v)) ? '' : String(v).trim());
-  return {
-    name,
-    header,
-    rows: rows.map((r, i) => {
-      if (typeof r !== 'object' || r === null) throw new Error(`${name}: row ${i + 1} is ${JSON.stringify(r)}; expected an object (column name to value)`);
-      return header.map((h) => cell(Object.hasOwn(r, h) ? r[h] : undefined));
-    }),
-    lines: rows.map((_, i) => i + 1),
-  };
 }
 
 /** Encodes records (column name to value) with a fitted encoder; see `TabularEncoder.encodeRows`. */

@@ -13,7 +13,7 @@ export {
   StandardScaler,
   scalerFromJSON,
 } from './scalers.js';
-export { type CsvTable, readCsvTable, parseNumber, isMissing, subTable, MISSING_TOKENS } from './csv-table.js';
+export { type CsvTable, readCsvTable, parseNumber, isMissing, subTable, recordsTable, MISSING_TOKENS } from './csv-table.js';
 export {
   type Task,
   type ColumnSpec,
@@ -25,7 +25,6 @@ export {
   type TableRecord,
   TabularEncoder,
   encodeCsvRows,
-  recordsTable,
 } from './encoder.js';
 export {
   type MissingPolicy,

@@ -3,7 +3,7 @@
 import { Sequential } from '../train/sequential.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { CsvTable } from '../data/csv-table.js';
-import { type TableRecord, recordsTable } from '../data/encoder.js';
+import { type TableRecord, recordsTable } from '../data/csv-table.js';
 import { TablePipeline } from '../data/table-pipeline.js';
 import type { OptionStyle } from '../data/option-hints.js';
 
