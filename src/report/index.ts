@@ -127,7 +127,8 @@ async function trainingSection(opts: ReportOptions): Promise<string> {
   if (opts.trainingHistory) {
     const th = opts.trainingHistory;
     const h = 'history' in th && !Array.isArray(th.history) ? th.history : (th as Record<string, number[]>);
-    out.push(figure(await renderSvg(trainingCurves(h as Record<string, number[]>))));
+    out.push(`<div>${figure(await renderSvg(trainingCurves(h as Record<string, number[]>)))}<p class="legend">Curves: loss and metrics per epoch as the ` +
+      'network sees them (a regression target standardised: in standard deviations of the target). Validation: rows held out of training for early stopping.</p></div>');
   }
   const ev = opts.evaluation;
   if (ev) {
