@@ -1,5 +1,6 @@
 // Writes a traced glassbox graph as an ONNX model: each op's ONNX rule from the registry emits its
 // nodes; weights and constants become initializers; the batch dimension is the symbolic 'batch'.
+// Hooks can add nodes before and after the model (a table model's preprocessing, onnx-preprocess.ts).
 
 import onnxProto from 'onnx-proto';
 import { OPS } from '../ops/registry/index.js';
@@ -21,11 +22,19 @@ export interface OnnxGraphOptions {
   producerVersion?: string;
   /** Stored as the model's metadata_props (e.g. feature and class names as JSON). */
   metadata?: Record<string, string>;
-  /**
-   * Nodes between the graph input and the model's first op (preprocessing such as scalers): given the
-   * input's name, returns the name of the value the model reads.
-   */
-  prefix?: (e: OnnxEmitter, input: string) => string;
+  /** Nodes before and after the model (table preprocessing, see onnx-preprocess.ts). */
+  hooks?: GraphHooks;
+}
+
+/**
+ * Extra graph around the model: `prefix` declares the graph inputs and builds the nodes that feed the
+ * model's input; `suffix` maps the model's output. Both build through the same GraphBuilder.
+ */
+export interface GraphHooks {
+  prefix?(b: GraphBuilder): { inputs: IValueInfo[]; output: string };
+  suffix?(b: GraphBuilder, x: string, shape: number[]): string;
+  /** Operator sets the hooks' nodes use besides the default domain, e.g. { domain: 'ai.onnx.ml', version: 1 }. */
+  opsets?: { domain: string; version: number }[];
 }
 
 const FLOAT = 1;
@@ -39,8 +48,10 @@ export function graphToOnnx(graph: Graph, x: GraphValue, y: GraphValue, options:
   const inputName = options.inputName ?? 'input';
   const outputName = options.outputName ?? 'output';
   if (inputName === outputName) throw new Error('exportOnnx: input and output names must differ');
-  const b = new OnnxBuilder(opset);
-  const names = new Map<GraphValue, string>([[x, options.prefix ? options.prefix(b, inputName) : inputName]]);
+  const g = new GraphBuilder();
+  const b = new RegistryEmitter(g, opset);
+  const pre = options.hooks?.prefix?.(g);
+  const names = new Map<GraphValue, string>([[x, pre ? pre.output : inputName]]);
   const nameOf = (v: GraphValue): string => {
     let n = names.get(v);
     if (n !== undefined) return n;
@@ -58,17 +69,20 @@ export function graphToOnnx(graph: Graph, x: GraphValue, y: GraphValue, options:
     const out = def.onnx(b, { inputs: node.inputs.map(nameOf), inputVals: node.inputs, output: node.output, attrs: node.attrs });
     names.set(node.output, out);
   }
-  b.rename(nameOf(y), outputName);
+  let out = nameOf(y);
+  if (options.hooks?.suffix) out = options.hooks.suffix(g, out, y.shape.slice(1));
+  // The graph output must be produced by a node under the requested name.
+  g.node('Identity', [out], outputName, 'output');
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'glassbox',
     producerVersion: options.producerVersion ?? '',
-    opsetImport: [{ domain: '', version: opset }],
+    opsetImport: [{ domain: '', version: opset }, ...(options.hooks?.opsets ?? [])],
     graph: {
       name: options.graphName ?? 'glassbox',
-      node: b.nodes,
-      initializer: b.initializers,
-      input: [valueInfo(inputName, x.shape.slice(1), ELEM[x.dtype])],
+      node: g.nodes,
+      initializer: g.initializers,
+      input: pre ? pre.inputs : [valueInfo(inputName, x.shape.slice(1), ELEM[x.dtype])],
       output: [valueInfo(outputName, y.shape.slice(1), ELEM[y.dtype])],
     },
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
@@ -89,39 +103,56 @@ function neededNodes(graph: Graph, y: GraphValue): GraphNode[] {
   return graph.nodes.filter((n) => needed.has(n));
 }
 
-function valueInfo(name: string, exampleShape: readonly number[], elemType: number): IValueInfo {
+/** A graph input or output [batch, ...exampleShape] of float32 (elemType 1) or another ONNX element type (8: string). */
+export function valueInfo(name: string, exampleShape: readonly number[], elemType = FLOAT): IValueInfo {
   const dim = [{ dimParam: 'batch' }, ...exampleShape.map((d) => ({ dimValue: d }))];
   return { name, type: { tensorType: { elemType, shape: { dim } } } };
 }
 
-class OnnxBuilder implements OnnxEmitter {
+export type { IValueInfo, IAttribute };
+
+/** The graph's nodes and initializers as protos, with names chosen by the caller. */
+export class GraphBuilder {
   readonly nodes: INode[] = [];
   readonly initializers: ITensor[] = [];
   private counter = 0;
 
-  constructor(readonly opset: number) {}
-
-  node(opType: string, inputs: readonly string[], attributes: Record<string, OnnxAttribute> = {}): string {
-    const output = `${opType.toLowerCase()}_${this.counter++}`;
-    const attribute = Object.entries(attributes).map(([name, a]) => attributeProto(name, a));
-    this.nodes.push({ opType, input: [...inputs], output: [output], name: output, attribute });
+  node(opType: string, inputs: string[], output: string, name: string, attribute: IAttribute[] = [], domain = ''): string {
+    this.nodes.push({ opType, input: inputs, output: [output], name: `${name}/${opType}_${this.counter++}`, attribute, ...(domain ? { domain } : {}) });
     return output;
   }
 
-  initializer(values: Float32Array | Int32Array | number[], shape: readonly number[], dtype: 'float32' | 'int64' = 'float32'): string {
-    return this.named(`const_${this.counter++}`, values, shape, dtype);
-  }
-
-  named(name: string, values: Float32Array | Int32Array | number[], shape: readonly number[], dtype: 'float32' | 'int64' = 'float32'): string {
-    const dims = [...shape];
-    if (dtype === 'int64') this.initializers.push({ name, dataType: INT64, dims, int64Data: Array.from(values, (v) => v) });
-    else this.initializers.push({ name, dataType: FLOAT, dims, rawData: littleEndianFloats(values) });
+  constant(name: string, values: Float32Array, dims: number[]): string {
+    this.initializers.push({ name, dataType: FLOAT, dims, rawData: littleEndianFloats(values) });
     return name;
   }
 
-  /** Makes `from` (a node output or initializer) available under `to`, with an Identity node. */
-  rename(from: string, to: string): void {
-    this.nodes.push({ opType: 'Identity', input: [from], output: [to], name: 'output', attribute: [] });
+  int64(name: string, values: ArrayLike<number>, dims: number[]): string {
+    this.initializers.push({ name, dataType: INT64, dims, int64Data: Array.from(values) });
+    return name;
+  }
+
+  /** A name no node or initializer has yet. */
+  fresh(prefix: string): string {
+    return `${prefix}_${this.counter++}`;
+  }
+}
+
+/** The emitter registry ops' ONNX rules write through: generated names, typed attributes. */
+class RegistryEmitter implements OnnxEmitter {
+  constructor(private readonly g: GraphBuilder, readonly opset: number) {}
+
+  node(opType: string, inputs: readonly string[], attributes: Record<string, OnnxAttribute> = {}): string {
+    const output = this.g.fresh(opType.toLowerCase());
+    return this.g.node(opType, [...inputs], output, output, Object.entries(attributes).map(([name, a]) => attributeProto(name, a)));
+  }
+
+  initializer(values: Float32Array | Int32Array | number[], shape: readonly number[], dtype: 'float32' | 'int64' = 'float32'): string {
+    return this.named(this.g.fresh('const'), values, shape, dtype);
+  }
+
+  named(name: string, values: Float32Array | Int32Array | number[], shape: readonly number[], dtype: 'float32' | 'int64' = 'float32'): string {
+    return dtype === 'int64' ? this.g.int64(name, values, [...shape]) : this.g.constant(name, Float32Array.from(values), [...shape]);
   }
 }
 

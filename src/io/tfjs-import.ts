@@ -6,7 +6,7 @@ import { sequentialLayers } from './keras-config.js';
 import { Sequential } from '../train/sequential.js';
 import { encodeSafetensors } from './safetensors.js';
 import { crc32 } from './crc32.js';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, WEIGHTS_FILE, isObject, type ModelDocument } from './model-format.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, WEIGHTS_FILE, isObject, sealedModelJson, type ModelDocument } from './model-format.js';
 import { GENERATED_BY, type ModelArtifacts } from './artifacts.js';
 
 export interface TfjsWeightSpec {
@@ -68,7 +68,7 @@ export async function tfjsToArtifacts(doc: unknown, readShard: ShardReader, size
     metadata: { importedFrom: 'tfjs-layers-model' },
     weights: { file: WEIGHTS_FILE, byteLength: weights.length, crc32: crc32(weights), manifest },
   };
-  return { modelJson: JSON.stringify(out), weights };
+  return { modelJson: sealedModelJson(out), weights };
 }
 
 function checkManifest(manifest: unknown, fail: (m: string) => never): TfjsWeightGroup[] {
