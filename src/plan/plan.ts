@@ -6,7 +6,7 @@ import { getBackend, type Backend } from '../backend/backend.js';
 import type { DType, TypedArray } from '../tensor/tensor.js';
 import { OPS } from '../ops/registry/index.js';
 import type { Kernel, OpDef, RunContext } from '../ops/registry/types.js';
-import { Graph, type GraphNode, type GraphValue } from './graph.js';
+import type { Graph, GraphNode, GraphValue } from './graph.js';
 
 export interface PlanSpec {
   /** Values the caller writes before each run, by name. */
@@ -65,7 +65,7 @@ export class Plan {
   private disposed = false;
 
   private constructor(private readonly be: Backend, graph: Graph, spec: PlanSpec) {
-    const live = liveNodes(graph, spec);
+    const { nodes: live, outputs } = schedule(graph, spec);
     const homes = new Map<GraphValue, Home>();
     const free: Block[] = [];
     const allocate = (bytes: number, fresh = false): Block => {
@@ -91,7 +91,7 @@ export class Plan {
     // When each root's storage is last read: the last node reading it or any view of it.
     const lastUse = new Map<GraphValue, number>();
     live.forEach((node, i) => node.inputs.forEach((v) => lastUse.set(root(v), i)));
-    for (const v of Object.values(spec.outputs)) lastUse.set(root(v), Infinity);
+    for (const v of Object.values(outputs)) lastUse.set(root(v), Infinity);
 
     const homeOf = (v: GraphValue): Home => {
       let h = homes.get(v);
@@ -147,7 +147,7 @@ export class Plan {
         }
       }
     });
-    for (const [name, v] of Object.entries(spec.outputs)) {
+    for (const [name, v] of Object.entries(outputs)) {
       this.outputs[name] = viewOf(homeOf(v), v.dtype, v.size);
       this.shapes.set(`out:${name}`, v.shape);
     }
@@ -196,19 +196,42 @@ export class Plan {
   }
 }
 
-/** The nodes needed for the outputs, plus side effects, in graph order. */
-function liveNodes(graph: Graph, spec: PlanSpec): GraphNode[] {
+/**
+ * The nodes the outputs need, plus side effects, in graph order; a node computing what an earlier one
+ * already computed (same op, attributes and inputs: e.g. a softmax both the model and a loss gradient
+ * emit) is merged into it. Random and side-effect ops are never merged.
+ */
+function schedule(graph: Graph, spec: PlanSpec): { nodes: GraphNode[]; outputs: Record<string, GraphValue> } {
+  const canon = new Map<GraphValue, GraphValue>();
+  const c = (v: GraphValue) => canon.get(v) ?? v;
+  const seen = new Map<string, GraphValue>();
+  const merged: GraphNode[] = [];
+  for (const node of graph.nodes) {
+    const inputs = node.inputs.map(c);
+    const def = OPS[node.op] as OpDef<unknown>;
+    if (!def.random && !def.effect) {
+      const key = `${node.op}|${JSON.stringify(node.attrs)}|${inputs.map((v) => v.id).join(',')}`;
+      const prev = seen.get(key);
+      if (prev) {
+        canon.set(node.output, prev);
+        continue;
+      }
+      seen.set(key, node.output);
+    }
+    merged.push(inputs.every((v, i) => v === node.inputs[i]) ? node : { ...node, inputs });
+  }
+  const outputs = Object.fromEntries(Object.entries(spec.outputs).map(([k, v]) => [k, c(v)]));
+  const producer = new Map(merged.map((n) => [n.output, n]));
   const needed = new Set<GraphNode>();
-  const stack: GraphValue[] = Object.values(spec.outputs);
-  for (const node of graph.nodes) if (OPS[node.op].effect) stack.push(node.output);
+  const stack: GraphValue[] = [...Object.values(outputs), ...merged.filter((n) => OPS[n.op].effect).map((n) => n.output)];
   const inputs = new Set(Object.values(spec.inputs));
   while (stack.length > 0) {
     const v = stack.pop()!;
     if (inputs.has(v)) continue;
-    const node = Graph.producer(v);
+    const node = producer.get(v);
     if (!node || needed.has(node)) continue;
     needed.add(node);
     stack.push(...node.inputs);
   }
-  return graph.nodes.filter((n) => needed.has(n));
+  return { nodes: merged.filter((n) => needed.has(n)), outputs };
 }

@@ -1,6 +1,6 @@
 // Sequential: a layer stack that compiles, fits, evaluates and predicts (the Keras / TensorFlow.js API).
 
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, type DType } from '../tensor/tensor.js';
 import { gradientsOf } from '../autograd/grad.js';
 import * as ops from '../ops/index.js';
 import { Layer, type CallOptions } from '../nn/layer.js';
@@ -14,7 +14,7 @@ import { CallbackList, History, type CallbackHooks, type Logs, type TrainingPara
 import { ProgressLogger } from './progress.js';
 import { validateTrainingData, type TargetKind } from './validate.js';
 import { BatchGatherer } from './batches.js';
-import { evaluateStepPlan, trainStepPlan, type TargetSpec } from './step-plans.js';
+import { evaluateStepPlan, trainStepPlan, type TargetSpec, type TrainStep } from './step-plans.js';
 import { yieldToEventLoop } from '../util/yield.js';
 
 export interface CompileArgs {
@@ -171,15 +171,41 @@ export class Sequential extends LayerStack {
 
   /** One optimiser step through the training plan for this batch shape. */
   private planStep(x: Tensor, y: Tensor, rng: Rng): { loss: number; output: () => Tensor } {
-    const { optimizer } = this.requireCompiled('fit');
-    const rows = x.shape[0];
-    const step = trainStepPlan(this, rows, x.dtype, this.targetSpec(y));
+    const step = trainStepPlan(this, x.shape[0], x.dtype, this.targetSpec(y));
     step.plan.inputs.x.set(x.values);
+    return this.runTrainStep(step, y, rng);
+  }
+
+  /** Runs a training plan whose x input is filled: the loss, then the optimiser's update from its gradients. */
+  private runTrainStep(step: TrainStep, y: Tensor, rng: Rng): { loss: number; output: () => Tensor } {
     step.plan.inputs.y.set(y.values);
     step.plan.run({ rng });
     const lossValue = step.plan.outputs.loss[0];
-    if (Number.isFinite(lossValue)) optimizer.applyGradients(step.vars, step.grads);
+    if (Number.isFinite(lossValue)) this.optimizer!.applyGradients(step.vars, step.grads);
     return { loss: lossValue, output: () => new Tensor(step.plan.outputs.output, step.outputShape) };
+  }
+
+  /**
+   * fit's step for batch b: through the plan for its row count (gathering x straight into the plan's
+   * input), or eagerly. Returns the batch's targets for the metrics.
+   */
+  private stepper(gather: BatchGatherer, engine: 'plan' | 'eager', xDtype: DType) {
+    const steps = new Map<number, TrainStep>();
+    return (order: Int32Array | null, b: number, rng: Rng) => {
+      if (engine === 'eager') {
+        const [xb, yb] = gather.batch(order, b);
+        return { ...this.eagerStep(xb, yb, rng), y: yb };
+      }
+      const idx = gather.rowsOf(order, b);
+      const yb = gather.targets(idx);
+      let step = steps.get(idx.length);
+      if (!step || step.plan.isDisposed) {
+        step = trainStepPlan(this, idx.length, xDtype, this.targetSpec(yb));
+        steps.set(idx.length, step);
+      }
+      gather.gatherXInto(idx, step.plan.inputs.x);
+      return { ...this.runTrainStep(step, yb, rng), y: yb };
+    };
   }
 
   /** Targets as the plans take them: class indices as int32, anything else as float32. */
@@ -222,7 +248,7 @@ export class Sequential extends LayerStack {
     list.setModel(this, params);
     this.stopTraining = false;
     const gather = new BatchGatherer(trainX, trainY, batchSize);
-    const step = args.engine === 'eager' ? this.eagerStep.bind(this) : this.planStep.bind(this);
+    const step = this.stepper(gather, args.engine ?? 'plan', trainX.dtype);
 
     await list.trainBegin();
     let lastYield = performance.now();
@@ -235,17 +261,17 @@ export class Sequential extends LayerStack {
       let seen = 0;
       let lastDone = firstBatch - 1;
       for (let b = firstBatch; b < stepsPerEpoch && !this.stopTraining; b++) {
-        const [xb, yb] = gather.batch(order, b);
-        if (list.hasBatchHooks) await list.batchBegin(b, { batch: b, size: xb.shape[0] });
+        const rows = Math.min(batchSize, n - b * batchSize);
+        if (list.hasBatchHooks) await list.batchBegin(b, { batch: b, size: rows });
         const rng = new Rng(mixSeed(shuffleSeed, epoch, b, 1));
-        const result = step(xb, yb, rng);
+        const result = step(order, b, rng);
+        const yb = result.y;
         if (!Number.isFinite(result.loss)) {
           throw new Error(
             `fit: the loss became ${result.loss} at epoch ${epoch + 1}, batch ${b + 1}; ` +
               'lower the learning rate, scale inputs to [0, 1], or set clipNorm on the optimizer',
           );
         }
-        const rows = xb.shape[0];
         lossSum += result.loss * rows;
         seen += rows;
         if (this.metrics.length > 0) {

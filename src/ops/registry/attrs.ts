@@ -54,7 +54,7 @@ export interface OpAttrs {
   logSoftmax: Record<string, never>;
   /** -log softmax(logits)[label] per row; inputs logits [rows, classes], labels [rows]. */
   sparseSoftmaxCE: Record<string, never>;
-  /** (softmax(logits) - onehot(labels)) * dy per row; inputs logits, labels, dy. */
+  /** (probabilities - onehot(labels)) * dy per row; inputs softmax(logits), labels, dy. */
   sparseSoftmaxCEGrad: Record<string, never>;
   /** DeepLIFT rescale rule: dx = dy (f(x) - f(r)) / (x - r); inputs x, r, y = f(x), yr = f(r), dy. */
   rescaleGrad: { fn: UnaryOp; alpha: number };

@@ -82,21 +82,21 @@ export const sparseSoftmaxCE: OpDef<OpAttrs['sparseSoftmaxCE']> = {
       }
     };
   },
-  // d/dz of lse(z) - z_y = softmax(z) - onehot(y), never log(0).
-  vjp: (e, { inputs: [logits, labels], dy }) => [e.op('sparseSoftmaxCEGrad', [logits, labels, dy], {}), null],
+  // d/dz of lse(z) - z_y = softmax(z) - onehot(y), never log(0). The softmax node merges with the model's own
+  // output softmax when it has one (plans merge identical nodes).
+  vjp: (e, { inputs: [logits, labels], dy }) => [e.op('sparseSoftmaxCEGrad', [e.op('softmax', [logits], {}), labels, dy], {}), null],
   deeplift: 'none',
   onnx: null,
 };
 
 export const sparseSoftmaxCEGrad: OpDef<OpAttrs['sparseSoftmaxCEGrad']> = {
-  infer: ([logits]) => ({ shape: [...logits.shape], dtype: 'float32' }),
-  prepare: ([logits, labels]) => {
-    const { rows, classes } = checkLogits(logits, labels);
-    return (_be, [z, y, d], out) => {
+  infer: ([probs]) => ({ shape: [...probs.shape], dtype: 'float32' }),
+  prepare: ([probs, labels]) => {
+    const { rows, classes } = checkLogits(probs, labels);
+    return (_be, [p, y, d], out) => {
       for (let r = 0; r < rows; r++) {
         const o = r * classes;
-        const lse = logSumExp(z, o, classes);
-        for (let c = 0; c < classes; c++) out[o + c] = Math.exp(z[o + c] - lse) * d[r];
+        for (let c = 0; c < classes; c++) out[o + c] = p[o + c] * d[r];
         out[o + y[r]] -= d[r];
       }
     };
