@@ -9,6 +9,7 @@ import type { Shape } from '../../tensor/shape.js';
 import { sizeOf } from '../../tensor/shape.js';
 import type { TypedArray } from '../../tensor/tensor.js';
 import { WasmConv } from './conv.js';
+import { WasmNorm } from './norm.js';
 import type { ConvInfo, PoolInfo } from '../conv-geometry.js';
 import { simdSupported, WasmRuntime } from './runtime.js';
 import { GEMM_ARGS, hardwareThreads, ThreadPool, threadsSupported } from './threads.js';
@@ -74,6 +75,13 @@ export class WasmBackend implements Backend {
   /** Which compiled variant runs: plain or relaxed SIMD, shared memory or not. */
   get variant(): string {
     return this.rt.variant;
+  }
+
+  private normKernels: WasmNorm | null = null;
+
+  /** Batch-normalisation kernels on this backend's memory. */
+  get norm(): WasmNorm {
+    return (this.normKernels ??= new WasmNorm(this.rt));
   }
 
   /** Convolution and pooling kernels on this backend's memory and threads. */
@@ -340,19 +348,19 @@ export class WasmBackend implements Backend {
   }
 
   moments(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
-    jsBackend.moments(x, out, rows, cols);
+    this.norm.moments(x, out, rows, cols);
   }
 
   batchNorm(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
-    jsBackend.batchNorm(x, mean, variance, gamma, beta, out, rows, cols, eps);
+    this.norm.batchNorm(x, mean, variance, gamma, beta, out, rows, cols, eps);
   }
 
   batchNormGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number): void {
-    jsBackend.batchNormGrad(x, mean, variance, gamma, dy, dx, rows, cols, eps);
+    this.norm.batchNormGrad(x, mean, variance, gamma, dy, dx, rows, cols, eps);
   }
 
   batchNormParamGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
-    jsBackend.batchNormParamGrad(x, mean, variance, dy, out, rows, cols, eps);
+    this.norm.batchNormParamGrad(x, mean, variance, dy, out, rows, cols, eps);
   }
 
   adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void {

@@ -493,6 +493,83 @@ export function reduceSum(x: usize, out: usize, outer: i32, reduced: i32, inner:
 }
 
 // ---------------------------------------------------------------------------------------------
+// Batch normalisation: per-channel sums over x viewed as [rows, cols] (f64 accumulators, like the
+// reference), and the per-channel affine maps the forward and backward passes reduce to.
+// ---------------------------------------------------------------------------------------------
+
+@inline function addPromoted(ap: usize, v: v128): void {
+  v128.store(ap, f64x2.add(v128.load(ap), f64x2.promote_low_f32x4(v)));
+  v128.store(ap, f64x2.add(v128.load(ap, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))), 16);
+}
+
+/**
+ * Per-column sums into acc (f64, zeroed here): kind 0 sum x; kind 1 sum (x - mean)^2;
+ * kind 2 sum dy into acc[0, cols) and sum dy (x - mean) into acc[cols, 2 cols).
+ */
+export function channelSums(kind: i32, x: usize, dy: usize, mean: usize, rows: i32, cols: i32, acc: usize): void {
+  memory.fill(acc, 0, <usize>cols * (kind == 2 ? 16 : 8));
+  const cols4 = cols & ~3;
+  const acc2 = acc + <usize>cols * 8;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * <usize>cols * 4;
+    const dr = dy + <usize>r * <usize>cols * 4;
+    let c = 0;
+    for (; c < cols4; c += 4) {
+      const o = <usize>c * 4;
+      const ap = acc + <usize>c * 8;
+      const v = v128.load(xr + o);
+      if (kind == 0) addPromoted(ap, v);
+      else {
+        const d = f32x4.sub(v, v128.load(mean + o));
+        if (kind == 1) addPromoted(ap, f32x4.mul(d, d));
+        else {
+          const g = v128.load(dr + o);
+          addPromoted(ap, g);
+          addPromoted(acc2 + <usize>c * 8, f32x4.mul(g, d));
+        }
+      }
+    }
+    for (; c < cols; c++) {
+      const o = <usize>c * 4;
+      const ap = acc + <usize>c * 8;
+      const v = load<f32>(xr + o);
+      if (kind == 0) store<f64>(ap, load<f64>(ap) + <f64>v);
+      else {
+        const d = v - load<f32>(mean + o);
+        if (kind == 1) store<f64>(ap, load<f64>(ap) + <f64>(d * d));
+        else {
+          const g = load<f32>(dr + o);
+          store<f64>(ap, load<f64>(ap) + <f64>g);
+          const bp = acc2 + <usize>c * 8;
+          store<f64>(bp, load<f64>(bp) + <f64>(g * d));
+        }
+      }
+    }
+  }
+}
+
+/** out = dy * a + x * b + c per column (dy 0: no dy term); a, b, c hold one value per column. */
+export function channelAffine(x: usize, dy: usize, a: usize, b: usize, c: usize, out: usize, rows: i32, cols: i32): void {
+  const cols4 = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const base = <usize>r * <usize>cols * 4;
+    let j = 0;
+    for (; j < cols4; j += 4) {
+      const o = <usize>j * 4;
+      let v = f32x4.add(f32x4.mul(v128.load(x + base + o), v128.load(b + o)), v128.load(c + o));
+      if (dy) v = f32x4.add(v, f32x4.mul(v128.load(dy + base + o), v128.load(a + o)));
+      v128.store(out + base + o, v);
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j * 4;
+      let v = load<f32>(x + base + o) * load<f32>(b + o) + load<f32>(c + o);
+      if (dy) v += load<f32>(dy + base + o) * load<f32>(a + o);
+      store<f32>(out + base + o, v);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Convolution and pooling over channels-last tensors (see src/backend/js/conv.ts for the math).
 // Each kernel reads its geometry from a parameter block of i32s at `prm` (layout P_* below, written
 // by wasm/conv.ts) and handles the output pixels [p0, p1) (pixel = (b, oy, ox) in row-major order),

@@ -10,6 +10,8 @@ export interface KernelExports {
   biasAct(x: number, bias: number, out: number, rows: number, cols: number, act: number): void;
   logSoftmax(x: number, out: number, rows: number, cols: number): void;
   activationGrad(act: number, y: number, dy: number, out: number, n: number): void;
+  channelSums(kind: number, x: number, dy: number, mean: number, rows: number, cols: number, acc: number): void;
+  channelAffine(x: number, dy: number, a: number, b: number, c: number, out: number, rows: number, cols: number): void;
   adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number,
     eps: number, c1: number, c2: number, wd: number): void;
   sgd(p: number, g: number, vel: number, n: number, lr: number, mom: number, nesterov: number): void;
