@@ -11,8 +11,8 @@ import type { KernelExports, WasmRuntime } from './runtime.js';
 interface ConvExports extends KernelExports {
   copyWindow(src: number, srcH: number, srcW: number, dst: number, dstH: number, dstW: number, ch: number, offY: number, offX: number, batch: number): void;
   convForward(prm: number, p0: number, p1: number, table: number): void;
-  packConvChunks(prm: number, dst: number): void;
-  convBackpropInput(prm: number, p0: number, p1: number, wt: number): void;
+  packConvChunks(prm: number, wt: number, desc: number, offs: number, spanning: number): void;
+  convBackpropInput(prm: number, p0: number, p1: number, wt: number, desc: number, chunks: number, table: number): void;
   convBackpropFilter(prm: number, p0: number, p1: number, dw: number, table: number): void;
   sumParts(src: number, parts: number, n: number, dst: number): void;
   filterSlabs(kind: number, prm: number, bounds: number, s0: number, s1: number, partials: number, outFloats: number, table: number): void;
@@ -99,11 +99,17 @@ export class WasmConv {
     // Scatter into a padded gradient when windows reach outside the input, then crop it.
     const target = padded ? rt.alloc(c.batch * h * wd * c.inC) : o.ptr;
     const prm = this.params(c, h, wd, 0, pw, target, pdy);
+    // Chunks of 8 window elements: pieces of runs (vector adds), or across runs when runs are short.
+    const K = c.kH * c.kW * c.inC;
     const runLen = c.dilationW === 1 ? c.kW * c.inC : c.inC;
-    const runs = c.dilationW === 1 ? c.kH : c.kH * c.kW;
-    const wt = rt.alloc(runs * Math.ceil(runLen / 8) * c.outC * 8);
-    this.k.packConvChunks(prm, wt);
-    this.byImages('convBackpropInput', prm, c.batch, c.outH * c.outW, dy.length * w.length / c.outC, wt);
+    const runChunks = (K / runLen) * Math.ceil(runLen / 8);
+    const spanning = runChunks > 1.25 * Math.ceil(K / 8);
+    const chunks = spanning ? Math.ceil(K / 8) : runChunks;
+    const wt = rt.alloc(chunks * c.outC * 8), desc = rt.alloc(chunks * 4), offs = rt.alloc(K);
+    this.k.packConvChunks(prm, wt, desc, offs, spanning ? 1 : 0);
+    const parts = split(c.batch, Math.min(c.batch, this.partsFor(dy.length * w.length / c.outC)), 1);
+    const pix = c.outH * c.outW;
+    this.parallel('convBackpropInput', parts.map(([a, b]) => [prm, a * pix, b * pix, wt, desc, chunks, rt.alloc(CONV_BLOCK + 4)]));
     if (padded) this.k.copyWindow(target, h, wd, o.ptr, c.inH, c.inW, c.inC, c.padTop, c.padLeft, c.batch);
     this.finish(o);
   }
@@ -199,9 +205,9 @@ export class WasmConv {
   }
 
   /** Runs a scatter kernel over whole images (windows of different images never overlap), split across threads. */
-  private byImages(task: keyof ConvExports, prm: number, batch: number, pix: number, macs: number, ...extra: number[]): void {
+  private byImages(task: keyof ConvExports, prm: number, batch: number, pix: number, macs: number): void {
     const parts = Math.min(batch, this.partsFor(macs));
-    this.parallel(task, split(batch, parts, 1).map(([a, b]) => [prm, a * pix, b * pix, ...extra]));
+    this.parallel(task, split(batch, parts, 1).map(([a, b]) => [prm, a * pix, b * pix]));
   }
 
   /**

@@ -565,7 +565,23 @@ export function copyWindow(src: usize, srcH: i32, srcW: i32, dst: usize, dstH: i
 
 /** Fills table[0, n) with the window origins (absolute byte addresses) of pixels t0.., then repeats the last up to a multiple of 4. */
 function originTable(table: usize, x: usize, t0: i32, n: i32, outH: i32, outW: i32, sH: i32, sW: i32, rowB: usize, imgB: usize, pixB: usize): void {
-  for (let q = 0; q < n; q++) store<i32>(table + <usize>q * 4, <i32>(x + convOrigin(t0 + q, outH, outW, sH, sW, rowB, imgB, pixB)));
+  // Divide once, then step along the output row (divisions would cost more than conv1's work per pixel).
+  const img = t0 / (outH * outW), rem = t0 - img * outH * outW;
+  let oy = rem / outW, ox = rem - oy * outW;
+  let row = x + <usize>img * imgB + <usize>(oy * sH) * rowB;
+  const step = <usize>sW * pixB;
+  let at = row + <usize>ox * step;
+  for (let q = 0; q < n; q++) {
+    store<i32>(table + <usize>q * 4, <i32>at);
+    at += step;
+    if (++ox == outW) {
+      ox = 0;
+      // The next output row starts sH input rows down; after the last row, the next image.
+      row += ++oy == outH ? imgB - <usize>((outH - 1) * sH) * rowB : <usize>sH * rowB;
+      if (oy == outH) oy = 0;
+      at = row;
+    }
+  }
   const last = load<i32>(table + <usize>(n - 1) * 4);
   for (let q = n; q < ((n + 3) & ~3); q++) store<i32>(table + <usize>q * 4, last);
 }
@@ -626,95 +642,148 @@ export function convForward(prm: usize, p0: i32, p1: i32, table: usize): void {
 }
 
 /**
- * Packs w [K, outC] for convBackpropInput: for each run and each 8-float chunk of it, outC rows of
- * 8 floats holding w[i, j] for the chunk's 8 window elements i (zero past the run's end).
+ * Prepares convBackpropInput's chunks of window elements, 8 at a time. Run chunks (spanning 0)
+ * split each run into 8-float pieces, scattered with vector adds; spanning chunks take elements
+ * 8c .. 8c+7 in K order across runs (better for short runs such as conv1's 3), scattered lane by
+ * lane through the offset table `offs` (K i32s). For chunk c: desc[4c ..] = (byte offset from the
+ * window origin, or the address of its offsets; elements; 1 if through offsets), and at wt, outC
+ * rows of 8 floats w[i, j] for its elements i (zero for missing ones).
  */
-export function packConvChunks(prm: usize, dst: usize): void {
-  const inC = prmAt(prm, P_IN_C), outC = prmAt(prm, P_OUT_C), kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W);
-  const dW = prmAt(prm, P_DIL_W);
+export function packConvChunks(prm: usize, wt: usize, desc: usize, offs: usize, spanning: bool): void {
+  const inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C), outC = prmAt(prm, P_OUT_C), kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W);
+  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
   const w = <usize>prmAt(prm, P_W);
+  const pixB = <usize>inC * 4, rowB = <usize>inW * pixB;
+  const K = kH * kW * inC;
   const runLen = dW == 1 ? kW * inC : inC;
-  const runs = dW == 1 ? kH : kH * kW;
-  let d = dst;
-  for (let r = 0; r < runs; r++) {
-    for (let c0 = 0; c0 < runLen; c0 += 8) {
-      for (let j = 0; j < outC; j++) {
-        for (let l = 0; l < 8; l++) {
-          const t = c0 + l;
-          store<f32>(d + <usize>l * 4, t < runLen ? load<f32>(w + (<usize>(r * runLen + t) * <usize>outC + <usize>j) * 4) : 0);
-        }
-        d += 32;
-      }
+  let d = wt, dp = desc;
+  for (let i0 = 0; i0 < K; i0 += spanning ? 8 : 0) {
+    // Elements i0 .. i0 + n - 1 form this chunk.
+    let n = min(8, K - i0);
+    if (spanning) {
+      for (let l = 0; l < n; l++) store<i32>(offs + <usize>(i0 + l) * 4, <i32>windowOffset(i0 + l, kW, inC, dH, dW, rowB, pixB));
+      store<i32>(dp, <i32>(offs + <usize>i0 * 4));
+    } else {
+      n = min(n, runLen - i0 % runLen);
+      store<i32>(dp, <i32>windowOffset(i0, kW, inC, dH, dW, rowB, pixB));
     }
+    store<i32>(dp, n, 4);
+    store<i32>(dp, spanning ? 1 : 0, 8);
+    dp += 16;
+    for (let j = 0; j < outC; j++) {
+      for (let l = 0; l < 8; l++) store<f32>(d + <usize>l * 4, l < n ? load<f32>(w + (<usize>(i0 + l) * <usize>outC + <usize>j) * 4) : 0);
+      d += 32;
+    }
+    if (!spanning) i0 += n;
   }
+}
+
+@inline function addAt(p: usize, v: f32): void {
+  store<f32>(p, load<f32>(p) + v);
+}
+
+/** Adds lane l of v0:v1 (l < n <= 8) to the float at o + offs[l]. */
+function scatter8(o: usize, offs: usize, v0: v128, v1: v128, n: i32): void {
+  addAt(o + <usize>load<i32>(offs), f32x4.extract_lane(v0, 0));
+  if (n > 1) addAt(o + <usize>load<i32>(offs, 4), f32x4.extract_lane(v0, 1));
+  if (n > 2) addAt(o + <usize>load<i32>(offs, 8), f32x4.extract_lane(v0, 2));
+  if (n > 3) addAt(o + <usize>load<i32>(offs, 12), f32x4.extract_lane(v0, 3));
+  if (n > 4) addAt(o + <usize>load<i32>(offs, 16), f32x4.extract_lane(v1, 0));
+  if (n > 5) addAt(o + <usize>load<i32>(offs, 20), f32x4.extract_lane(v1, 1));
+  if (n > 6) addAt(o + <usize>load<i32>(offs, 24), f32x4.extract_lane(v1, 2));
+  if (n > 7) addAt(o + <usize>load<i32>(offs, 28), f32x4.extract_lane(v1, 3));
 }
 
 /**
  * conv2d input gradient for output pixels [p0, p1), which must cover whole images: zeroes those
  * images of dx (padded like convForward's x), then adds dy[p, :] @ w^T to each pixel's window.
- * `wt` is packConvChunks' output. Tiles: 4 pixels x one 8-float chunk of a run.
+ * `wt` and `desc` (`chunks` chunks) are packConvChunks' output; `table` is scratch for
+ * CONV_BLOCK + 4 i32s. Tiles: 4 pixels x one chunk.
  */
-export function convBackpropInput(prm: usize, p0: i32, p1: i32, wt: usize): void {
+export function convBackpropInput(prm: usize, p0: i32, p1: i32, wt: usize, desc: usize, chunks: i32, table: usize): void {
   const inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C), inH = prmAt(prm, P_IN_H);
   const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
-  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
-  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
+  const sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const dx = <usize>prmAt(prm, P_OUT), dy = <usize>prmAt(prm, P_DY);
   const pixB = <usize>inC * 4, rowB = <usize>inW * pixB, imgB = <usize>inH * rowB;
   const pix = outH * outW;
   if (p1 <= p0) return;
   memory.fill(dx + <usize>(p0 / pix) * imgB, 0, <usize>((p1 - p0) / pix) * imgB);
   const ldy = <usize>outC * 4;
-  const runsPerRow = dW == 1 ? 1 : kW;
-  const runLen = dW == 1 ? kW * inC : inC;
-  const runStep = <usize>dW * pixB, rowStep = <usize>dH * rowB;
-  const chunkB = <usize>outC * 32;
+  const chunkB = <usize>outC * 32, descEnd = desc + <usize>chunks * 16;
   // Tiles start at multiples of 4, cut short only at p0 and p1 (image boundaries). Cutting a tile
   // between images keeps the order of the adds into every dx element, so the result does not
   // depend on how threads split the images.
-  for (let p = p0, rows = 0; p < p1; p += rows) {
+  for (let p = p0, rows = 0, t0 = p0, t1 = p0; p < p1; p += rows) {
+    if (p == t1) {
+      // Next block of window origins; blocks end on multiples of 4, like tiles.
+      t0 = p;
+      t1 = min((p & ~3) + CONV_BLOCK, p1);
+      originTable(table, dx, t0, t1 - t0, outH, outW, sH, sW, rowB, imgB, pixB);
+    }
     rows = min((p & ~3) + 4, p1) - p;
     const d0 = dy + <usize>p * ldy;
     const d1 = dy + <usize>(p + min(1, rows - 1)) * ldy;
     const d2 = dy + <usize>(p + min(2, rows - 1)) * ldy;
     const d3 = dy + <usize>(p + min(3, rows - 1)) * ldy;
-    const o0 = dx + convOrigin(p, outH, outW, sH, sW, rowB, imgB, pixB);
-    const o1 = dx + convOrigin(p + min(1, rows - 1), outH, outW, sH, sW, rowB, imgB, pixB);
-    const o2 = dx + convOrigin(p + min(2, rows - 1), outH, outW, sH, sW, rowB, imgB, pixB);
-    const o3 = dx + convOrigin(p + min(3, rows - 1), outH, outW, sH, sW, rowB, imgB, pixB);
+    const tq = table + <usize>(p - t0) * 4;
+    const o0 = <usize>load<i32>(tq);
+    const o1 = <usize>load<i32>(tq + <usize>min(1, rows - 1) * 4);
+    const o2 = <usize>load<i32>(tq + <usize>min(2, rows - 1) * 4);
+    const o3 = <usize>load<i32>(tq + <usize>min(3, rows - 1) * 4);
     let wp = wt;
-    for (let ky = 0; ky < kH; ky++) {
-      for (let r = 0; r < runsPerRow; r++) {
-        const runOff = <usize>ky * rowStep + <usize>r * runStep;
-        for (let c0 = 0; c0 < runLen; c0 += 8) {
-          const nc = min(8, runLen - c0);
-          let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-          let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-          let o: usize = 0;
-          const end = wp + chunkB;
-          do {
-            const b0 = v128.load(wp);
-            const b1 = v128.load(wp, 16);
-            let av = v128.load32_splat(d0 + o);
-            c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
-            av = v128.load32_splat(d1 + o);
-            c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
-            av = v128.load32_splat(d2 + o);
-            c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
-            av = v128.load32_splat(d3 + o);
-            c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
-            o += 4;
-            wp += 32;
-          } while (wp < end);
-          const off = runOff + <usize>c0 * 4;
-          // Row by row: windows of neighbouring pixels overlap, so each add sees the previous ones.
-          add8(o0 + off, c00, c01, nc);
-          if (rows > 1) add8(o1 + off, c10, c11, nc);
-          if (rows > 2) add8(o2 + off, c20, c21, nc);
-          if (rows > 3) add8(o3 + off, c30, c31, nc);
-        }
+    for (let dp = desc; dp < descEnd; dp += 16) {
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      let o: usize = 0;
+      const end = wp + chunkB;
+      do {
+        const b0 = v128.load(wp);
+        const b1 = v128.load(wp, 16);
+        let av = v128.load32_splat(d0 + o);
+        c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+        av = v128.load32_splat(d1 + o);
+        c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+        av = v128.load32_splat(d2 + o);
+        c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+        av = v128.load32_splat(d3 + o);
+        c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+        o += 4;
+        wp += 32;
+      } while (wp < end);
+      const off = <usize>load<i32>(dp), n = load<i32>(dp, 4);
+      // Row by row: windows of neighbouring pixels overlap, so each add sees the previous ones.
+      if (load<i32>(dp, 8) == 0) {
+        add8(o0 + off, c00, c01, n);
+        if (rows > 1) add8(o1 + off, c10, c11, n);
+        if (rows > 2) add8(o2 + off, c20, c21, n);
+        if (rows > 3) add8(o3 + off, c30, c31, n);
+      } else {
+        scatter8(o0, off, c00, c01, n);
+        if (rows > 1) scatter8(o1, off, c10, c11, n);
+        if (rows > 2) scatter8(o2, off, c20, c21, n);
+        if (rows > 3) scatter8(o3, off, c30, c31, n);
       }
     }
+  }
+}
+
+/** dw row += sum over the block's pixels of x[origin + f] * dy[pixel, :] (one window element, every output channel). */
+function filterRow(x: usize, table: usize, tEnd: usize, dyBlock: usize, f: usize, c: usize, outC: i32): void {
+  const ldc = <usize>outC * 4;
+  for (let j = 0; j < outC; j += 8) {
+    const nc = min(8, outC - j);
+    let c0 = v128.load(c + <usize>j * 4), c1 = v128.load(c + <usize>j * 4, 16);
+    let tp = table;
+    let bp = dyBlock + <usize>j * 4;
+    do {
+      const av = v128.load32_splat(<usize>load<i32>(tp) + f);
+      c0 = madd(av, v128.load(bp), c0);
+      c1 = madd(av, v128.load(bp, 16), c1);
+      tp += 4;
+      bp += ldc;
+    } while (tp < tEnd);
+    store8(c + <usize>j * 4, c0, c1, nc);
   }
 }
 
@@ -738,8 +807,11 @@ export function convBackpropFilter(prm: usize, p0: i32, p1: i32, dw: usize, tabl
     originTable(table, x, t0, n, outH, outW, sH, sW, rowB, imgB, pixB);
     const tEnd = table + <usize>n * 4;
     const dyBlock = dy + <usize>t0 * ldc;
-    for (let i = 0; i < K; i += 4) {
-      const rows = min(4, K - i);
+    // Tiles of 4 window elements; a remainder of 1 or 2 elements goes row by row (filterRow).
+    const K4 = (K & 3) == 3 ? K : K & ~3;
+    for (let i = K4; i < K; i++) filterRow(x, table, tEnd, dyBlock, windowOffset(i, kW, inC, dH, dW, rowB, pixB), dw + <usize>i * ldc, outC);
+    for (let i = 0; i < K4; i += 4) {
+      const rows = min(4, K4 - i);
       const f0 = windowOffset(i, kW, inC, dH, dW, rowB, pixB);
       const f1 = windowOffset(i + min(1, rows - 1), kW, inC, dH, dW, rowB, pixB);
       const f2 = windowOffset(i + min(2, rows - 1), kW, inC, dH, dW, rowB, pixB);
