@@ -16,9 +16,11 @@ interface ConvExports extends KernelExports {
   convBackpropFilter(prm: number, p0: number, p1: number, dw: number, table: number): void;
   sumParts(src: number, parts: number, n: number, dst: number): void;
   filterSlabs(kind: number, prm: number, bounds: number, s0: number, s1: number, partials: number, outFloats: number, table: number): void;
-  depthwiseForward(prm: number, p0: number, p1: number): void;
-  depthwiseBackpropInput(prm: number, p0: number, p1: number): void;
-  depthwiseBackpropFilter(prm: number, p0: number, p1: number, dw: number): void;
+  repeatChannels(x: number, n: number, inC: number, mult: number, dst: number): void;
+  sumChannelGroups(src: number, n: number, inC: number, mult: number, dst: number): void;
+  depthwiseForward(prm: number, p0: number, p1: number, table: number): void;
+  depthwiseBackpropInput(prm: number, p0: number, p1: number, taps: number): void;
+  depthwiseBackpropFilter(prm: number, p0: number, p1: number, dw: number, table: number): void;
   maxPool(prm: number, p0: number, p1: number): void;
   maxPoolGrad(prm: number, p0: number, p1: number): void;
   avgPool(prm: number, p0: number, p1: number): void;
@@ -40,6 +42,11 @@ const FILTER_BLOCK = 128;
 interface Operand {
   ptr: number;
   copyBack: Float32Array | null;
+}
+
+/** A depthwise conv as the kernels see it: multiplier 1 over outC (input channels repeated). */
+function flatDepthwise(c: ConvInfo): ConvInfo {
+  return { ...c, inC: c.outC };
 }
 
 /** Splits [0, n) into `parts` ranges with boundaries on multiples of `grain` (the last takes the rest). */
@@ -134,10 +141,13 @@ export class WasmConv {
     checkConvOperands('depthwiseConv2d', c, x.length, w.length, out.length, true);
     if (out.length === 0) return;
     this.rt.reset();
+    const flat = flatDepthwise(c);
+    const px = this.paddedInput(this.repeatChannels(this.rt.put(x), c), flat);
     const o = this.output(out);
-    const prm = this.params(c, c.inH, c.inW, this.rt.put(x), this.rt.put(w), o.ptr, 0, true);
+    const prm = this.params(flat, px.h, px.w, px.ptr, this.rt.put(w), o.ptr, 0);
     const pixels = c.batch * c.outH * c.outW;
-    this.parallel('depthwiseForward', split(pixels, this.partsFor(out.length * c.kH * c.kW), 4).map(([a, b]) => [prm, a, b]));
+    const ranges = split(pixels, this.partsFor(out.length * c.kH * c.kW), 4);
+    this.parallel('depthwiseForward', ranges.map(([a, b]) => [prm, a, b, this.rt.alloc(CONV_BLOCK + 4 + c.kH * c.kW)]));
     this.finish(o);
   }
 
@@ -145,10 +155,31 @@ export class WasmConv {
   depthwiseConv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, c: ConvInfo): void {
     checkConvOperands('depthwiseConv2dBackpropInput', c, dx.length, w.length, dy.length, true);
     if (dx.length === 0) return;
-    this.rt.reset();
+    const rt = this.rt;
+    rt.reset();
     const o = this.output(dx);
-    const prm = this.params(c, c.inH, c.inW, 0, this.rt.put(w), o.ptr, this.rt.put(dy), true);
-    this.byImages('depthwiseBackpropInput', prm, c.batch, c.outH * c.outW, dy.length * c.kH * c.kW);
+    const mult = c.outC / c.inC;
+    // With multiplier M the gradient of each repeated channel is computed, then groups of M summed.
+    const pixels = c.batch * c.inH * c.inW;
+    const target = mult > 1 ? rt.alloc(pixels * c.outC) : o.ptr;
+    const flat = flatDepthwise(c);
+    const parts = this.partsFor(dy.length * c.kH * c.kW);
+    if (c.strideH === 1 && c.strideW === 1) {
+      // Stride 1: a depthwise conv of dy, padded so every window lies inside, with the filter flipped.
+      const h = c.inH + (c.kH - 1) * c.dilationH, wd = c.inW + (c.kW - 1) * c.dilationW;
+      const dyPad = rt.alloc(c.batch * h * wd * c.outC);
+      this.k.copyWindow(rt.put(dy), c.outH, c.outW, dyPad, h, wd, c.outC, c.padTop - (c.kH - 1) * c.dilationH, c.padLeft - (c.kW - 1) * c.dilationW, c.batch);
+      const flipped = rt.alloc(w.length);
+      const taps = c.kH * c.kW, view = rt.view(), fp = flipped >> 2;
+      for (let t = 0; t < taps; t++) view.set(w.subarray(t * c.outC, (t + 1) * c.outC), fp + (taps - 1 - t) * c.outC);
+      const gather: ConvInfo = { ...flat, outH: c.inH, outW: c.inW };
+      const prm = this.params(gather, h, wd, dyPad, flipped, target, 0);
+      this.parallel('depthwiseForward', split(pixels, parts, 4).map(([a, b]) => [prm, a, b, rt.alloc(CONV_BLOCK + 4 + taps)]));
+    } else {
+      const prm = this.params(flat, c.inH, c.inW, 0, rt.put(w), target, rt.put(dy), true);
+      this.parallel('depthwiseBackpropInput', split(pixels, parts, 4).map(([a, b]) => [prm, a, b, rt.alloc(2 * c.kH * c.kW)]));
+    }
+    if (mult > 1) this.k.sumChannelGroups(target, pixels, c.inC, mult, o.ptr);
     this.finish(o);
   }
 
@@ -157,10 +188,22 @@ export class WasmConv {
     checkConvOperands('depthwiseConv2dBackpropFilter', c, x.length, dw.length, dy.length, true);
     if (dw.length === 0) return;
     this.rt.reset();
+    const flat = flatDepthwise(c);
+    const px = this.paddedInput(this.repeatChannels(this.rt.put(x), c), flat);
     const o = this.output(dw);
-    const prm = this.params(c, c.inH, c.inW, this.rt.put(x), 0, 0, this.rt.put(dy), true);
+    const prm = this.params(flat, px.h, px.w, px.ptr, 0, 0, this.rt.put(dy));
     this.slabbed(1, prm, c.batch * c.outH * c.outW, dw.length, dy.length * c.kH * c.kW, o.ptr);
     this.finish(o);
+  }
+
+  /** x with each channel repeated multiplier times (outC channels), or x itself when the multiplier is 1. */
+  private repeatChannels(ptr: number, c: ConvInfo): number {
+    const mult = c.outC / c.inC;
+    if (mult === 1) return ptr;
+    const pixels = c.batch * c.inH * c.inW;
+    const dst = this.rt.alloc(pixels * c.outC);
+    this.k.repeatChannels(ptr, pixels, c.inC, mult, dst);
+    return dst;
   }
 
   /** out = the maximum of each window (padding never wins; NaN propagates). */

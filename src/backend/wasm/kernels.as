@@ -854,14 +854,14 @@ export function convBackpropFilter(prm: usize, p0: i32, p1: i32, dw: usize, tabl
 /**
  * Filter gradients as partial sums over pixel slabs: slab s covers pixels [bounds[s], bounds[s+1])
  * and writes its partial dw at partials + s * outFloats floats. Runs slabs [s0, s1); `kind` 0 is
- * convBackpropFilter (with `table` scratch), 1 depthwiseBackpropFilter.
+ * convBackpropFilter, 1 depthwiseBackpropFilter; `table` is their scratch.
  */
 export function filterSlabs(kind: i32, prm: usize, bounds: usize, s0: i32, s1: i32, partials: usize, outFloats: i32, table: usize): void {
   for (let s = s0; s < s1; s++) {
     const p0 = load<i32>(bounds + <usize>s * 4), p1 = load<i32>(bounds + <usize>s * 4, 4);
     const part = partials + <usize>s * <usize>outFloats * 4;
     if (kind == 0) convBackpropFilter(prm, p0, p1, part, table);
-    else depthwiseBackpropFilter(prm, p0, p1, part);
+    else depthwiseBackpropFilter(prm, p0, p1, part, table);
   }
 }
 
@@ -1111,121 +1111,178 @@ export function avgPoolGrad(prm: usize, p0: i32, p1: i32): void {
   }
 }
 
-/**
- * depthwiseConv2d over output pixels [p0, p1): out[p, j] = sum over valid taps of
- * x[cell, j / M] * w[tap, j], M = outC / inC (the filter [kH, kW, inC, M] is in output-channel order).
- */
-export function depthwiseForward(prm: usize, p0: i32, p1: i32): void {
-  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C);
-  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
-  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
-  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
-  const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
-  const x = <usize>prmAt(prm, P_X), w = <usize>prmAt(prm, P_W), out = <usize>prmAt(prm, P_OUT);
-  const mult = outC / inC;
-  const pixB = <usize>inC * 4, outB = <usize>outC * 4;
-  const vec = mult == 1 ? outC & ~3 : 0;
-  const pix = outH * outW;
-  for (let p = p0; p < p1; p++) {
-    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
-    const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
-    const ky0 = tapBegin(oy, sH, dH, padTop), ky1 = tapEnd(oy, sH, dH, padTop, inH, kH);
-    const kx0 = tapBegin(ox, sW, dW, padLeft), kx1 = tapEnd(ox, sW, dW, padLeft, inW, kW);
-    const o = out + <usize>p * outB;
-    let j = 0;
-    for (; j < vec; j += 4) {
-      const jo = <usize>j * 4;
-      let s = f32x4.splat(0);
-      for (let ky = ky0; ky < ky1; ky++) {
-        for (let kx = kx0; kx < kx1; kx++) {
-          const xv = v128.load(x + cellAt(img, inH, inW, y0, x0, ky, kx, dH, dW) * pixB + jo);
-          s = madd(xv, v128.load(w + <usize>(ky * kW + kx) * outB + jo), s);
-        }
-      }
-      v128.store(o + jo, s);
-    }
-    for (; j < outC; j++) {
-      let s: f32 = 0;
-      for (let ky = ky0; ky < ky1; ky++) {
-        for (let kx = kx0; kx < kx1; kx++) {
-          s += load<f32>(x + cellAt(img, inH, inW, y0, x0, ky, kx, dH, dW) * pixB + <usize>(j / mult) * 4) * load<f32>(w + <usize>(ky * kW + kx) * outB + <usize>j * 4);
-        }
-      }
-      store<f32>(o + <usize>j * 4, s);
+// Depthwise conv with multiplier 1 (outC = inC; wasm/conv.ts reduces multiplier M > 1 to it with
+// repeatChannels and sumChannelGroups). Forward and filter gradient read a padded x like the conv
+// kernels; the input gradient gathers from dy, so every dx element is written once.
+
+/** dst[p, ic*M + m] = x[p, ic] for n pixels of inC channels. */
+export function repeatChannels(x: usize, n: i32, inC: i32, mult: i32, dst: usize): void {
+  let d = dst;
+  const end = x + <usize>n * <usize>inC * 4;
+  for (let s = x; s < end; s += 4) {
+    const v = load<f32>(s);
+    for (let m = 0; m < mult; m++) {
+      store<f32>(d, v);
+      d += 4;
     }
   }
 }
 
-/** depthwiseConv2d input gradient for output pixels [p0, p1) covering whole images (zeroed in dx first). */
-export function depthwiseBackpropInput(prm: usize, p0: i32, p1: i32): void {
-  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C);
-  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
+/** dst[p, ic] = sum over m of src[p, ic*M + m] for n pixels of inC channels. */
+export function sumChannelGroups(src: usize, n: i32, inC: i32, mult: i32, dst: usize): void {
+  let q = src;
+  const end = dst + <usize>n * <usize>inC * 4;
+  for (let d = dst; d < end; d += 4) {
+    let acc: f32 = 0;
+    for (let m = 0; m < mult; m++) {
+      acc += load<f32>(q);
+      q += 4;
+    }
+    store<f32>(d, acc);
+  }
+}
+
+/**
+ * depthwiseConv2d (multiplier 1) over output pixels [p0, p1): out[p, c] = sum over taps of
+ * x[origin(p) + tap, c] * w[tap, c], x padded as in convForward (with stride 1 this is also the
+ * input gradient: dy padded, w flipped). Tiles of 4 pixels x 8 channels; the last channel group
+ * may be partial (its extra lanes read neighbours and are not stored). `table`: CONV_BLOCK + 4 i32s.
+ */
+export function depthwiseForward(prm: usize, p0: i32, p1: i32, table: usize): void {
+  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), ch = prmAt(prm, P_IN_C);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
+  const x = <usize>prmAt(prm, P_X), w = <usize>prmAt(prm, P_W), out = <usize>prmAt(prm, P_OUT);
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB, imgB = <usize>inH * rowB;
+  // Tap offsets from a window origin, after the origins in `table`.
+  const taps = kH * kW;
+  const offs = table + (CONV_BLOCK + 4) * 4, offEnd = offs + <usize>taps * 4;
+  for (let t = 0; t < taps; t++) store<i32>(offs + <usize>t * 4, <i32>(<usize>(t / kW * dH) * rowB + <usize>(t % kW * dW) * pixB));
+  for (let t0 = p0; t0 < p1; t0 += CONV_BLOCK) {
+    const n = min(CONV_BLOCK, p1 - t0);
+    originTable(table, x, t0, n, outH, outW, sH, sW, rowB, imgB, pixB);
+    for (let q = 0; q < n; q += 4) {
+      const rows = min(4, n - q);
+      const o = out + <usize>(t0 + q) * pixB;
+      for (let c = 0; c < ch; c += 8) {
+        const nc = min(8, ch - c), co = <usize>c * 4;
+        const tq = table + <usize>q * 4;
+        const a0 = <usize>load<i32>(tq) + co, a1 = <usize>load<i32>(tq, 4) + co, a2 = <usize>load<i32>(tq, 8) + co, a3 = <usize>load<i32>(tq, 12) + co;
+        let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+        let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+        let wp = w + co;
+        let op = offs;
+        do {
+          const f = <usize>load<i32>(op);
+          const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+          c00 = madd(v128.load(a0 + f), w0, c00); c01 = madd(v128.load(a0 + f, 16), w1, c01);
+          c10 = madd(v128.load(a1 + f), w0, c10); c11 = madd(v128.load(a1 + f, 16), w1, c11);
+          c20 = madd(v128.load(a2 + f), w0, c20); c21 = madd(v128.load(a2 + f, 16), w1, c21);
+          c30 = madd(v128.load(a3 + f), w0, c30); c31 = madd(v128.load(a3 + f, 16), w1, c31);
+          op += 4;
+          wp += pixB;
+        } while (op < offEnd);
+        store8(o + co, c00, c01, nc);
+        if (rows > 1) store8(o + pixB + co, c10, c11, nc);
+        if (rows > 2) store8(o + 2 * pixB + co, c20, c21, nc);
+        if (rows > 3) store8(o + 3 * pixB + co, c30, c31, nc);
+      }
+    }
+  }
+}
+
+/**
+ * depthwiseConv2d (multiplier 1) input gradient for input pixels [p0, p1) (unpadded dx), for
+ * strides > 1: each dx[b, y, x, c] gathers dy[b, oy, ox, c] * w[ky, kx, c] over the taps whose
+ * window covers it (listed once per pixel in `taps`, scratch for 2 * kH * kW i32s).
+ */
+export function depthwiseBackpropInput(prm: usize, p0: i32, p1: i32, taps: usize): void {
+  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), ch = prmAt(prm, P_IN_C);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
   const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
   const w = <usize>prmAt(prm, P_W), dx = <usize>prmAt(prm, P_OUT), dy = <usize>prmAt(prm, P_DY);
-  const mult = outC / inC;
-  const pixB = <usize>inC * 4, outB = <usize>outC * 4;
-  const vec = mult == 1 ? outC & ~3 : 0;
-  const pix = outH * outW, imgB = <usize>(inH * inW) * pixB;
-  if (p1 <= p0) return;
-  memory.fill(dx + <usize>(p0 / pix) * imgB, 0, <usize>((p1 - p0) / pix) * imgB);
+  const pixB = <usize>ch * 4;
+  const hw = inH * inW;
   for (let p = p0; p < p1; p++) {
-    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
-    const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
-    const ky0 = tapBegin(oy, sH, dH, padTop), ky1 = tapEnd(oy, sH, dH, padTop, inH, kH);
-    const kx0 = tapBegin(ox, sW, dW, padLeft), kx1 = tapEnd(ox, sW, dW, padLeft, inW, kW);
-    const g = dy + <usize>p * outB;
-    for (let ky = ky0; ky < ky1; ky++) {
-      for (let kx = kx0; kx < kx1; kx++) {
-        const d = dx + cellAt(img, inH, inW, y0, x0, ky, kx, dH, dW) * pixB;
-        const wt = w + <usize>(ky * kW + kx) * outB;
-        let j = 0;
-        for (; j < vec; j += 4) {
-          const jo = <usize>j * 4;
-          v128.store(d + jo, madd(v128.load(g + jo), v128.load(wt + jo), v128.load(d + jo)));
-        }
-        for (; j < outC; j++) {
-          const di = d + <usize>(j / mult) * 4;
-          store<f32>(di, load<f32>(di) + load<f32>(g + <usize>j * 4) * load<f32>(wt + <usize>j * 4));
-        }
+    const img = p / hw, rem = p - img * hw, y = rem / inW, xx = rem - y * inW;
+    // The (dy pixel, filter tap) pairs that reach this input pixel, as byte offsets.
+    let tEnd = taps;
+    for (let ky = 0; ky < kH; ky++) {
+      const ty = y + padTop - ky * dH;
+      if (ty < 0 || ty % sH != 0 || ty / sH >= outH) continue;
+      for (let kx = 0; kx < kW; kx++) {
+        const tx = xx + padLeft - kx * dW;
+        if (tx < 0 || tx % sW != 0 || tx / sW >= outW) continue;
+        store<i32>(tEnd, <i32>(<usize>((img * outH + ty / sH) * outW + tx / sW) * pixB));
+        store<i32>(tEnd, <i32>(<usize>(ky * kW + kx) * pixB), 4);
+        tEnd += 8;
       }
+    }
+    const o = dx + <usize>p * pixB;
+    for (let c = 0; c < ch; c += 8) {
+      const nc = min(8, ch - c), co = <usize>c * 4;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+      for (let t = taps; t < tEnd; t += 8) {
+        const g = dy + <usize>load<i32>(t) + co, wp = w + <usize>load<i32>(t, 4) + co;
+        a0 = madd(v128.load(g), v128.load(wp), a0);
+        a1 = madd(v128.load(g, 16), v128.load(wp, 16), a1);
+      }
+      store8(o + co, a0, a1, nc);
     }
   }
 }
 
-/** depthwiseConv2d filter gradient over output pixels [p0, p1), written (not added) to dw [kH * kW, outC]. */
-export function depthwiseBackpropFilter(prm: usize, p0: i32, p1: i32, dw: usize): void {
-  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C);
-  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
+/**
+ * depthwiseConv2d (multiplier 1) filter gradient over output pixels [p0, p1), written (not added)
+ * to dw [kH * kW, ch]: dw[tap, c] = sum_p x[origin(p) + tap, c] * dy[p, c], x padded as in
+ * convForward. Tiles of 4 taps x 8 channels over pixel blocks. `table`: FILTER_BLOCK + 4 i32s.
+ */
+export function depthwiseBackpropFilter(prm: usize, p0: i32, p1: i32, dw: usize, table: usize): void {
+  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), ch = prmAt(prm, P_IN_C);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
-  const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
   const x = <usize>prmAt(prm, P_X), dy = <usize>prmAt(prm, P_DY);
-  const mult = outC / inC;
-  const pixB = <usize>inC * 4, outB = <usize>outC * 4;
-  const vec = mult == 1 ? outC & ~3 : 0;
-  const pix = outH * outW;
-  memory.fill(dw, 0, <usize>(kH * kW) * outB);
-  for (let p = p0; p < p1; p++) {
-    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
-    const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
-    const ky0 = tapBegin(oy, sH, dH, padTop), ky1 = tapEnd(oy, sH, dH, padTop, inH, kH);
-    const kx0 = tapBegin(ox, sW, dW, padLeft), kx1 = tapEnd(ox, sW, dW, padLeft, inW, kW);
-    const g = dy + <usize>p * outB;
-    for (let ky = ky0; ky < ky1; ky++) {
-      for (let kx = kx0; kx < kx1; kx++) {
-        const xs = x + cellAt(img, inH, inW, y0, x0, ky, kx, dH, dW) * pixB;
-        const d = dw + <usize>(ky * kW + kx) * outB;
-        let j = 0;
-        for (; j < vec; j += 4) {
-          const jo = <usize>j * 4;
-          v128.store(d + jo, madd(v128.load(xs + jo), v128.load(g + jo), v128.load(d + jo)));
-        }
-        for (; j < outC; j++) {
-          const di = d + <usize>j * 4;
-          store<f32>(di, load<f32>(di) + load<f32>(xs + <usize>(j / mult) * 4) * load<f32>(g + <usize>j * 4));
-        }
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB, imgB = <usize>inH * rowB;
+  const taps = kH * kW;
+  memory.fill(dw, 0, <usize>taps * pixB);
+  for (let t0 = p0; t0 < p1; t0 += FILTER_BLOCK) {
+    const n = min(FILTER_BLOCK, p1 - t0);
+    originTable(table, x, t0, n, outH, outW, sH, sW, rowB, imgB, pixB);
+    const tEnd = table + <usize>n * 4;
+    const dyBlock = dy + <usize>t0 * pixB;
+    for (let t = 0; t < taps; t += 4) {
+      // Taps past the last repeat it: computed, never stored.
+      const rows = min(4, taps - t);
+      const t1 = t + min(1, rows - 1), t2 = t + min(2, rows - 1), t3 = t + min(3, rows - 1);
+      const f0 = <usize>(t / kW * dH) * rowB + <usize>(t % kW * dW) * pixB;
+      const f1 = <usize>(t1 / kW * dH) * rowB + <usize>(t1 % kW * dW) * pixB;
+      const f2 = <usize>(t2 / kW * dH) * rowB + <usize>(t2 % kW * dW) * pixB;
+      const f3 = <usize>(t3 / kW * dH) * rowB + <usize>(t3 % kW * dW) * pixB;
+      for (let c = 0; c < ch; c += 8) {
+        const nc = min(8, ch - c), co = <usize>c * 4;
+        const d0 = dw + <usize>t * pixB + co, d1 = dw + <usize>t1 * pixB + co, d2 = dw + <usize>t2 * pixB + co, d3 = dw + <usize>t3 * pixB + co;
+        let c00 = v128.load(d0), c01 = v128.load(d0, 16), c10 = v128.load(d1), c11 = v128.load(d1, 16);
+        let c20 = v128.load(d2), c21 = v128.load(d2, 16), c30 = v128.load(d3), c31 = v128.load(d3, 16);
+        let tp = table;
+        let g = dyBlock + co;
+        do {
+          const xo = <usize>load<i32>(tp) + co;
+          const g0 = v128.load(g), g1 = v128.load(g, 16);
+          c00 = madd(v128.load(xo + f0), g0, c00); c01 = madd(v128.load(xo + f0, 16), g1, c01);
+          c10 = madd(v128.load(xo + f1), g0, c10); c11 = madd(v128.load(xo + f1, 16), g1, c11);
+          c20 = madd(v128.load(xo + f2), g0, c20); c21 = madd(v128.load(xo + f2, 16), g1, c21);
+          c30 = madd(v128.load(xo + f3), g0, c30); c31 = madd(v128.load(xo + f3, 16), g1, c31);
+          tp += 4;
+          g += pixB;
+        } while (tp < tEnd);
+        store8(d0, c00, c01, nc);
+        if (rows > 1) store8(d1, c10, c11, nc);
+        if (rows > 2) store8(d2, c20, c21, nc);
+        if (rows > 3) store8(d3, c30, c31, nc);
       }
     }
   }
