@@ -11,6 +11,7 @@ import type { KernelExports, WasmRuntime } from './runtime.js';
 interface ConvExports extends KernelExports {
   copyWindow(src: number, srcH: number, srcW: number, dst: number, dstH: number, dstW: number, ch: number, offY: number, offX: number, batch: number): void;
   convForward(prm: number, p0: number, p1: number, table: number): void;
+  convDotForward(prm: number, p0: number, p1: number, wt: number, table: number): void;
   packConvChunks(prm: number, wt: number, desc: number, offs: number, spanning: number): void;
   convBackpropInput(prm: number, p0: number, p1: number, wt: number, desc: number, chunks: number, table: number): void;
   convBackpropFilter(prm: number, p0: number, p1: number, dw: number, table: number): void;
@@ -34,9 +35,10 @@ const POOL_CELLS_PER_THREAD = 1 << 16;
 /** Multiply-adds per partial sum of a filter gradient; at most MAX_SLABS partials, fixed by shape (not threads). */
 const MACS_PER_SLAB = 1 << 20;
 const MAX_SLABS = 4;
-/** Must match CONV_BLOCK and FILTER_BLOCK in kernels.as (pixels per block of the forward and filter-gradient kernels). */
+/** Must match CONV_BLOCK, FILTER_BLOCK and DOT_BLOCK in kernels.as (pixels per block of the forward and filter-gradient kernels). */
 const CONV_BLOCK = 32;
 const FILTER_BLOCK = 128;
+const DOT_BLOCK = 30;
 
 /** How an operand reaches the kernels: where it lives in wasm memory, and whether it must be copied out. */
 interface Operand {
@@ -99,6 +101,7 @@ export class WasmConv {
     }
     const rt = this.rt;
     rt.reset();
+    if (this.gatherInputGradient(dy, w, dx, c)) return;
     const pdy = rt.put(dy);
     const pw = rt.put(w);
     const { h, w: wd, padded } = this.paddedSize(c);
@@ -119,6 +122,36 @@ export class WasmConv {
     this.parallel('convBackpropInput', parts.map(([a, b]) => [prm, a * pix, b * pix, wt, desc, chunks, rt.alloc(CONV_BLOCK + 4)]));
     if (padded) this.k.copyWindow(target, h, wd, o.ptr, c.inH, c.inW, c.inC, c.padTop, c.padLeft, c.batch);
     this.finish(o);
+  }
+
+  /**
+   * The input gradient of a stride-1 conv with few input channels (such as an image CNN's first
+   * layer), gathered instead of scattered: a conv of dy, padded so every window lies inside, with
+   * the filter flipped and transposed, vectorised along dy's channels. Returns false when the
+   * shape does not suit it (the scatter kernel then runs).
+   */
+  private gatherInputGradient(dy: Float32Array, w: Float32Array, dx: Float32Array, c: ConvInfo): boolean {
+    const runLen = c.dilationW === 1 ? c.kW * c.outC : c.outC;
+    if (c.strideH !== 1 || c.strideW !== 1 || c.inC > 4 || runLen % 4 !== 0) return false;
+    const rt = this.rt;
+    const h = c.inH + (c.kH - 1) * c.dilationH, wd = c.inW + (c.kW - 1) * c.dilationW;
+    const dyPad = rt.alloc(c.batch * h * wd * c.outC);
+    this.k.copyWindow(rt.put(dy), c.outH, c.outW, dyPad, h, wd, c.outC, c.padTop - (c.kH - 1) * c.dilationH, c.padLeft - (c.kW - 1) * c.dilationW, c.batch);
+    // wt[ic, ky, kx, oc] = w[kH-1-ky, kW-1-kx, ic, oc]: one row of K = kH*kW*outC per input channel.
+    const taps = c.kH * c.kW, K = taps * c.outC;
+    const wt = rt.alloc(c.inC * K);
+    const view = rt.view(), base = wt >> 2;
+    for (let ic = 0; ic < c.inC; ic++) {
+      for (let t = 0; t < taps; t++) view.set(w.subarray((t * c.inC + ic) * c.outC, (t * c.inC + ic + 1) * c.outC), base + ic * K + (taps - 1 - t) * c.outC);
+    }
+    const o = this.output(dx);
+    const gather: ConvInfo = { ...c, inC: c.outC, outC: c.inC, outH: c.inH, outW: c.inW };
+    const prm = this.params(gather, h, wd, dyPad, 0, o.ptr, 0);
+    const pixels = c.batch * c.inH * c.inW;
+    const ranges = split(pixels, this.partsFor(pixels * K * c.inC), 6);
+    this.parallel('convDotForward', ranges.map(([a, b]) => [prm, a, b, wt, rt.alloc(DOT_BLOCK + 6)]));
+    this.finish(o);
+    return true;
   }
 
   /** dw = the gradient of conv2d in w, given x and dy. */

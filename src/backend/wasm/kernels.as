@@ -486,6 +486,8 @@ const P_PAD_TOP = 13, P_PAD_LEFT = 14, P_X = 15, P_W = 16, P_OUT = 17, P_DY = 18
 const CONV_BLOCK: i32 = 32;
 /** Pixels per block of the filter gradient (its dy rows, <= 128 x outC floats, stay in L1). */
 const FILTER_BLOCK: i32 = 128;
+/** Pixels per block of convDotForward (a multiple of its 6-pixel tiles). */
+const DOT_BLOCK: i32 = 30;
 
 /** Stores the first n (1..4) lanes of v at p. */
 @inline function storeLanes(p: usize, v: v128, n: i32): void {
@@ -636,6 +638,74 @@ export function convForward(prm: usize, p0: i32, p1: i32, table: usize): void {
         if (rows > 1) store8(c + ldb, c10, c11, nc);
         if (rows > 2) store8(c + 2 * ldb, c20, c21, nc);
         if (rows > 3) store8(c + 3 * ldb, c30, c31, nc);
+      }
+    }
+  }
+}
+
+@inline function hsum(v: v128): f32 {
+  const t = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.add(t, v128.shuffle<f32>(t, t, 1, 0, 3, 2)), 0);
+}
+
+/**
+ * convForward for few output channels: out[p, j] = sum_i x[origin(p) + off(i)] * wt[j, i], with
+ * wt [outC, K] (the filter transposed). Vectorised along runs instead of output channels, so a
+ * single output channel still fills every lane; run lengths must be multiples of 4. Used for the
+ * input gradient of convs with few input channels (conv1 of an image CNN). Tiles of 6 pixels x
+ * 1 channel; `table`: DOT_BLOCK + 6 i32s.
+ */
+export function convDotForward(prm: usize, p0: i32, p1: i32, wt: usize, table: usize): void {
+  const inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C), inH = prmAt(prm, P_IN_H);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
+  const x = <usize>prmAt(prm, P_X), out = <usize>prmAt(prm, P_OUT);
+  const pixB = <usize>inC * 4, rowB = <usize>inW * pixB, imgB = <usize>inH * rowB;
+  const K = kH * kW * inC;
+  const runsPerRow = dW == 1 ? 1 : kW;
+  const runB = dW == 1 ? <usize>(kW * inC) * 4 : pixB;
+  const runStep = <usize>dW * pixB, rowStep = <usize>dH * rowB;
+  const ldo = <usize>outC * 4;
+  for (let t0 = p0; t0 < p1; t0 += DOT_BLOCK) {
+    const n = min(DOT_BLOCK, p1 - t0);
+    originTable(table, x, t0, n, outH, outW, sH, sW, rowB, imgB, pixB);
+    const last = load<i32>(table + <usize>(n - 1) * 4);
+    for (let q = n; q < n + 6; q++) store<i32>(table + <usize>q * 4, last);
+    for (let q = 0; q < n; q += 6) {
+      const rows = min(6, n - q);
+      const tq = table + <usize>q * 4;
+      const a0 = <usize>load<i32>(tq), a1 = <usize>load<i32>(tq, 4), a2 = <usize>load<i32>(tq, 8);
+      const a3 = <usize>load<i32>(tq, 12), a4 = <usize>load<i32>(tq, 16), a5 = <usize>load<i32>(tq, 20);
+      const o = out + <usize>(t0 + q) * ldo;
+      for (let j = 0; j < outC; j++) {
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0);
+        let s3 = f32x4.splat(0), s4 = f32x4.splat(0), s5 = f32x4.splat(0);
+        let wp = wt + <usize>j * <usize>K * 4;
+        for (let ky = 0; ky < kH; ky++) {
+          for (let r = 0; r < runsPerRow; r++) {
+            let f = <usize>ky * rowStep + <usize>r * runStep;
+            const end = f + runB;
+            do {
+              const w0 = v128.load(wp);
+              s0 = madd(v128.load(a0 + f), w0, s0);
+              s1 = madd(v128.load(a1 + f), w0, s1);
+              s2 = madd(v128.load(a2 + f), w0, s2);
+              s3 = madd(v128.load(a3 + f), w0, s3);
+              s4 = madd(v128.load(a4 + f), w0, s4);
+              s5 = madd(v128.load(a5 + f), w0, s5);
+              f += 16;
+              wp += 16;
+            } while (f < end);
+          }
+        }
+        const oj = o + <usize>j * 4;
+        store<f32>(oj, hsum(s0));
+        if (rows > 1) store<f32>(oj + ldo, hsum(s1));
+        if (rows > 2) store<f32>(oj + 2 * ldo, hsum(s2));
+        if (rows > 3) store<f32>(oj + 3 * ldo, hsum(s3));
+        if (rows > 4) store<f32>(oj + 4 * ldo, hsum(s4));
+        if (rows > 5) store<f32>(oj + 5 * ldo, hsum(s5));
       }
     }
   }
