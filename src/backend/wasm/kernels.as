@@ -977,61 +977,66 @@ export function sumParts(src: usize, parts: i32, n: i32, dst: usize): void {
   return <usize>((img * inH + y0 + ky * dH) * inW + x0 + kx * dW);
 }
 
+// Pooling works on groups of 8 channels; in the last group of a pixel the lanes past the channel
+// count read the next pixel (or the block's padding) and are never stored.
+
 /**
- * NaN-propagating running maximum that keeps the first maximum (the reference's rule): v
- * replaces best where v > best, or where v is NaN and best is not.
+ * The first maximum's index update for maxPoolGrad: v replaces best where v > best, or where v is
+ * NaN and best is not (the reference's rule: NaN wins, the first NaN stays).
  */
 @inline function maxWins(v: v128, best: v128): v128 {
   return v128.and(v128.or(f32x4.gt(v, best), f32x4.ne(v, v)), f32x4.eq(best, best));
 }
 
-@inline function maxWinsScalar(v: f32, best: f32): bool {
-  return best == best && (v > best || v != v);
-}
-
-/** maxPool over output pixels [p0, p1): the first maximum of each window; -Infinity for an empty window. */
+/**
+ * maxPool over output pixels [p0, p1): the maximum of each window, NaN if it holds one;
+ * -Infinity for a window over padding only. (pmax keeps the first of equal values, as the
+ * reference does with -0 and +0.)
+ */
 export function maxPool(prm: usize, p0: i32, p1: i32): void {
   const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), ch = prmAt(prm, P_IN_C);
   const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
-  const x = <usize>prmAt(prm, P_X), out = <usize>prmAt(prm, P_OUT);
-  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB, ch4 = ch & ~3;
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB;
   const pix = outH * outW;
-  for (let p = p0; p < p1; p++) {
-    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+  const x = <usize>prmAt(prm, P_X), out = <usize>prmAt(prm, P_OUT);
+  // (img, oy, ox) of pixel p, stepped rather than divided (divisions cost as much as a 2x2 window).
+  let img = p0 / pix, oy = (p0 - img * pix) / outW, ox = p0 - img * pix - oy * outW;
+  for (let p = p0; p < p1; p++, ox++) {
+    if (ox == outW) {
+      ox = 0;
+      if (++oy == outH) {
+        oy = 0;
+        img++;
+      }
+    }
     const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
     const ky0 = tapBegin(oy, sH, 1, padTop), ky1 = tapEnd(oy, sH, 1, padTop, inH, kH);
     const kx0 = tapBegin(ox, sW, 1, padLeft), kx1 = tapEnd(ox, sW, 1, padLeft, inW, kW);
+    // The window's input cells: rows [first, rowEnd) step rowB, each colB bytes wide.
+    const first = cellAt(img, inH, inW, y0, x0, ky0, kx0, 1, 1) * pixB;
+    const rowEnd = first + <usize>(ky1 - ky0) * rowB, colB = <usize>(kx1 - kx0) * pixB;
     const o = out + <usize>p * pixB;
     if (ky0 >= ky1 || kx0 >= kx1) {
       for (let c = 0; c < ch; c++) store<f32>(o + <usize>c * 4, -Infinity);
       continue;
     }
-    const first = x + cellAt(img, inH, inW, y0, x0, ky0, kx0, 1, 1) * pixB;
-    const rowEnd = first + <usize>(ky1 - ky0) * rowB, colB = <usize>(kx1 - kx0) * pixB;
-    let c = 0;
-    for (; c < ch4; c += 4) {
+    for (let c = 0; c < ch; c += 8) {
       const co = <usize>c * 4;
-      let best = v128.load(first + co);
-      for (let r = first + co; r < rowEnd; r += rowB) {
+      let b0 = v128.load(x + first + co), b1 = v128.load(x + first + co, 16);
+      let n0 = f32x4.splat(0), n1 = f32x4.splat(0);
+      for (let r = x + first + co, re = x + rowEnd + co; r < re; r += rowB) {
         for (let q = r, e = r + colB; q < e; q += pixB) {
-          const v = v128.load(q);
-          best = v128.bitselect(v, best, maxWins(v, best));
+          const v0 = v128.load(q), v1 = v128.load(q, 16);
+          b0 = f32x4.pmax(b0, v0);
+          b1 = f32x4.pmax(b1, v1);
+          n0 = v128.or(n0, f32x4.ne(v0, v0));
+          n1 = v128.or(n1, f32x4.ne(v1, v1));
         }
       }
-      v128.store(o + co, best);
-    }
-    for (; c < ch; c++) {
-      const co = <usize>c * 4;
-      let best = load<f32>(first + co);
-      for (let r = first + co; r < rowEnd; r += rowB) {
-        for (let q = r, e = r + colB; q < e; q += pixB) {
-          const v = load<f32>(q);
-          if (maxWinsScalar(v, best)) best = v;
-        }
-      }
-      store<f32>(o + co, best);
+      // A NaN anywhere in the window makes the maximum NaN (all bits set).
+      store8(o + co, v128.or(b0, n0), v128.or(b1, n1), min(8, ch - c));
     }
   }
 }
@@ -1047,65 +1052,61 @@ export function maxPoolGrad(prm: usize, p0: i32, p1: i32): void {
   const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB;
+  const pix = outH * outW;
   const x = <usize>prmAt(prm, P_X), dx = <usize>prmAt(prm, P_OUT), dy = <usize>prmAt(prm, P_DY);
-  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB, ch4 = ch & ~3;
-  const pix = outH * outW, imgB = <usize>inH * rowB;
+  const imgB = <usize>inH * rowB;
   if (p1 <= p0) return;
   const disjoint = sH >= kH && sW >= kW;
   const tiles = sH == kH && sW == kW && outH * sH - padTop >= inH && outW * sW - padLeft >= inW;
   if (!tiles) memory.fill(dx + <usize>(p0 / pix) * imgB, 0, <usize>((p1 - p0) / pix) * imgB);
-  for (let p = p0; p < p1; p++) {
-    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+  // (img, oy, ox) of pixel p, stepped rather than divided (divisions cost as much as a 2x2 window).
+  let img = p0 / pix, oy = (p0 - img * pix) / outW, ox = p0 - img * pix - oy * outW;
+  for (let p = p0; p < p1; p++, ox++) {
+    if (ox == outW) {
+      ox = 0;
+      if (++oy == outH) {
+        oy = 0;
+        img++;
+      }
+    }
     const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
     const ky0 = tapBegin(oy, sH, 1, padTop), ky1 = tapEnd(oy, sH, 1, padTop, inH, kH);
     const kx0 = tapBegin(ox, sW, 1, padLeft), kx1 = tapEnd(ox, sW, 1, padLeft, inW, kW);
-    if (ky0 >= ky1 || kx0 >= kx1) continue;
+    // The window's input cells: rows [first, rowEnd) step rowB, each colB bytes wide.
     const first = cellAt(img, inH, inW, y0, x0, ky0, kx0, 1, 1) * pixB;
     const rowEnd = first + <usize>(ky1 - ky0) * rowB, colB = <usize>(kx1 - kx0) * pixB;
+    if (ky0 >= ky1 || kx0 >= kx1) continue;
     const g = dy + <usize>p * pixB;
-    let c = 0;
-    for (; c < ch4; c += 4) {
-      const co = <usize>c * 4;
-      // Pass 1: the maximum and the index (in window order) of the cell it came from.
-      let best = v128.load(x + first + co);
-      let arg = i32x4.splat(0);
-      let k = 0;
-      for (let r = first + co; r < rowEnd; r += rowB) {
+    for (let c = 0; c < ch; c += 8) {
+      const co = <usize>c * 4, nc = min(8, ch - c);
+      // Pass 1: the maximum (as maxPool); NaN lanes marked.
+      let b0 = v128.load(x + first + co), b1 = v128.load(x + first + co, 16);
+      let n0 = f32x4.splat(0), n1 = f32x4.splat(0);
+      for (let r = first + co; r < rowEnd + co; r += rowB) {
         for (let q = r, e = r + colB; q < e; q += pixB) {
-          const v = v128.load(x + q);
-          const m = maxWins(v, best);
-          best = v128.bitselect(v, best, m);
-          arg = v128.bitselect(i32x4.splat(k), arg, m);
-          k++;
+          const v0 = v128.load(x + q), v1 = v128.load(x + q, 16);
+          b0 = f32x4.pmax(b0, v0);
+          b1 = f32x4.pmax(b1, v1);
+          n0 = v128.or(n0, f32x4.ne(v0, v0));
+          n1 = v128.or(n1, f32x4.ne(v1, v1));
         }
       }
-      // Pass 2: each cell takes dy in the lanes whose maximum it holds.
-      const gv = v128.load(g + co);
-      k = 0;
-      for (let r = first + co; r < rowEnd; r += rowB) {
+      // Pass 2: in window order, the first cell equal to the maximum (the first NaN in a NaN
+      // lane) takes dy; `t` marks the lanes already taken.
+      const g0 = v128.load(g + co), g1 = v128.load(g + co, 16);
+      let t0 = f32x4.splat(0), t1 = f32x4.splat(0);
+      for (let r = first + co; r < rowEnd + co; r += rowB) {
         for (let q = r, e = r + colB; q < e; q += pixB) {
-          const d = dx + q;
-          const share = v128.and(gv, i32x4.eq(arg, i32x4.splat(k)));
-          v128.store(d, disjoint ? share : f32x4.add(v128.load(d), share));
-          k++;
+          const v0 = v128.load(x + q), v1 = v128.load(x + q, 16);
+          const h0 = v128.andnot(v128.bitselect(f32x4.ne(v0, v0), f32x4.eq(v0, b0), n0), t0);
+          const h1 = v128.andnot(v128.bitselect(f32x4.ne(v1, v1), f32x4.eq(v1, b1), n1), t1);
+          t0 = v128.or(t0, h0);
+          t1 = v128.or(t1, h1);
+          if (disjoint) store8(dx + q, v128.and(g0, h0), v128.and(g1, h1), nc);
+          else add8(dx + q, v128.and(g0, h0), v128.and(g1, h1), nc);
         }
       }
-    }
-    for (; c < ch; c++) {
-      const co = <usize>c * 4;
-      let best = load<f32>(x + first + co);
-      let at = first + co;
-      for (let r = first + co; r < rowEnd; r += rowB) {
-        for (let q = r, e = r + colB; q < e; q += pixB) {
-          const v = load<f32>(x + q);
-          if (maxWinsScalar(v, best)) {
-            best = v;
-            at = q;
-          }
-          if (disjoint) store<f32>(dx + q, 0);
-        }
-      }
-      store<f32>(dx + at, load<f32>(dx + at) + load<f32>(g + co));
     }
   }
 }
@@ -1116,31 +1117,40 @@ export function avgPool(prm: usize, p0: i32, p1: i32): void {
   const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
-  const x = <usize>prmAt(prm, P_X), out = <usize>prmAt(prm, P_OUT);
-  const pixB = <usize>ch * 4, ch4 = ch & ~3;
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB;
   const pix = outH * outW;
-  for (let p = p0; p < p1; p++) {
-    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+  const x = <usize>prmAt(prm, P_X), out = <usize>prmAt(prm, P_OUT);
+  // (img, oy, ox) of pixel p, stepped rather than divided (divisions cost as much as a 2x2 window).
+  let img = p0 / pix, oy = (p0 - img * pix) / outW, ox = p0 - img * pix - oy * outW;
+  for (let p = p0; p < p1; p++, ox++) {
+    if (ox == outW) {
+      ox = 0;
+      if (++oy == outH) {
+        oy = 0;
+        img++;
+      }
+    }
     const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
     const ky0 = tapBegin(oy, sH, 1, padTop), ky1 = tapEnd(oy, sH, 1, padTop, inH, kH);
     const kx0 = tapBegin(ox, sW, 1, padLeft), kx1 = tapEnd(ox, sW, 1, padLeft, inW, kW);
+    // The window's input cells: rows [first, rowEnd) step rowB, each colB bytes wide.
+    const first = cellAt(img, inH, inW, y0, x0, ky0, kx0, 1, 1) * pixB;
+    const rowEnd = first + <usize>(ky1 - ky0) * rowB, colB = <usize>(kx1 - kx0) * pixB;
     const count = <f32>(max(ky1 - ky0, 0) * max(kx1 - kx0, 0));
-    const o = out + <usize>p * pixB;
     const n = f32x4.splat(count > 0 ? count : 1);
-    let c = 0;
-    for (; c < ch4; c += 4) {
-      let s = f32x4.splat(0);
-      for (let ky = ky0; ky < ky1; ky++) {
-        for (let kx = kx0; kx < kx1; kx++) s = f32x4.add(s, v128.load(x + cellAt(img, inH, inW, y0, x0, ky, kx, 1, 1) * pixB + <usize>c * 4));
+    const o = out + <usize>p * pixB;
+    for (let c = 0; c < ch; c += 8) {
+      const co = <usize>c * 4;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      if (count > 0) {
+        for (let r = x + first + co, re = x + rowEnd + co; r < re; r += rowB) {
+          for (let q = r, e = r + colB; q < e; q += pixB) {
+            s0 = f32x4.add(s0, v128.load(q));
+            s1 = f32x4.add(s1, v128.load(q, 16));
+          }
+        }
       }
-      v128.store(o + <usize>c * 4, f32x4.div(s, n));
-    }
-    for (; c < ch; c++) {
-      let s: f32 = 0;
-      for (let ky = ky0; ky < ky1; ky++) {
-        for (let kx = kx0; kx < kx1; kx++) s += load<f32>(x + cellAt(img, inH, inW, y0, x0, ky, kx, 1, 1) * pixB + <usize>c * 4);
-      }
-      store<f32>(o + <usize>c * 4, count > 0 ? s / count : 0);
+      store8(o + co, f32x4.div(s0, n), f32x4.div(s1, n), min(8, ch - c));
     }
   }
 }
@@ -1151,31 +1161,36 @@ export function avgPoolGrad(prm: usize, p0: i32, p1: i32): void {
   const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB;
+  const pix = outH * outW;
   const dx = <usize>prmAt(prm, P_OUT), dy = <usize>prmAt(prm, P_DY);
-  const pixB = <usize>ch * 4, ch4 = ch & ~3;
-  const pix = outH * outW, imgB = <usize>(inH * inW) * pixB;
+  const imgB = <usize>inH * rowB;
   if (p1 <= p0) return;
   memory.fill(dx + <usize>(p0 / pix) * imgB, 0, <usize>((p1 - p0) / pix) * imgB);
-  for (let p = p0; p < p1; p++) {
-    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+  // (img, oy, ox) of pixel p, stepped rather than divided (divisions cost as much as a 2x2 window).
+  let img = p0 / pix, oy = (p0 - img * pix) / outW, ox = p0 - img * pix - oy * outW;
+  for (let p = p0; p < p1; p++, ox++) {
+    if (ox == outW) {
+      ox = 0;
+      if (++oy == outH) {
+        oy = 0;
+        img++;
+      }
+    }
     const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
     const ky0 = tapBegin(oy, sH, 1, padTop), ky1 = tapEnd(oy, sH, 1, padTop, inH, kH);
     const kx0 = tapBegin(ox, sW, 1, padLeft), kx1 = tapEnd(ox, sW, 1, padLeft, inW, kW);
+    // The window's input cells: rows [first, rowEnd) step rowB, each colB bytes wide.
+    const first = cellAt(img, inH, inW, y0, x0, ky0, kx0, 1, 1) * pixB;
+    const rowEnd = first + <usize>(ky1 - ky0) * rowB, colB = <usize>(kx1 - kx0) * pixB;
     if (ky0 >= ky1 || kx0 >= kx1) continue;
-    const count = <f32>((ky1 - ky0) * (kx1 - kx0));
+    const n = f32x4.splat(<f32>((ky1 - ky0) * (kx1 - kx0)));
     const g = dy + <usize>p * pixB;
-    for (let ky = ky0; ky < ky1; ky++) {
-      for (let kx = kx0; kx < kx1; kx++) {
-        const d = dx + cellAt(img, inH, inW, y0, x0, ky, kx, 1, 1) * pixB;
-        let c = 0;
-        for (; c < ch4; c += 4) {
-          const co = <usize>c * 4;
-          v128.store(d + co, f32x4.add(v128.load(d + co), f32x4.div(v128.load(g + co), f32x4.splat(count))));
-        }
-        for (; c < ch; c++) {
-          const co = <usize>c * 4;
-          store<f32>(d + co, load<f32>(d + co) + load<f32>(g + co) / count);
-        }
+    for (let c = 0; c < ch; c += 8) {
+      const co = <usize>c * 4, nc = min(8, ch - c);
+      const g0 = f32x4.div(v128.load(g + co), n), g1 = f32x4.div(v128.load(g + co, 16), n);
+      for (let r = dx + first + co, re = dx + rowEnd + co; r < re; r += rowB) {
+        for (let q = r, e = r + colB; q < e; q += pixB) add8(q, g0, g1, nc);
       }
     }
   }
@@ -1276,8 +1291,15 @@ export function depthwiseBackpropInput(prm: usize, p0: i32, p1: i32, taps: usize
   const w = <usize>prmAt(prm, P_W), dx = <usize>prmAt(prm, P_OUT), dy = <usize>prmAt(prm, P_DY);
   const pixB = <usize>ch * 4;
   const hw = inH * inW;
-  for (let p = p0; p < p1; p++) {
-    const img = p / hw, rem = p - img * hw, y = rem / inW, xx = rem - y * inW;
+  let img = p0 / hw, y = (p0 - img * hw) / inW, xx = p0 - img * hw - y * inW;
+  for (let p = p0; p < p1; p++, xx++) {
+    if (xx == inW) {
+      xx = 0;
+      if (++y == inH) {
+        y = 0;
+        img++;
+      }
+    }
     // The (dy pixel, filter tap) pairs that reach this input pixel, as byte offsets.
     let tEnd = taps;
     for (let ky = 0; ky < kH; ky++) {
