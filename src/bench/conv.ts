@@ -140,7 +140,7 @@ export async function benchConv(opts: { threads: number[]; minMs: number; relaxe
   for (const l of MNIST_CNN) {
     const calls = backends.map((be) => layerCalls(be, l));
     for (const pass of passesOf(l)) {
-      const ms = timeInTurns(calls.map((c) => c[pass]!), opts.minMs, opts.fastest ? (xs) => Math.min(...xs) : median);
+      const ms = timeInTurns(calls.map((c) => c[pass]!), opts.minMs, opts.fastest ? (xs) => xs.reduce((a, b) => Math.min(a, b)) : median);
       rows.push({ layer: l.name, pass, flops: flops(l), ms: Object.fromEntries(opts.threads.map((t, i) => [t, ms[i]])) });
     }
   }
