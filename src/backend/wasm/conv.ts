@@ -296,7 +296,7 @@ export class WasmConv {
       rt.view().fill(0, outPtr >> 2, (outPtr >> 2) + outLen);
       return;
     }
-    const slabs = split(pixels, Math.max(1, Math.min(MAX_SLABS, Math.floor(macs / MACS_PER_SLAB), Math.ceil(pixels / FILTER_BLOCK))), FILTER_BLOCK);
+    const slabs = split(pixels, Math.max(1, Math.min(MAX_SLABS, Math.floor(macs / MACS_PER_SLAB), Math.ceil(pixels / 32))), 4);
     const bounds = rt.alloc(slabs.length + 1);
     new Int32Array(rt.view().buffer, bounds, slabs.length + 1).set([...slabs.map(([a]) => a), pixels]);
     const partials = slabs.length === 1 ? outPtr : rt.alloc(slabs.length * outLen);
