@@ -12,12 +12,16 @@ export { setBackend, getBackend, backendNames, type Backend } from './backend/ba
 export { Rng, setSeed, getRng } from './util/random.js';
 export * from './nn/index.js';
 export * from './train/index.js';
-export { loadMnist, loadMnistSync, loadCsv, parseCsv, MinMaxScaler, StandardScaler, scalerFromJSON, TabularEncoder, trainTestSplit } from './data/index.js';
+export {
+  loadMnist, loadMnistSync, loadCsv, parseCsv, readCsvTable, MinMaxScaler, StandardScaler, scalerFromJSON, TabularEncoder, TablePipeline, prepareTable,
+  trainTestSplit, type TableRecord,
+} from './data/index.js';
 export * as data from './data/index.js';
 export * from './io/index.js';
 export * as explain from './explain/index.js';
+export * from './tables/index.js';
 export { Explanation, type Predictor } from './explain/index.js';
-export { writeReport, buildReportHtml, type ReportOptions } from './report/index.js';
+export { writeReport, buildReportHtml, type ReportOptions, type ReportEvaluation } from './report/index.js';
 
 /** Memory is garbage-collected: tidy just runs fn (kept so TensorFlow.js code ports unchanged). */
 export function tidy<T>(fn: () => T): T {

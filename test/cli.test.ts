@@ -1,17 +1,11 @@
 // End-to-end: the glassbox command on a CSV file and on MNIST, as a user runs it.
 
 import { describe, expect, it, beforeAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { glassbox } from './cli-run.js';
 
-const root = join(import.meta.dirname, '..');
-
-function glassbox(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, last: () => JSON.parse(r.stdout.trim().split('\n').pop()!) };
-}
 
 describe('glassbox CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'glassbox-cli-'));
@@ -34,12 +28,19 @@ describe('glassbox CLI', () => {
     expect(existsSync(join(out, 'model.json'))).toBe(true);
   });
 
-  it('evaluates the saved model with the encoding and scaling it was trained with', () => {
+  it('evaluates the saved model with the encoding and scaling it was trained with, on the rows given', () => {
     const r = glassbox('evaluate', '--model', out, '--data', 'test/fixtures/iris.csv', '--json');
     expect(r.code, r.stderr).toBe(0);
     const e = r.last();
     expect(e.rows).toBe(150);
-    expect(e.test_accuracy).toBeGreaterThan(0.85);
+    expect(e.scored).toBe('all rows given');
+    expect(e.accuracy).toBeGreaterThan(0.85);
+    expect(Object.keys(e).some((k) => k.startsWith('test_'))).toBe(false);
+    expect(r.stderr).toMatch(/is the training file; its rows include the 120 rows the model was trained on/);
+    const held = glassbox('evaluate', '--model', out, '--data', 'test/fixtures/iris.csv', '--split', 'test', '--json').last();
+    expect(held.rows).toBe(30);
+    expect(held.test_accuracy).toBeCloseTo(Number(trained.test_accuracy), 5);
+    expect(held.baseline_accuracy).toBeCloseTo(Number(trained.baseline_accuracy), 5);
   });
 
   it('explains rows with a Shapley method: text, JSON and an HTML report', () => {

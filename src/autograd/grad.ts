@@ -3,7 +3,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { backprop, inScope, watch } from './tape.js';
-import { add } from '../ops/elementwise.js';
+import { eagerEmitter } from '../ops/run.js';
 import { ones, zerosLike } from '../ops/creation.js';
 import type { Variable } from './variable.js';
 import { trainableVariables } from './variable.js';
@@ -31,7 +31,7 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy
       const views = xs.map((x) => new Tensor(x.values, x.shape, x.dtype));
       views.forEach(watch);
       const value = checkOutput(f(...views));
-      const g = backprop(value, seedGradient(value, dy), scope, add);
+      const g = backprop(value, seedGradient(value, dy), scope, eagerEmitter);
       return { value, grads: views.map((v) => g.get(v.id) ?? zerosLike(v)) };
     });
 }
@@ -66,7 +66,7 @@ export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): {
     vars.forEach(watch);
     const value = checkOutput(f());
     if (value.size !== 1) throw new Error(`variableGrads: f must return a scalar, got shape ${formatShape(value.shape)}`);
-    const g = backprop(value, ones(value.shape), scope, add);
+    const g = backprop(value, ones(value.shape), scope, eagerEmitter);
     const out: Record<string, Tensor> = {};
     for (const v of vars) out[v.name] = g.get(v.id) ?? zerosLike(v);
     return { value, grads: out };
@@ -78,7 +78,7 @@ export function gradientsOf(f: () => Tensor, vars: readonly Tensor[]): { value: 
   return inScope((scope) => {
     vars.forEach(watch);
     const value = checkOutput(f());
-    const g = backprop(value, ones(value.shape), scope, add);
+    const g = backprop(value, ones(value.shape), scope, eagerEmitter);
     return { value, grads: vars.map((v) => g.get(v.id) ?? null) };
   });
 }

@@ -1,10 +1,12 @@
-// A recorded op: its inputs and the vector-Jacobian product that maps dL/dy to dL/dinputs.
+// A recorded op: its name, inputs, attributes and the registry's gradient rule for it.
 
 import type { Tensor } from '../tensor/tensor.js';
+import type { VjpRule } from '../ops/registry/types.js';
 
 export interface GradNode {
-  readonly opName: string;
+  readonly op: string;
   readonly inputs: readonly Tensor[];
-  /** Given dL/dy (same shape as the output), returns dL/dx for each input (null where not needed). */
-  readonly vjp: (dy: Tensor) => readonly (Tensor | null)[];
+  readonly attrs: unknown;
+  /** The op's VJP rule from the registry ('none': the op has no gradient, e.g. a gradient kernel). */
+  readonly vjp: VjpRule<unknown> | 'none';
 }

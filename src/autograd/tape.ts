@@ -2,6 +2,7 @@
 // backprop walks the recorded graph from the output in reverse topological order.
 
 import type { Tensor } from '../tensor/tensor.js';
+import type { Emitter } from '../ops/registry/types.js';
 import type { GradNode } from './node.js';
 
 /** Scope ids only grow, so a tensor marked by an earlier scope is never mistaken for a live one. */
@@ -17,13 +18,13 @@ export function watch(t: Tensor): void {
   if (currentScope !== 0) t.gradScope = currentScope;
 }
 
-/** Attaches a VJP to `out` if any input participates in the current gradient scope. */
-export function record(out: Tensor, opName: string, inputs: readonly Tensor[], vjp: GradNode['vjp']): Tensor {
+/** Attaches an op's node to `out` if any input participates in the current gradient scope. */
+export function record(out: Tensor, node: GradNode): Tensor {
   if (currentScope === 0) return out;
-  for (const input of inputs) {
+  for (const input of node.inputs) {
     if (input.gradScope === currentScope) {
       out.gradScope = currentScope;
-      out.node = { opName, inputs, vjp };
+      out.node = node;
       break;
     }
   }
@@ -53,10 +54,11 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 /**
- * Propagates dy from y back through the graph of `scope`.
- * Returns the accumulated gradient for every tensor id that received one.
+ * Propagates dy from y back through the graph of `scope`, applying each op's registry rule with
+ * `e` (an emitter that runs ops eagerly). Returns the accumulated gradient for every tensor id
+ * that received one.
  */
-export function backprop(y: Tensor, dy: Tensor, scope: number, add: (a: Tensor, b: Tensor) => Tensor): Map<number, Tensor> {
+export function backprop(y: Tensor, dy: Tensor, scope: number, e: Emitter<Tensor>): Map<number, Tensor> {
   const order: Tensor[] = [];
   const seen = new Set<number>();
   // Iterative DFS post-order, so deep graphs cannot overflow the call stack.
@@ -86,13 +88,18 @@ export function backprop(y: Tensor, dy: Tensor, scope: number, add: (a: Tensor, 
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
       const g = grads.get(t.id);
-      if (!g || !t.node || t.gradScope !== scope) continue;
-      const inputGrads = t.node.vjp(g);
-      t.node.inputs.forEach((input, k) => {
+      const node = t.node;
+      if (!g || !node || t.gradScope !== scope) continue;
+      if (node.vjp === 'none') {
+        throw new Error(`gradient: op '${node.op}' has no gradient rule (higher-order gradients of it are not supported)`);
+      }
+      const needs = node.inputs.map((input) => input.gradScope === scope);
+      const inputGrads = node.vjp(e, { inputs: node.inputs, output: t, dy: g, attrs: node.attrs, needs });
+      node.inputs.forEach((input, k) => {
         const gi = inputGrads[k];
-        if (!gi || input.gradScope !== scope) return;
+        if (!gi || !needs[k]) return;
         const prev = grads.get(input.id);
-        grads.set(input.id, prev ? add(prev, gi) : gi);
+        grads.set(input.id, prev ? e.op('binary', [prev, gi], { fn: 'add' }) : gi);
       });
     }
   });

@@ -1,13 +1,15 @@
 // The kernel interface every backend implements, and the registry that picks the active one.
-// Kernels work on flat typed arrays and shapes only, so a WebAssembly backend can take over
-// without any op above it changing. The `js` backend is the readable reference (test oracle).
+// Kernels work on flat typed arrays and shapes only and write into an output array they are
+// given, so compiled plans can run them over buffers allocated once. The `js` backend is the
+// readable reference (test oracle); `wasm` is the fast default.
 
 import type { Shape } from '../tensor/shape.js';
-import type { DType, TypedArray } from '../tensor/tensor.js';
+import type { TypedArray } from '../tensor/tensor.js';
+import type { ConvInfo, PoolInfo } from './conv-geometry.js';
 
 export const UNARY_OPS = [
-  'neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'square', 'reciprocal',
-  'relu', 'step', 'sigmoid', 'tanh', 'softplus', 'elu', 'leakyRelu', 'gelu', 'geluGrad', 'floor',
+  'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'sign', 'square', 'reciprocal',
+  'relu', 'relu6', 'step', 'sigmoid', 'tanh', 'softplus', 'elu', 'leakyRelu', 'gelu', 'floor',
 ] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
@@ -20,7 +22,10 @@ export type BinaryOp = (typeof BINARY_OPS)[number];
 export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';
 export type ArgReduceOp = 'argMax' | 'argMin';
 
-/** Activations a fused dense kernel can apply after the bias add. */
+/**
+ * Activations a fused kernel applies after a bias add. Each one's derivative can be read off its
+ * output, so the backward pass needs only y: relu' = [y > 0], sigmoid' = y(1 - y), tanh' = 1 - y².
+ */
 export type FusedActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
 
 /** Batched matrix product C[b] = op(A[b]) @ op(B[b]), op = optional transpose. */
@@ -53,32 +58,54 @@ export interface AdamParams {
   weightDecay: number;
 }
 
+/**
+ * Every kernel overwrites `out` completely and never keeps a reference to its arguments. Arrays
+ * from allocFloat32 live in the backend's own memory (WebAssembly memory for wasm), so a kernel
+ * uses them in place; any other array is copied in and out.
+ */
 export interface Backend {
   readonly name: string;
-  /** y = f(x) elementwise; `alpha` parameterises elu and leakyRelu. */
-  unary(op: UnaryOp, x: Float32Array, alpha: number): Float32Array;
-  /** Elementwise with NumPy broadcasting of a and b to outShape. */
-  binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape, outDtype: DType): TypedArray;
-  /** x viewed as [outer, reduced, inner]; reduces the middle axis to give [outer, inner]. */
-  reduce(op: ReduceOp, x: Float32Array, outer: number, reduced: number, inner: number): Float32Array;
-  /** Like reduce, returning the index along the reduced axis. */
-  argReduce(op: ArgReduceOp, x: Float32Array, outer: number, reduced: number, inner: number): Int32Array;
-  transpose(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray;
-  matmul(a: Float32Array, b: Float32Array, dims: MatmulDims): Float32Array;
-  /** y = act(x + bias), x viewed as [rows, cols] and bias of length cols. */
-  biasActivation(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation): Float32Array;
-  /** Row-wise log-softmax of x viewed as [rows, cols]. */
-  logSoftmax(x: Float32Array, rows: number, cols: number): Float32Array;
-  /**
-   * matmul writing into `out` (length batch*m*n). Arrays from allocFloat32 live in the backend's
-   * own memory, so a wasm kernel reads and writes them without copies: the training fast path
-   * keeps weights, activations and gradients there.
-   */
-  matmulInto(a: Float32Array, b: Float32Array, out: Float32Array, dims: MatmulDims): void;
-  /** biasActivation writing into `out`, which may be `x` itself. */
-  biasActivationInto(x: Float32Array, bias: Float32Array | null, out: Float32Array, rows: number, cols: number, act: FusedActivation): void;
-  /** A zeroed float32 array for long-lived data (weights, optimiser state, reused activations). */
+  /** A zeroed float32 array in backend memory, for long-lived buffers (weights, plan buffers). */
   allocFloat32(size: number): Float32Array;
+  /** Returns an array from allocFloat32 now, instead of when it is garbage collected; it must not be used after. */
+  free(buffer: Float32Array): void;
+  /** out = f(x) elementwise; `alpha` parameterises elu and leakyRelu. */
+  unary(op: UnaryOp, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** out = dy * f'(x) elementwise, given x and y = f(x). */
+  unaryGrad(op: UnaryOp, x: Float32Array, y: Float32Array, dy: Float32Array, out: Float32Array, alpha: number): void;
+  /** Elementwise with NumPy broadcasting of a and b to outShape; out's type is the result dtype. */
+  binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void;
+  /** x viewed as [outer, reduced, inner]; reduces the middle axis into out [outer, inner]. */
+  reduce(op: ReduceOp, x: Float32Array, out: Float32Array, outer: number, reduced: number, inner: number): void;
+  /** Like reduce, writing the index along the reduced axis. */
+  argReduce(op: ArgReduceOp, x: Float32Array, out: Int32Array, outer: number, reduced: number, inner: number): void;
+  transpose(x: TypedArray, shape: Shape, perm: readonly number[], out: TypedArray): void;
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, dims: MatmulDims): void;
+  /** out = act(x + bias), x viewed as [rows, cols] and bias of length cols; out may be x. */
+  biasActivation(x: Float32Array, bias: Float32Array | null, out: Float32Array, rows: number, cols: number, act: FusedActivation): void;
+  /** out = dy * act'(z) computed from y = act(z); out may be dy. */
+  activationGrad(act: FusedActivation, y: Float32Array, dy: Float32Array, out: Float32Array): void;
+  /** Row-wise softmax / log-softmax of x viewed as [rows, cols]. */
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** Channels-last convolution (filter [kH, kW, inC, outC]) and its two adjoints (geometry in conv-geometry.ts). */
+  conv2d(x: Float32Array, w: Float32Array, out: Float32Array, c: ConvInfo): void;
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, c: ConvInfo): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, c: ConvInfo): void;
+  /** Per-channel convolution (filter [kH, kW, inC, multiplier], output channel ic * multiplier + m) and its adjoints. */
+  depthwiseConv2d(x: Float32Array, w: Float32Array, out: Float32Array, c: ConvInfo): void;
+  depthwiseConv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, c: ConvInfo): void;
+  depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, c: ConvInfo): void;
+  /** Pooling windows; maxPoolGrad sends each gradient to the first maximum of its window, avgPool excludes padding. */
+  maxPool(x: Float32Array, out: Float32Array, p: PoolInfo): void;
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, p: PoolInfo): void;
+  avgPool(x: Float32Array, out: Float32Array, p: PoolInfo): void;
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, p: PoolInfo): void;
+  /** Batch normalisation over x viewed as [rows, cols], statistics per column; null mean/variance: the batch's own. */
+  moments(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  batchNorm(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
+  batchNormGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number): void;
+  batchNormParamGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
   /** In place: Adam / AdamW update of param with moments m and v. */
   adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void;
   /** In place: SGD with (optional, Nesterov) momentum; velocity may be null when momentum is 0. */

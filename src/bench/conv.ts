@@ -108,9 +108,9 @@ function layerCalls(be: WasmBackend, l: Layer): Record<Pass, (() => void) | null
   const dims = (m: number, kk: number, nn: number, transA: boolean, transB: boolean): MatmulDims =>
     ({ batch: 1, m, k: kk, n: nn, transA, transB, aBatchStride: 0, bBatchStride: 0 });
   return {
-    forward: () => be.matmulInto(x, w, y, dims(BATCH, k, n, false, false)),
-    'backprop-input': () => be.matmulInto(y, w, dx, dims(BATCH, n, k, false, true)),
-    'backprop-filter': () => be.matmulInto(x, y, dw, dims(k, BATCH, n, true, false)),
+    forward: () => be.matmul(x, w, y, dims(BATCH, k, n, false, false)),
+    'backprop-input': () => be.matmul(y, w, dx, dims(BATCH, n, k, false, true)),
+    'backprop-filter': () => be.matmul(x, y, dw, dims(k, BATCH, n, true, false)),
   };
 }
 

@@ -63,7 +63,8 @@ export function benchGemmShape(be: WasmBackend, s: GemmShape, minMs = 300): Gemm
   const dims: MatmulDims = { batch: 1, m: s.m, k: s.k, n: s.n, transA: s.transA, transB: s.transB, aBatchStride: s.m * s.k, bBatchStride: s.k * s.n };
   const a = rand(s.m * s.k);
   const b = rand(s.k * s.n);
-  const callMs = timeMedian(() => be.matmul(a, b, dims), minMs);
+  const c = new Float32Array(s.m * s.n);
+  const callMs = timeMedian(() => be.matmul(a, b, c, dims), minMs);
   // Kernel only: lay the operands out once, then call the export (with packing for B^T).
   const rt = be.rt;
   rt.reset();
@@ -103,7 +104,8 @@ export async function benchGemm(opts: { threads: number[]; relaxed: boolean[]; m
     const s = TRAINING_SHAPES[0];
     const dims: MatmulDims = { batch: 1, m: s.m, k: s.k, n: s.n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
     const a = rand(s.m * s.k), b = rand(s.k * s.n);
-    const ms = timeMedian(() => jsBackend.matmul(a, b, dims), opts.minMs ?? 300);
+    const c = new Float32Array(s.m * s.n);
+    const ms = timeMedian(() => jsBackend.matmul(a, b, c, dims), opts.minMs ?? 300);
     const g = (2 * s.m * s.n * s.k) / ms / 1e6;
     out.push({ shape: s.label, backend: 'js reference', kernelGflops: g, callGflops: g });
   }

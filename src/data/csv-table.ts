@@ -1,4 +1,4 @@
-// CSV text to a checked table of strings: header, rows and the file line of each row.
+// CSV text (or records) to a checked table of strings: header, rows and the file line of each row; missing-value tokens.
 
 import { parse } from 'csv-parse/sync';
 
@@ -17,6 +17,38 @@ const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export function parseNumber(cell: string): number {
   const s = cell.trim();
   return NUMBER_RE.test(s) ? Number(s) : NaN;
+}
+
+/** Cells read as missing values (as pandas reads them, plus "?"): empty, NA, N/A, NaN, null, None, ... */
+export const MISSING_TOKENS: ReadonlySet<string> = new Set(['', 'NA', 'N/A', 'n/a', 'NaN', 'nan', '-nan', 'null', 'NULL', 'None', '<NA>', '#N/A', '?']);
+
+/** True for a cell that holds no value (see MISSING_TOKENS). */
+export function isMissing(cell: string): boolean {
+  return MISSING_TOKENS.has(cell.trim());
+}
+
+/** The table restricted to some rows, in the order given (lines keep pointing into the file). */
+export function subTable(table: CsvTable, rows: ArrayLike<number>): CsvTable {
+  const pick = Array.from(rows);
+  return { name: table.name, header: table.header, rows: pick.map((r) => table.rows[r]), lines: pick.map((r) => table.lines[r]) };
+}
+
+/** One row as an object: column name to value; null, undefined and NaN are missing values. */
+export type TableRecord = Record<string, string | number | null | undefined>;
+
+/** Records as a table of strings with the given columns (row numbers count from 1). */
+export function recordsTable(rows: TableRecord[], header: string[], name = 'rows'): CsvTable {
+  if (!Array.isArray(rows)) throw new Error(`${name}: expected an array of objects (column name to value)`);
+  const cell = (v: unknown) => (v === undefined || v === null || (typeof v === 'number' && Number.isNaN(v)) ? '' : String(v).trim());
+  return {
+    name,
+    header,
+    rows: rows.map((r, i) => {
+      if (typeof r !== 'object' || r === null) throw new Error(`${name}: row ${i + 1} is ${JSON.stringify(r)}; expected an object (column name to value)`);
+      return header.map((h) => cell(Object.hasOwn(r, h) ? r[h] : undefined));
+    }),
+    lines: rows.map((_, i) => i + 1),
+  };
 }
 
 /** Guesses the delimiter from the header line: the most frequent of comma, semicolon and tab. */

@@ -102,13 +102,13 @@ describe('CSV errors', () => {
   it('names the file, row (as in the file) and column of a non-number', () => {
     const path = fixture('bad-number.csv');
     expect(() => loadCsv(path, { target: 'label' })).toThrow(
-      `${path}: row 17, column "age": "abc" is not a number; fix the value or list "age" as categorical`,
+      `${path}: row 17, column "age": "abc" is not a number; fix the value or treat the column as categories with { categorical: ["age"] }`,
     );
   });
 
   it('names missing values', () => {
     expect(() => loadCsv(fixture('missing-value.csv'), { target: 'label' })).toThrow(
-      /missing-value\.csv: row 6, column "height" is empty \(a missing value\); fill it in or remove the row/,
+      /missing-value\.csv: row 6, column "height" is missing \(empty\); fill it in, or use \{ missing: "drop" \} \(skip rows with missing values\) or \{ missing: "impute" \}/,
     );
   });
 
@@ -122,7 +122,7 @@ describe('CSV errors', () => {
       }
       return '';
     })();
-    expect(err).toMatch(/^many\.csv: 12 bad values:\n {2}row 2, column "a" is empty/);
+    expect(err).toMatch(/^many\.csv: 12 bad values:\n {2}row 2, column "a" is missing \(empty\)/);
     expect(err).toMatch(/\.\.\. and 2 more$/);
   });
 
@@ -138,13 +138,16 @@ describe('CSV errors', () => {
     expect(() => loadCsv(fixture('iris.csv'), { target: 'class' })).toThrow(
       /iris\.csv: target column "class" not found; available columns: "sepal_length", "sepal_width", "petal_length", "petal_width", "species"/,
     );
-    expect(() => loadCsv(fixture('iris.csv'), { target: 'species', featureColumns: ['petal'] })).toThrow(/feature column "petal" not found/);
+    expect(() => loadCsv(fixture('iris.csv'), { target: 'species', featureColumns: ['petal'] })).toThrow(/featureColumns column "petal" not found/);
     expect(() => loadCsv(fixture('iris.csv'), { target: 'species', categorical: ['colour'] })).toThrow(/categorical column "colour" not found/);
     expect(() => loadCsv(fixture('iris.csv'), { target: 'species', featureColumns: ['species'] })).toThrow(/includes the target/);
   });
 
   it('reports a file with no feature columns', () => {
-    expect(() => parseCsv('t\nx\ny\n', { target: 't' })).toThrow(/no feature columns: the only column is the target "t"/);
+    expect(() => parseCsv('t\nx\ny\n', { target: 't' })).toThrow(/no feature columns left to predict "t" from/);
+    expect(() => parseCsv('a,b,t\n1,2,x\n', { target: 't', ignore: ['a', 'b'] })).toThrow(/no feature columns left.*check featureColumns and ignore/);
+    expect(() => parseCsv('a,b,t\n1,2,x\n', { target: 't', ignore: ['c'] })).toThrow(/ignore column "c" not found/);
+    expect(() => parseCsv('a,b,t\n1,2,x\n', { target: 't', ignore: ['t'] })).toThrow(/ignore lists the target "t"/);
   });
 
   it('reports ragged rows with their line number', () => {
@@ -160,9 +163,9 @@ describe('CSV errors', () => {
 
   it('reports targets that cannot be used', () => {
     expect(() => parseCsv('a,t\n1,x\n2,x\n', { target: 't' })).toThrow(/target "t" has only one class \("x"\); a classifier needs/);
-    expect(() => parseCsv('a,t\n1,x\n2,\n3,y\n', { target: 't' })).toThrow(/row 3, column "t" \(the target\) is empty/);
+    expect(() => parseCsv('a,t\n1,x\n2,\n3,y\n', { target: 't' })).toThrow(/row 3, column "t" \(the target\) is missing/);
     expect(() => parseCsv('a,t\n1,x\n2,1.5\n', { target: 't', task: 'regression' })).toThrow(
-      /row 2, column "t" \(the target\): "x" is not a number; fix the value, or use task "classification"/,
+      /target "t" has the non-numeric value "x", so it cannot be a regression target; use \{ task: "classification" \}/,
     );
   });
 
@@ -173,9 +176,16 @@ describe('CSV errors', () => {
   });
 
   it('rejects NaN, Infinity and hex strings in numeric columns', () => {
-    for (const bad of ['NaN', 'Infinity', '0x10', '1,5']) {
+    for (const bad of ['Infinity', '0x10', '1,5']) {
       const text = `a,t\n1,x\n2,y\n3,x\n"${bad}",y\n`;
       expect(() => parseCsv(text, { target: 't' })).toThrow(`row 5, column "a": "${bad}" is not a number`);
     }
+  });
+
+  it('reads NA, N/A, NaN, null, None and ? as missing values, in features and targets', () => {
+    for (const token of ['NA', 'N/A', 'NaN', 'null', 'None', '?']) {
+      expect(() => parseCsv(`a,t\n1,x\n${token},y\n`, { target: 't' })).toThrow(`row 3, column "a" is missing ("${token}")`);
+    }
+    expect(parseCsv('a,t\nNA,x\nred,y\nblue,x\n', { target: 't', categorical: ['a'], missing: 'drop' } as never).x.shape).toEqual([2, 2]);
   });
 });

@@ -41,8 +41,11 @@ describe('TabularEncoder', () => {
     const x = encodeCsvRows(train.encoder, [{ age: 30, color: 'green', income: '55.5', city: 'Chicago' }]);
     expect(x.shape).toEqual([1, 8]);
     expect(Array.from(x.values)).toEqual([30, 0, 1, 0, 55.5, 0, 1, 0]);
-    expect(() => train.encoder.encodeRows([{ age: 30, color: 'green', income: 1 }])).toThrow(/rows: row 1, column "city" is empty/);
-    expect(() => train.encoder.encodeRows([{ age: NaN, color: 'green', income: 1, city: 'Boston' }])).toThrow(/"NaN" is not a number/);
+    expect(() => train.encoder.encodeRows([{ age: 30, color: 'green', income: 1 }])).toThrow(/rows: row 1, column "city" is missing \(empty\)/);
+    expect(() => train.encoder.encodeRows([{ age: NaN, color: 'green', income: 1, city: 'Boston' }])).toThrow(/row 1, column "age" is missing/);
+    expect(() => train.encoder.encodeRows([{ age: 'old', color: 'green', income: 1, city: 'Boston' }])).toThrow(/"old" is not a number/);
+    expect(Array.from(train.encoder.encodeRows([{ age: null, color: null, income: 2, city: 'Boston' }], { fill: { age: 40, color: 'red' } }).values))
+      .toEqual([40, 0, 0, 1, 2, 1, 0, 0]);
   });
 
   it('reports unseen categories and classes, unless told to ignore categories', () => {

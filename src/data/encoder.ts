@@ -1,7 +1,10 @@
 // Tabular encoding: numeric columns as-is, categorical columns one-hot, target as class index or value; JSON-saveable.
 
 import { Tensor } from '../tensor/tensor.js';
-import { type CsvTable, parseNumber, readCsvTable } from './csv-table.js';
+import { type CsvTable, type TableRecord, isMissing, parseNumber, readCsvTable, recordsTable } from './csv-table.js';
+
+export type { TableRecord };
+import { type OptionStyle, optionHint, optionName } from './option-hints.js';
 
 export type Task = 'classification' | 'regression';
 
@@ -31,19 +34,29 @@ export interface TabularEncoderJSON {
 export interface EncoderFitOptions {
   /** The column to predict. */
   target: string;
-  /** Columns to one-hot encode. If omitted, columns whose values are mostly non-numeric are categorical. */
+  /** Columns to one-hot encode even if their values are numbers; columns whose values are mostly non-numeric always are. */
   categorical?: string[];
   /** 'auto' (default): a non-numeric target, or integers with at most 20 distinct values, is classification. */
   task?: Task | 'auto';
   /** Feature columns to use, in order (default: every column except the target). */
   featureColumns?: string[];
+  /** Columns to leave out (identifiers, leaks); applied after featureColumns. */
+  ignore?: string[];
   /** Largest number of categories a categorical column may have (default 100); guards against one-hot encoding an ID column. */
   maxCategories?: number;
+  /** How error messages name these options: 'api' (default, `{ ignore: [...] }`) or 'cli' (`--ignore ...`). */
+  style?: OptionStyle;
 }
 
 export interface EncodeOptions {
   /** What to do with a category not seen in training: 'error' (default) or 'ignore' (all one-hot features 0). */
   unknownCategories?: 'error' | 'ignore';
+  /** Values that stand in for missing cells, per feature column: a number or a category (see TablePipeline). */
+  fill?: Record<string, number | string>;
+  /** What a missing-value error advises (default: the `missing` option, named in `style`). */
+  missingAdvice?: string;
+  /** How error messages name options (default 'api'). */
+  style?: OptionStyle;
 }
 
 /** A table encoded for training: features, targets and everything needed to explain and re-encode. */
@@ -92,11 +105,12 @@ function compareLabels(values: string[]): string[] {
 
 function distinct(table: CsvTable, col: number): string[] {
   const set = new Set<string>();
-  for (const row of table.rows) if (row[col] !== '') set.add(row[col]);
+  for (const row of table.rows) if (!isMissing(row[col])) set.add(row[col]);
   return compareLabels([...set]);
 }
 
-function columnIndex(table: CsvTable, name: string, role: string): number {
+/** The column's index; `role` says where the name came from (e.g. `feature`, `--ignore`). */
+export function columnIndex(table: CsvTable, name: string, role: string): number {
   const i = table.header.indexOf(name);
   if (i < 0) {
     throw new Error(`${table.name}: ${role} column "${name}" not found; available columns: ${table.header.map((h) => `"${h}"`).join(', ')}`);
@@ -104,11 +118,17 @@ function columnIndex(table: CsvTable, name: string, role: string): number {
   return i;
 }
 
+/** The default missing-value advice: skip such rows or fill them in, as the `missing` option is spelled in `style`. */
+export function missingAdvice(style: OptionStyle | undefined): string {
+  return `fill it in, or use ${optionHint(style, 'missing', 'drop')} (skip rows with missing values) or ` +
+    `${optionHint(style, 'missing', 'impute')} (fill in the training median or most frequent value)`;
+}
+
 function mostlyNumeric(table: CsvTable, col: number): boolean {
   let numeric = 0;
   let other = 0;
   for (const row of table.rows) {
-    if (row[col] === '') continue;
+    if (isMissing(row[col])) continue;
     if (Number.isNaN(parseNumber(row[col]))) other++;
     else numeric++;
   }
@@ -141,29 +161,20 @@ export class TabularEncoder {
   /** Decides column kinds, categories and target classes from a training table. */
   static fit(table: CsvTable, options: EncoderFitOptions): TabularEncoder {
     checkFitOptions(options);
+    const style = options.style;
     const targetCol = columnIndex(table, options.target, 'target');
-    const features = options.featureColumns ?? table.header.filter((h) => h !== options.target);
-    if (features.length === 0) {
-      throw new Error(`${table.name}: no feature columns: the only column is the target "${options.target}"; add columns to predict from`);
-    }
-    const seen = new Set<string>();
-    for (const f of features) {
-      columnIndex(table, f, 'feature');
-      if (f === options.target) throw new Error(`${table.name}: featureColumns includes the target "${f}"; remove it`);
-      if (seen.has(f)) throw new Error(`${table.name}: featureColumns lists "${f}" twice`);
-      seen.add(f);
-    }
-    for (const c of options.categorical ?? []) columnIndex(table, c, 'categorical');
+    const features = chooseFeatures(table, options);
+    for (const c of options.categorical ?? []) columnIndex(table, c, optionName(style, 'categorical'));
     const maxCategories = options.maxCategories ?? 100;
     const columns = features.map((name): ColumnSpec => {
       const col = table.header.indexOf(name);
-      const categorical = options.categorical ? options.categorical.includes(name) : !mostlyNumeric(table, col);
+      const categorical = options.categorical?.includes(name) || !mostlyNumeric(table, col);
       if (!categorical) return { name, kind: 'numeric' };
       const categories = distinct(table, col);
       if (categories.length > maxCategories) {
         throw new Error(
-          `${table.name}: categorical column "${name}" has ${categories.length} distinct values (more than maxCategories = ${maxCategories}); ` +
-            'if it is an identifier, leave it out with featureColumns; otherwise raise maxCategories',
+          `${table.name}: categorical column "${name}" has ${categories.length} distinct values (more than ${optionName(style, 'maxCategories')} = ${maxCategories}); ` +
+            `if it is an identifier, leave it out with ${optionHint(style, 'ignore', [name])}; otherwise raise ${optionName(style, 'maxCategories')}`,
         );
       }
       return { name, kind: 'categorical', categories };
@@ -209,19 +220,26 @@ export class TabularEncoder {
     const f = this.numFeatures;
     const out = new Float32Array(n * f);
     const ignoreUnknown = options.unknownCategories === 'ignore';
+    const advice = options.missingAdvice ?? missingAdvice(options.style);
     this.columns.forEach((spec, g) => {
       const col = columnIndex(table, spec.name, 'feature');
       const base = this.groups[g].indices[0] ?? 0;
       const lookup = new Map((spec.categories ?? []).map((c, i) => [c, i]));
+      const fill = options.fill && Object.hasOwn(options.fill, spec.name) ? options.fill[spec.name] : undefined;
       for (let r = 0; r < n; r++) {
-        const cell = table.rows[r][col];
+        const raw = table.rows[r][col];
         const where = `row ${table.lines[r]}, column "${spec.name}"`;
-        if (cell === '') {
-          problems.add(`${where} is empty (a missing value); fill it in or remove the row`);
-        } else if (spec.kind === 'numeric') {
+        const missing = isMissing(raw);
+        if (missing && fill === undefined) {
+          problems.add(`${where} is missing (${raw === '' ? 'empty' : `"${raw}"`}); ${advice}`);
+          continue;
+        }
+        const cell = missing ? String(fill) : raw;
+        if (spec.kind === 'numeric') {
           const v = parseNumber(cell);
-          if (Number.isNaN(v)) problems.add(`${where}: "${cell}" is not a number; fix the value or list "${spec.name}" as categorical`);
-          else if (!Number.isFinite(Math.fround(v))) problems.add(`${where}: ${cell} is too large for float32`);
+          if (Number.isNaN(v)) {
+            problems.add(`${where}: "${cell}" is not a number; fix the value or treat the column as categories with ${optionHint(options.style, 'categorical', [spec.name])}`);
+          } else if (!Number.isFinite(Math.fround(v))) problems.add(`${where}: ${cell} is too large for float32`);
           out[r * f + base] = v;
         } else {
           const k = lookup.get(cell);
@@ -237,7 +255,7 @@ export class TabularEncoder {
   }
 
   /** Encodes a table's target column: int32 [n] class indices or float32 [n, 1] values. */
-  encodeTarget(table: CsvTable): Tensor {
+  encodeTarget(table: CsvTable, options: Pick<EncodeOptions, 'style'> = {}): Tensor {
     const col = columnIndex(table, this.target, 'target');
     const problems = new Problems(table.name);
     const n = table.rows.length;
@@ -246,15 +264,15 @@ export class TabularEncoder {
     for (let r = 0; r < n; r++) {
       const cell = table.rows[r][col];
       const where = `row ${table.lines[r]}, column "${this.target}" (the target)`;
-      if (cell === '') {
-        problems.add(`${where} is empty; every example needs a target value`);
+      if (isMissing(cell)) {
+        problems.add(`${where} is missing; every training or scored row needs a target value: fill it in or remove the row, or use ${optionHint(options.style, 'missing', 'drop')}`);
       } else if (this.task === 'classification') {
         const k = lookup.get(cell);
         if (k === undefined) problems.add(`${where}: class "${cell}" was not in the training data (known: ${this.classes?.join(', ')})`);
         else out[r] = k;
       } else {
         const v = parseNumber(cell);
-        if (Number.isNaN(v)) problems.add(`${where}: "${cell}" is not a number; fix the value, or use task "classification"`);
+        if (Number.isNaN(v)) problems.add(`${where}: "${cell}" is not a number; fix the value, or use ${optionHint(options.style, 'task', 'classification')}`);
         out[r] = v;
       }
     }
@@ -265,7 +283,7 @@ export class TabularEncoder {
   /** Encodes a whole table, features and target, into a dataset. */
   encode(table: CsvTable, options: EncodeOptions = {}): TabularDataset {
     const x = this.encodeFeatures(table, options);
-    const y = this.encodeTarget(table);
+    const y = this.encodeTarget(table, options);
     const ds: TabularDataset = {
       x,
       y,
@@ -291,25 +309,51 @@ export class TabularEncoder {
   }
 
   /** Encodes records given as objects (column name to value), features only — for predicting on new rows. */
-  encodeRows(rows: Array<Record<string, string | number>>, options: EncodeOptions = {}): Tensor {
-    const header = this.columns.map((c) => c.name);
-    const table: CsvTable = {
-      name: 'rows',
-      header,
-      rows: rows.map((r) => header.map((h) => (r[h] === undefined ? '' : String(r[h]).trim()))),
-      lines: rows.map((_, i) => i + 1),
-    };
-    return this.encodeFeatures(table, options);
+  encodeRows(rows: TableRecord[], options: EncodeOptions = {}): Tensor {
+    return this.encodeFeatures(recordsTable(rows, this.columns.map((c) => c.name)), options);
   }
 }
 
 /** Encodes records (column name to value) with a fitted encoder; see `TabularEncoder.encodeRows`. */
-export function encodeCsvRows(encoder: TabularEncoder, rows: Array<Record<string, string | number>>, options?: EncodeOptions): Tensor {
+export function encodeCsvRows(encoder: TabularEncoder, rows: TableRecord[], options?: EncodeOptions): Tensor {
   return encoder.encodeRows(rows, options);
+}
+
+/** The feature columns: featureColumns (default: all but the target) less ignore, each checked against the header. */
+function chooseFeatures(table: CsvTable, options: EncoderFitOptions): string[] {
+  const style = options.style;
+  const featuresOption = optionName(style, 'featureColumns');
+  const ignoreOption = optionName(style, 'ignore');
+  for (const c of options.ignore ?? []) {
+    columnIndex(table, c, ignoreOption);
+    if (c === options.target) throw new Error(`${table.name}: ${ignoreOption} lists the target "${c}"; the target is never a feature, so leave it out of ${ignoreOption}`);
+  }
+  const listed = options.featureColumns ?? table.header.filter((h) => h !== options.target);
+  const seen = new Set<string>();
+  for (const f of listed) {
+    columnIndex(table, f, options.featureColumns ? featuresOption : 'feature');
+    if (f === options.target) throw new Error(`${table.name}: ${featuresOption} includes the target "${f}"; remove it`);
+    if (seen.has(f)) throw new Error(`${table.name}: ${featuresOption} lists "${f}" twice`);
+    seen.add(f);
+  }
+  const ignored = new Set(options.ignore ?? []);
+  const features = listed.filter((f) => !ignored.has(f));
+  if (features.length === 0) {
+    throw new Error(`${table.name}: no feature columns left to predict "${options.target}" from; ` +
+      `check ${featuresOption} and ${ignoreOption} (columns: ${table.header.map((h) => `"${h}"`).join(', ')})`);
+  }
+  return features;
 }
 
 function decideTask(table: CsvTable, col: number, options: EncoderFitOptions): { task: Task; classes?: string[] } {
   const values = distinct(table, col);
+  if (options.task === 'regression') {
+    const bad = values.find((v) => Number.isNaN(parseNumber(v)));
+    if (bad !== undefined) {
+      throw new Error(`${table.name}: target "${options.target}" has the non-numeric value "${bad}", so it cannot be a regression target; ` +
+        `use ${optionHint(options.style, 'task', 'classification')} or fix the value`);
+    }
+  }
   let task = options.task ?? 'auto';
   if (task === 'auto') {
     const numbers = values.map(parseNumber);
@@ -327,7 +371,9 @@ function decideTask(table: CsvTable, col: number, options: EncoderFitOptions): {
   return { task, classes: values };
 }
 
-const FIT_OPTIONS = new Set(['target', 'categorical', 'task', 'featureColumns', 'maxCategories', 'delimiter', 'name', 'unknownCategories']);
+const FIT_OPTIONS = new Set([
+  'target', 'categorical', 'task', 'featureColumns', 'ignore', 'maxCategories', 'missing', 'delimiter', 'name', 'unknownCategories', 'style',
+]);
 
 function checkFitOptions(options: EncoderFitOptions): void {
   if (typeof options !== 'object' || options === null || typeof options.target !== 'string' || options.target === '') {
@@ -336,11 +382,16 @@ function checkFitOptions(options: EncoderFitOptions): void {
   for (const key of Object.keys(options)) {
     if (!FIT_OPTIONS.has(key)) throw new Error(`CSV: unknown option "${key}"; known options: ${[...FIT_OPTIONS].join(', ')}`);
   }
+  const style = options.style;
   if (options.task !== undefined && !['auto', 'classification', 'regression'].includes(options.task)) {
-    throw new Error(`CSV: task must be "auto", "classification" or "regression", got ${JSON.stringify(options.task)}`);
+    throw new Error(`CSV: ${optionName(style, 'task')} must be "auto", "classification" or "regression", got ${JSON.stringify(options.task)}`);
   }
   if (options.maxCategories !== undefined && !(Number.isInteger(options.maxCategories) && options.maxCategories > 0)) {
-    throw new Error(`CSV: maxCategories must be a positive integer, got ${options.maxCategories}`);
+    throw new Error(`CSV: ${optionName(style, 'maxCategories')} must be a positive integer, got ${options.maxCategories}`);
+  }
+  for (const key of ['featureColumns', 'ignore', 'categorical'] as const) {
+    const list = options[key];
+    if (list !== undefined && !isStringArray(list)) throw new Error(`CSV: ${optionName(style, key)} must be a list of column names`);
   }
 }
 

@@ -1,14 +1,14 @@
 // Value of coalitions for interventional Shapley methods: v(S) = E_b[f(x_S, b_rest)], streamed in chunks.
 // Generic path: builds perturbed rows chunk by chunk (memory bounded by maxRowsPerCall) and calls the model.
-// Fast path for Dense-first models: the first layer's pre-activation is decomposed per group, so a
-// coalition row costs |S| vector adds instead of a full first-layer product; checked against the model.
+// Shortcut for models whose input first meets one linear map: that map's output is decomposed per group
+// (linear-coalitions.ts), so coalitions cost one small GEMM plus the rest of the model; checked against the model.
 
 import type { Background } from './background.js';
 import type { ResolvedGroups } from './groups.js';
 import type { Model } from './predictor.js';
 import { checkAbort } from './predictor.js';
-import { type DenseNet, type DenseStep, denseNetOf } from './dense-net.js';
-import { gemmCoalitionEvaluator } from './coalition-gemm.js';
+import { firstLinear, type FirstLinear } from '../plan/linear-first.js';
+import { linearCoalitionEvaluator } from './linear-coalitions.js';
 
 export interface CoalitionEvaluator {
   outputs: number;
@@ -18,7 +18,7 @@ export interface CoalitionEvaluator {
   fnull: Float64Array;
   /** Model rows evaluated so far. */
   rowsEvaluated: number;
-  /** Whether the exact first-layer fast path is in use. */
+  /** Whether the exact first-linear-map shortcut is in use. */
   fastPath: boolean;
   /** v(S) for `count` masks (flat [count, G], 1 = present); returns [count, outputs]. */
   evaluate(masks: Uint8Array, count: number): Promise<Float64Array>;
@@ -27,12 +27,13 @@ export interface CoalitionEvaluator {
 export interface EvaluatorOptions {
   maxRowsPerCall: number;
   signal?: AbortSignal;
-  /** Use the exact first-layer decomposition when the model allows it (default true). */
+  /** Use the exact first-linear-map decomposition when the model allows it (default true). */
   fastPath?: boolean;
   /** Shared across rows: f(x) for this row, and the weighted mean model output over the background. */
   fx?: Float64Array;
   fnull?: Float64Array;
-  net?: DenseNet | string | null;
+  /** The model's first linear map, found once for all rows (null: none). */
+  first?: FirstLinear | null;
 }
 
 /** Weighted mean of the model's outputs over the background rows. */
@@ -81,10 +82,10 @@ export async function coalitionEvaluator(model: Model, x: Float32Array, bg: Back
   };
   // Inputs outside every group keep x's value, so the empty coalition is not plain E f(b).
   if (g.groupOf.some((gi) => gi < 0)) ev.fnull.set(await ev.evaluate(new Uint8Array(G), 1));
-  if (opts.fastPath === false || !model.sequential) return ev;
-  const net = opts.net !== undefined ? opts.net : denseNetOf(model.sequential);
-  if (!net || typeof net === 'string' || net.inputs !== inputs) return ev;
-  const fast = firstLayerEvaluator(net, x, bg, g, outputs, opts);
+  if (opts.fastPath === false || !model.traceable) return ev;
+  const first = opts.first !== undefined ? opts.first : firstLinear(model.traceable);
+  if (!first || first.inputs !== inputs) return ev;
+  const fast = { evaluate: linearCoalitionEvaluator(first, x, bg, g, opts.maxRowsPerCall) };
   // The fast path must reproduce the model: check f(x) and f(background) before trusting it.
   const all = new Uint8Array(G).fill(1);
   const none = new Uint8Array(G);
@@ -123,42 +124,3 @@ export async function callChunked(model: Model, rows: Float32Array, n: number, i
   }
   return out!;
 }
-
-/**
- * z(S, b) = base_b + sum over present groups g of (X_g - B_bg), with X_g = W_g·x_g, B_bg = W_g·b_g and
- * base_b = bias + W·b (inputs outside every group take x's value); coalition-gemm.ts evaluates these
- * sums and the rest of the network as matrix products on the backend.
- */
-function firstLayerEvaluator(net: DenseNet, x: Float32Array, bg: Background, g: ResolvedGroups, outputs: number, opts: EvaluatorOptions) {
-  const first = net.steps[0] as DenseStep;
-  const units = first.outDim;
-  const G = g.members.length;
-  const inputs = x.length;
-  const N = bg.n;
-  const base = new Float64Array(N * units);
-  // B laid out [G, N, units] so one group's background terms are contiguous.
-  const B = new Float64Array(G * N * units);
-  const X = new Float64Array(G * units);
-  for (let i = 0; i < inputs; i++) {
-    const gi = g.groupOf[i];
-    if (gi < 0 || x[i] === 0) continue;
-    for (let j = 0; j < units; j++) X[gi * units + j] += x[i] * first.w[i * units + j];
-  }
-  for (let b = 0; b < N; b++) {
-    const bo = b * units;
-    if (first.b) for (let j = 0; j < units; j++) base[bo + j] = first.b[j];
-    for (let i = 0; i < inputs; i++) {
-      const gi = g.groupOf[i];
-      const v = gi < 0 ? x[i] : bg.rows[b * inputs + i];
-      if (v === 0) continue;
-      const wo = i * units;
-      for (let j = 0; j < units; j++) base[bo + j] += v * first.w[wo + j];
-      if (gi >= 0) {
-        const co = (gi * N + b) * units;
-        for (let j = 0; j < units; j++) B[co + j] += v * first.w[wo + j];
-      }
-    }
-  }
-  return { evaluate: gemmCoalitionEvaluator({ net, G, N, units, outputs, X, B, base, weights: bg.weights, maxRows: opts.maxRowsPerCall }) };
-}
-

@@ -17,6 +17,26 @@ describe('Explanation text and JSON, and runExplainer', () => {
     expect(text.split('\n')[2]).toMatch(/^\s+[+-]/);
   });
 
+  it('table context: values as written in text and JSON, row indices, checked shapes; LIME and saliency say they do not add up', async () => {
+    const x = new Tensor(Float32Array.of(1, 2, 3), [1, 3]);
+    const e = await runExplainer('exact-shapley', f, x, { background: bg, featureNames: ['age', 'income', 'score'] });
+    const t = e.withTableContext({ displayData: [[41, 'high', null]], rowIndices: [17] });
+    expect(t.toString()).toMatch(/row 0 \(data row 17\)/);
+    expect(t.toString()).toMatch(/income = high/);
+    expect(t.toString()).toMatch(/score = missing/);
+    expect(t.toJSON().displayData).toEqual([[41, 'high', null]]);
+    expect(t.toJSON().rowIndices).toEqual([17]);
+    expect(e.toJSON().displayData).toBeNull();
+    expect(() => e.withTableContext({ displayData: [[1, 2]] })).toThrow(/displayData must be \[1\]\[3\]/);
+    expect(() => e.withTableContext({ rowIndices: [1, 2] })).toThrow(/2 row indices for 1 rows/);
+    const lime = await runExplainer('lime', f, x, { background: bg, seed: 1 });
+    expect(lime.toString()).toMatch(/weights of a local linear surrogate \(intercept [-\d.e+]+\); they do not add up to the prediction/);
+    const sal = await runExplainer('saliency', fakeSequential([3, 4, 1], ['relu', 'linear'], 1), x);
+    expect(sal.toString()).toMatch(/attributions \(they do not add up to the prediction\)/);
+    expect(sal.additive).toBe(false);
+    expect(e.additive).toBe(true);
+  });
+
   it('toString for a set gives global importance; one-hot groups show the active column', async () => {
     const x = new Tensor(Float32Array.of(1, 0, 0.5, 0, 1, -0.5), [2, 3]);
     const groups = [{ name: 'color', indices: [0, 1] }, { name: 'size', indices: [2] }];

@@ -4,6 +4,17 @@ import type { FeatureGroup } from './types.js';
 
 export type JsonValue = number | string | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 
+/** A feature's value as the user wrote it: a number, a category, or null when missing. */
+export type DisplayValue = number | string | null;
+
+/** Where the explained rows came from, in the user's terms (set by table-level callers, e.g. the CLI). */
+export interface TableContext {
+  /** The raw value of each attributed feature, [rows][features]: numbers as written, categories as strings. */
+  displayData?: DisplayValue[][] | null;
+  /** Index of each explained row in the data it came from (for a global explanation: the rows scored). */
+  rowIndices?: number[] | null;
+}
+
 export interface ExplanationInit {
   method: string;
   settings: Record<string, JsonValue>;
@@ -32,6 +43,8 @@ export interface ExplanationInit {
   /** When outputs = 'predicted': the class explained for each row (output 0 holds it). */
   targets: Int32Array | null;
   diagnostics: Record<string, JsonValue>;
+  displayData?: DisplayValue[][] | null;
+  rowIndices?: number[] | null;
 }
 
 export interface ToStringOptions {
@@ -62,12 +75,31 @@ export class Explanation implements ExplanationInit {
   readonly outputNames!: string[];
   readonly targets!: Int32Array | null;
   readonly diagnostics!: Record<string, JsonValue>;
+  readonly displayData!: DisplayValue[][] | null;
+  readonly rowIndices!: number[] | null;
 
   constructor(init: ExplanationInit) {
     const n = init.rows * init.features * init.outputs;
     if (init.values.length !== n) throw new Error(`Explanation: ${init.values.length} values for shape [${init.rows}, ${init.features}, ${init.outputs}]`);
     if (init.featureNames.length !== init.features) throw new Error(`Explanation: ${init.featureNames.length} feature names for ${init.features} features`);
-    Object.assign(this, init);
+    Object.assign(this, { displayData: null, rowIndices: null }, init);
+    const d = this.displayData;
+    if (d && (d.length !== this.rows || d.some((r) => r.length !== this.features))) {
+      throw new Error(`Explanation: displayData must be [${this.rows}][${this.features}] (rows x attributed features)`);
+    }
+    if (this.rowIndices && this.kind === 'local' && this.rowIndices.length !== this.rows) {
+      throw new Error(`Explanation: ${this.rowIndices.length} row indices for ${this.rows} rows`);
+    }
+  }
+
+  /** The same explanation with the rows' values as the user wrote them and where the rows came from. */
+  withTableContext(context: TableContext): Explanation {
+    return new Explanation({ ...this, ...context });
+  }
+
+  /** True when the attributions add up to the prediction minus the base value (Shapley methods, integrated gradients). */
+  get additive(): boolean {
+    return typeof this.diagnostics.additivityGap === 'number' || typeof this.diagnostics.completenessGap === 'number';
   }
 
   /** [rows, features, outputs]. */
@@ -107,8 +139,12 @@ export class Explanation implements ExplanationInit {
     return imp;
   }
 
-  /** A readable value of one attributed unit in one row: the number, the active one-hot column, or a summary. */
+  /** A readable value of one attributed unit in one row: as written (displayData), else the number, the active one-hot column, or a summary. */
   featureValue(row: number, feature: number): string {
+    if (this.displayData) {
+      const v = this.displayData[row][feature];
+      return v === null ? 'missing' : String(v);
+    }
     if (!this.data) return '';
     const width = this.data.length / this.rows;
     const members = this.groups ? this.groups[feature].indices : [feature];
@@ -136,8 +172,9 @@ export class Explanation implements ExplanationInit {
     if (opts.row === undefined && this.rows > 1) return this.setText(top, opts.output);
     const row = opts.row ?? 0;
     const o = opts.output ?? this.defaultOutput(row);
-    const lines = [`${this.method} explanation of row ${row}, output '${this.outputName(row, o)}':`];
-    lines.push(`  prediction ${formatNumber(this.prediction(row, o))} = base value ${formatNumber(this.baseValue(row, o))} + contributions:`);
+    const source = this.rowIndices ? ` (data row ${this.rowIndices[row]})` : '';
+    const lines = [`${this.method} explanation of row ${row}${source}, output '${this.outputName(row, o)}':`];
+    lines.push(`  ${this.headline(row, o)}`);
     const order = sortedBy(this.features, (f) => -Math.abs(this.value(row, f, o)));
     let rest = 0;
     order.forEach((f, k) => {
@@ -148,9 +185,18 @@ export class Explanation implements ExplanationInit {
       } else rest += v;
     });
     if (order.length > top) lines.push(`  ${signed(rest).padStart(10)}  (${order.length - top} other features)`);
-    const gap = this.diagnostics.additivityGap;
-    if (typeof gap === 'number') lines.push(`  additivity gap ${gap.toExponential(2)}`);
+    const gap = this.diagnostics.additivityGap ?? this.diagnostics.completenessGap;
+    if (typeof gap === 'number') lines.push(`  ${'additivityGap' in this.diagnostics ? 'additivity' : 'completeness'} gap ${gap.toExponential(2)}`);
     return lines.join('\n');
+  }
+
+  /** The line above the contributions: an equation only where the attributions add up to the prediction. */
+  private headline(row: number, o: number): string {
+    const p = formatNumber(this.prediction(row, o));
+    const base = formatNumber(this.baseValue(row, o));
+    if (this.additive) return `prediction ${p} = base value ${base} + contributions:`;
+    if (this.method === 'lime') return `prediction ${p}; weights of a local linear surrogate (intercept ${base}); they do not add up to the prediction:`;
+    return `prediction ${p}; attributions (they do not add up to the prediction):`;
   }
 
   private setText(top: number, output?: number): string {
@@ -199,6 +245,8 @@ export class Explanation implements ExplanationInit {
       predictions: this.predictions ? nest(this.predictions, [this.rows, this.outputs]) : null,
       inputShape: this.inputShape,
       data: this.data ? nest(this.data, [this.rows, this.data.length / this.rows]) : null,
+      displayData: this.displayData,
+      rowIndices: this.rowIndices,
       diagnostics: this.diagnostics,
     };
   }

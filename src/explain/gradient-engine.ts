@@ -2,23 +2,22 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { valueAndGrad } from '../autograd/grad.js';
+import { bucketRows, inputGradientPlan } from '../plan/model-plans.js';
 import { Explanation, type JsonValue } from './explanation.js';
 import { resolveGroups } from './groups.js';
 import {
   asModel, checkAbort, checkRows, floatRows, groupsFrom, isSequentialLike, resolveFeatureNames, resolveOutputNames, rowsPerCall, yieldToEventLoop,
 } from './predictor.js';
-import type { CommonOptions, OutputSelection, Predictor, SequentialLike } from './types.js';
+import type { CommonOptions, OutputSelection, Predictor } from './types.js';
+import type { Traceable } from '../plan/model-plans.js';
 import { callChunked } from './coalitions.js';
-import { type DenseNet, denseNetOf, forwardNet } from './dense-net.js';
 
 export interface GradientOptions extends CommonOptions {
   /** Outputs to explain: 'all' (default), 'predicted' (the argmax per row), or indices. */
   outputs?: OutputSelection;
-  /** Use exact hand-written gradients for Dense-only glassbox models where the method has them (default true). */
-  fastPath?: boolean;
 }
 
-export const GRADIENT_KEYS = ['outputs', 'fastPath'] as const;
+export const GRADIENT_KEYS = ['outputs'] as const;
 
 /** A differentiable view of the predictor: glassbox models through `apply`, functions as they are. */
 export function differentiable(p: Predictor, method: string): (x: Tensor) => Tensor {
@@ -52,8 +51,6 @@ export interface GradientRunInit {
   plan(row: Float32Array, r: number): RowPlan;
   /** Base value per row and target (e.g. f(baseline)); default 0. */
   baseValues?(targets: Int32Array[], outputs: number): Promise<Float32Array>;
-  /** Exact attributions [T][inputs] for one row of a Dense network without autograd (optional fast path). */
-  dense?(net: DenseNet, row: Float32Array, targets: Int32Array): Float32Array[];
   /** Adds method-specific diagnostics from the finished attributions. */
   diagnose?(e: { values: Float32Array; base: Float32Array; preds: Float32Array; T: number; G: number }): Record<string, JsonValue>;
 }
@@ -62,7 +59,7 @@ export interface GradientRunInit {
 export async function runGradientMethod(init: GradientRunInit): Promise<Explanation> {
   const { x, opts, method } = init;
   checkRows(x);
-  const f = differentiable(init.predictor, method);
+  differentiable(init.predictor, method); // refuses a model that cannot be differentiated, before any work
   const rowShape = x.shape.slice(1);
   const model = asModel(init.predictor, rowShape);
   const rows = x.shape[0];
@@ -80,25 +77,8 @@ export async function runGradientMethod(init: GradientRunInit): Promise<Explanat
   const G = groups.members.length;
   const values = new Float32Array(rows * G * T);
   let ses: Float32Array | null = null;
-  const vg = valueAndGrad(f);
-  const net = init.dense && opts.fastPath !== false ? verifiedNet(model.sequential, data, rows, preds) : null;
+  const grads = gradientSource(init.predictor, model.traceable, rowShape, K, method);
   let r = 0;
-  while (net && r < rows) {
-    checkAbort(opts.signal);
-    const attrs = init.dense!(net, data.subarray(r * inputs, (r + 1) * inputs), targets[r]);
-    attrs.forEach((attr, t) => {
-      for (let g = 0; g < G; g++) {
-        let s = 0;
-        for (const c of groups.members[g]) s += attr[c];
-        values[(r * G + g) * T + t] = s;
-      }
-    });
-    r++;
-    if (r % 64 === 0 || r === rows) {
-      opts.onProgress?.({ method, done: r, total: rows });
-      await yieldToEventLoop();
-    }
-  }
   while (r < rows) {
     checkAbort(opts.signal);
     // A block of rows whose points x targets fit in one call.
@@ -110,10 +90,10 @@ export async function runGradientMethod(init: GradientRunInit): Promise<Explanat
       plans.push(plan);
       total += plan.count * T;
     }
-    const grads = await gradientsOf(vg, plans, targets.slice(r, r + plans.length), T, K, inputs, rowShape, maxRows, method);
+    const gr = gradientsOf(grads, plans, targets.slice(r, r + plans.length), T, K, inputs, maxRows);
     plans.forEach((plan, i) => {
       for (let t = 0; t < T; t++) {
-        const { attr, se } = plan.reduce(grads[i][t], targets[r + i][t], t);
+        const { attr, se } = plan.reduce(gr[i][t], targets[r + i][t], t);
         for (let g = 0; g < G; g++) {
           let s = 0;
           let s2 = 0;
@@ -143,19 +123,8 @@ export async function runGradientMethod(init: GradientRunInit): Promise<Explanat
     baseValues: base, predictions: predOut, data, inputShape: rowShape, featureNames: groups.names, inputNames, groups: groups.groups,
     outputNames: perRow ? outputNames : targets[0].length === K ? outputNames : Array.from(targets[0], (k) => outputNames[k]),
     targets: perRow ? Int32Array.from(targets, (t) => t[0]) : null,
-    diagnostics: { ...(init.diagnose ? init.diagnose({ values, base, preds: predOut, T, G }) : {}), ...(init.dense ? { fastPath: net !== null } : {}) },
+    diagnostics: { ...(init.diagnose ? init.diagnose({ values, base, preds: predOut, T, G }) : {}), engine: model.traceable ? 'plan' : 'eager' },
   });
-}
-
-/** The model as a DenseNet, if it is one and our forward pass reproduces its predictions. */
-function verifiedNet(seq: SequentialLike | null, data: Float32Array, rows: number, preds: Float32Array): DenseNet | null {
-  if (!seq) return null;
-  const net = denseNetOf(seq);
-  if (typeof net === 'string' || net.inputs * rows !== data.length) return null;
-  const n = Math.min(rows, 256);
-  const own = forwardNet(net, data, n);
-  for (let i = 0; i < own.length; i++) if (Math.abs(own[i] - preds[i]) > 1e-4 * (1 + Math.abs(preds[i]))) return null;
-  return net;
 }
 
 function targetsFor(sel: OutputSelection, pred: Float32Array, K: number, method: string): Int32Array {
@@ -171,9 +140,34 @@ function targetsFor(sel: OutputSelection, pred: Float32Array, K: number, method:
   return Int32Array.from(sel);
 }
 
+/** Gradients of sum(dy * f) at rows x ([n, inputs] flat): one forward and backward pass. */
+type GradientBatch = (x: Float32Array, dy: Float32Array, n: number) => Float32Array;
+
+/** Input gradients through the model's gradient plan, or eagerly through autograd for a plain function. */
+function gradientSource(p: Predictor, traceable: Traceable | null, rowShape: number[], K: number, method: string): GradientBatch {
+  const inputs = rowShape.reduce((a, b) => a * b, 1);
+  if (traceable) {
+    return (x, dy, n) => {
+      const plan = inputGradientPlan(traceable, bucketRows(n, 1 << 30));
+      plan.inputs.x.fill(0).set(x.subarray(0, n * inputs));
+      plan.inputs.dy.fill(0).set(dy.subarray(0, n * K));
+      plan.run();
+      return (plan.outputs.dx as Float32Array).slice(0, n * inputs);
+    };
+  }
+  const vg = valueAndGrad(differentiable(p, method));
+  return (x, dy, n) => {
+    const { value, grad } = vg(new Tensor(x, [n, ...rowShape]), new Tensor(dy, [n, K]));
+    if (value.gradScope === 0) {
+      throw new Error(`${method}: the model's output does not depend differentiably on its input (was it built from glassbox ops?)`);
+    }
+    if (value.shape[0] !== n || value.size !== n * K) throw new Error(`${method}: the differentiable model returned shape [${value.shape}] for ${n} rows`);
+    return grad.values as Float32Array;
+  };
+}
+
 /** Gradients [plan][target] -> [P, inputs] for every point of every plan, in calls of at most maxRows rows. */
-async function gradientsOf(vg: (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor }, plans: RowPlan[], targets: Int32Array[], T: number, K: number,
-  inputs: number, rowShape: number[], maxRows: number, method: string): Promise<Float32Array[][]> {
+function gradientsOf(grads: GradientBatch, plans: RowPlan[], targets: Int32Array[], T: number, K: number, inputs: number, maxRows: number): Float32Array[][] {
   // Lay out (plan, target, point) triples, then run them in chunks.
   const jobs: { plan: number; t: number; p: number }[] = [];
   plans.forEach((plan, i) => {
@@ -190,12 +184,7 @@ async function gradientsOf(vg: (x: Tensor, dy?: Tensor) => { value: Tensor; grad
       xb.set(plans[plan].points.subarray(p * inputs, (p + 1) * inputs), (j - j0) * inputs);
       dy[(j - j0) * K + targets[plan][t]] = 1;
     }
-    const { value, grad } = vg(new Tensor(xb, [n, ...rowShape]), new Tensor(dy, [n, K]));
-    if (value.gradScope === 0) {
-      throw new Error(`${method}: the model's output does not depend differentiably on its input (was it built from glassbox ops?)`);
-    }
-    if (value.shape[0] !== n || value.size !== n * K) throw new Error(`${method}: the differentiable model returned shape [${value.shape}] for ${n} rows`);
-    const gv = grad.values;
+    const gv = grads(xb, dy, n);
     for (let j = j0; j < j1; j++) {
       const { plan, t, p } = jobs[j];
       out[plan][t].set(gv.subarray((j - j0) * inputs, (j - j0 + 1) * inputs), p * inputs);

@@ -4,7 +4,7 @@ import { gradientShap } from './gradient-shap.js';
 import { gradientTimesInput, saliency, smoothGrad } from './gradients.js';
 import { integratedGradients, quadrature } from './integrated-gradients.js';
 import { exactShapley } from './exact-shapley.js';
-import { fakeSequential, linearModel, randomRows } from './test-models.js';
+import { asEagerFunction, fakeSequential, linearModel, randomRows } from './test-models.js';
 
 describe('gradient methods', () => {
   const w = [2, -1, 0.5];
@@ -86,31 +86,34 @@ describe('gradient methods', () => {
   });
 });
 
-describe('integrated gradients fast path for Dense networks', () => {
-  it('equals the autograd path (relu/tanh/sigmoid/softmax, given baseline, chosen outputs)', async () => {
+describe('gradient methods through plans', () => {
+  it('equal the eager autograd engine (relu/tanh/sigmoid/softmax, given baseline, chosen outputs, dropout)', async () => {
     for (const acts of [['relu', 'softmax'], ['tanh', 'sigmoid', 'linear']] as const) {
       const sizes = acts.length === 2 ? [6, 9, 4] : [6, 9, 7, 4];
       const model = fakeSequential(sizes, [...acts], 8, { dropout: true, separateActivation: acts.length === 3 });
       const xs = randomRows(3, 6, 9);
       const baseline = randomRows(1, 6, 10);
       for (const outputs of ['all', 'predicted', [3, 1]] as const) {
-        const fast = await integratedGradients(model, xs, { baseline, steps: 16, outputs: outputs as never, method: 'riemann-trapezoid' });
-        const slow = await integratedGradients(model, xs, { baseline, steps: 16, outputs: outputs as never, method: 'riemann-trapezoid', fastPath: false });
-        expect(fast.diagnostics.fastPath).toBe(true);
-        expect(slow.diagnostics.fastPath).toBe(false);
-        for (let i = 0; i < fast.values.length; i++) expect(fast.values[i]).toBeCloseTo(slow.values[i], 4);
+        const planned = await integratedGradients(model, xs, { baseline, steps: 16, outputs: outputs as never, method: 'riemann-trapezoid' });
+        const eager = await integratedGradients(asEagerFunction(model), xs, { baseline, steps: 16, outputs: outputs as never, method: 'riemann-trapezoid' });
+        expect(planned.diagnostics.engine).toBe('plan');
+        expect(eager.diagnostics.engine).toBe('eager');
+        for (let i = 0; i < planned.values.length; i++) expect(planned.values[i]).toBeCloseTo(eager.values[i], 4);
       }
+      const s1 = await smoothGrad(model, xs, { seed: 3, nSamples: 7 });
+      const s2 = await smoothGrad(asEagerFunction(model), xs, { seed: 3, nSamples: 7 });
+      for (let i = 0; i < s1.values.length; i++) expect(s1.values[i]).toBeCloseTo(s2.values[i], 4);
     }
   });
-});
 
-describe('integrated gradients across relu kinks', () => {
-  it('piecewise Gauss-Legendre between first-layer kinks shrinks the completeness gap below 0.1% at 16 steps', async () => {
+  it("integrated gradients' completeness gap shrinks with steps; piecewise Gauss-Legendre between first-layer kinks is below 0.1% at 16 steps", async () => {
     const model = fakeSequential([20, 32, 5], ['relu', 'softmax'], 12);
     const xs = randomRows(6, 20, 13, 2);
-    const fast = await integratedGradients(model, xs, { steps: 16 });
-    const plain = await integratedGradients(model, xs, { steps: 16, fastPath: false });
-    expect(fast.diagnostics.relativeCompletenessGap as number).toBeLessThan(1e-3);
-    expect(fast.diagnostics.relativeCompletenessGap as number).toBeLessThan(plain.diagnostics.relativeCompletenessGap as number);
+    const gap = async (steps: number, method: 'gauss-legendre' | 'riemann-middle') =>
+      (await integratedGradients(model, xs, { steps, method })).diagnostics.relativeCompletenessGap as number;
+    expect(await gap(256, 'riemann-middle')).toBeLessThan(await gap(16, 'riemann-middle'));
+    const piecewise = await integratedGradients(model, xs, { steps: 16 });
+    expect(piecewise.diagnostics.piecewise).toBe(true);
+    expect(piecewise.diagnostics.relativeCompletenessGap as number).toBeLessThan(1e-3);
   });
 });

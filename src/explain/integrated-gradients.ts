@@ -1,13 +1,15 @@
 // Integrated gradients (Sundararajan et al. 2017): (x - x') * integral of grad f along the straight path,
 // by Gauss-Legendre (default) or a Riemann rule; the completeness gap sum(attr) - (f(x) - f(x')) is reported.
-// For Dense glassbox models with a relu first layer, Gauss-Legendre runs piecewise between the path's kinks.
+// When the input first meets a linear map followed by relu / leaky relu (plan/linear-first.ts), the path's
+// kinks in that layer are known exactly, and Gauss-Legendre runs piecewise between them.
 
 import type { Tensor } from '../tensor/tensor.js';
 import type { Explanation } from './explanation.js';
 import { GRADIENT_KEYS, type GradientOptions, runGradientMethod } from './gradient-engine.js';
 import { asModel, checkOptionKeys, floatRows } from './predictor.js';
+import { firstLinear, type FirstLinear } from '../plan/linear-first.js';
 import type { Predictor } from './types.js';
-import { denseIntegratedGradients, gaussLegendreNodes } from './dense-gradients.js';
+import { gaussLegendreNodes } from '../util/quadrature.js';
 
 export type IntegrationRule = 'gauss-legendre' | 'riemann-trapezoid' | 'riemann-left' | 'riemann-right' | 'riemann-middle';
 
@@ -29,25 +31,29 @@ export async function integratedGradients(model: Predictor, x: Tensor, opts: Int
   const inputs = x.size / Math.max(1, x.shape[0]);
   const base = opts.baseline ? floatRows(opts.baseline) : new Float32Array(inputs);
   if (base.length !== inputs) throw new Error(`integratedGradients: the baseline has ${base.length} values but rows have ${inputs}; pass one row`);
+  const traceable = asModel(model, x.shape.slice(1)).traceable;
+  const first = rule === 'gauss-legendre' && traceable ? firstLinear(traceable) : null;
+  const kinked = first && first.inputs === inputs && (first.activation === 'relu' || first.activation === 'leakyRelu') ? first : null;
   return runGradientMethod({
     method: 'integrated-gradients', settings: { steps, method: rule, baseline: opts.baseline ? 'given' : 'zeros' }, predictor: model, x, opts,
     plan: (row) => {
-      const points = new Float32Array(steps * inputs);
-      for (let k = 0; k < steps; k++) for (let i = 0; i < inputs; i++) points[k * inputs + i] = base[i] + alphas[k] * (row[i] - base[i]);
+      const [a, w] = kinked ? piecewiseNodes(kinked, row, base, steps) : [alphas, weights];
+      const count = a.length;
+      const points = new Float32Array(count * inputs);
+      for (let k = 0; k < count; k++) for (let i = 0; i < inputs; i++) points[k * inputs + i] = base[i] + a[k] * (row[i] - base[i]);
       return {
-        points, count: steps,
+        points, count,
         reduce: (g) => {
           const attr = new Float32Array(inputs);
           for (let i = 0; i < inputs; i++) {
             let s = 0;
-            for (let k = 0; k < steps; k++) s += weights[k] * g[k * inputs + i];
+            for (let k = 0; k < count; k++) s += w[k] * g[k * inputs + i];
             attr[i] = (row[i] - base[i]) * s;
           }
           return { attr };
         },
       };
     },
-    dense: (net, row, targets) => denseIntegratedGradients(net, row, base, alphas, weights, targets, rule === 'gauss-legendre'),
     baseValues: async (targets, K) => {
       const m = asModel(model, x.shape.slice(1));
       const fb = (await m.call(Float32Array.from(base), 1)).values;
@@ -56,7 +62,7 @@ export async function integratedGradients(model: Predictor, x: Tensor, opts: Int
       void K;
       return out;
     },
-    diagnose: ({ values, base: b, preds, T, G }) => completeness(values, b, preds, T, G),
+    diagnose: ({ values, base: b, preds, T, G }) => ({ ...completeness(values, b, preds, T, G), piecewise: kinked !== null }),
   });
 }
 
@@ -106,3 +112,45 @@ export function quadrature(rule: IntegrationRule, n: number): [Float64Array, Flo
   }
 }
 
+
+/**
+ * Gauss-Legendre nodes on each piece of [0, 1] between the points where the first layer's units switch:
+ * there z(t) = z(base) + t (z(x) - z(base)) crosses 0. Steps are spread by piece length, at least one
+ * per piece, so the kinks cost no accuracy.
+ */
+function piecewiseNodes(first: FirstLinear, x: Float32Array, base: Float32Array, steps: number): [Float64Array, Float64Array] {
+  const { kernel: w, units, inputs } = first;
+  const zb = new Float64Array(units);
+  const u = new Float64Array(units);
+  if (first.bias) for (let j = 0; j < units; j++) zb[j] = first.bias[j];
+  for (let i = 0; i < inputs; i++) {
+    const bi = base[i];
+    const di = x[i] - bi;
+    if (bi === 0 && di === 0) continue;
+    for (let j = 0; j < units; j++) {
+      zb[j] += bi * w[i * units + j];
+      u[j] += di * w[i * units + j];
+    }
+  }
+  const cuts = [0, 1];
+  for (let j = 0; j < units; j++) {
+    if (u[j] === 0) continue;
+    const t = -zb[j] / u[j];
+    if (t > 1e-9 && t < 1 - 1e-9) cuts.push(t);
+  }
+  cuts.sort((p, q) => p - q);
+  const a: number[] = [];
+  const wt: number[] = [];
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const lo = cuts[i];
+    const len = cuts[i + 1] - lo;
+    if (len <= 1e-12) continue;
+    const n = Math.max(1, Math.ceil(steps * len));
+    const [gx, gw] = gaussLegendreNodes(n);
+    for (let k = 0; k < n; k++) {
+      a.push(lo + len * gx[k]);
+      wt.push(len * gw[k]);
+    }
+  }
+  return [Float64Array.from(a), Float64Array.from(wt)];
+}

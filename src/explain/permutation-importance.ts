@@ -5,7 +5,9 @@ import type { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { Rng } from '../util/random.js';
 import { callChunked } from './coalitions.js';
-import { type DenseNet, type DenseStep, applyActivation, denseForward, denseNetOf, forwardFrom } from './dense-net.js';
+import { firstLinear, type FirstLinear } from '../plan/linear-first.js';
+import { bucketRows } from '../plan/model-plans.js';
+import { getBackend } from '../backend/backend.js';
 import { Explanation } from './explanation.js';
 import { resolveGroups } from './groups.js';
 import {
@@ -23,7 +25,7 @@ export interface PermutationImportanceOptions extends CommonOptions {
   nRepeats?: number;
   /** Stop repeating a feature once its standard error is below this (at least 3 repeats). */
   tolerance?: number;
-  /** Use the exact first-layer decomposition for Dense-first glassbox models (default true). */
+  /** Use the exact decomposition of the model's first linear map when it has one (default true). */
   fastPath?: boolean;
 }
 
@@ -47,10 +49,10 @@ export async function permutationImportance(predictor: Predictor, x: Tensor, opt
   const rng = new Rng(seed);
   const maxRows = rowsPerCall(opts);
   // With the exact fast path, the model itself predicts a sample of rows to check it; else all rows.
-  const net = opts.fastPath === false || !model.sequential ? null : denseNetOf(model.sequential);
-  const checked = net && typeof net !== 'string' ? Math.min(n, 512) : n;
+  const first = opts.fastPath === false || !model.traceable ? null : firstLinear(model.traceable);
+  const checked = first && first.inputs === inputs ? Math.min(n, 512) : n;
   const modelPred = await callChunked(model, data, checked, inputs, { maxRowsPerCall: maxRows, signal: opts.signal });
-  const fast = net ? fastPermuter(net, data, n, inputs, modelPred, checked) : null;
+  const fast = first && first.inputs === inputs ? fastPermuter(first, data, n, modelPred, checked, maxRows) : null;
   const basePred = fast ? fast.baseline : checked === n ? modelPred : await callChunked(model, data, n, inputs, { maxRowsPerCall: maxRows, signal: opts.signal });
   const outputs = basePred.length / n;
   const baseline = score(scoring, y, basePred, n, outputs);
@@ -105,19 +107,17 @@ function stats(v: number[]): { mean: number; std: number; se: number } {
 }
 
 /**
- * For Dense-first models: z = x W + b once; shuffling group g changes z by (x_perm,g - x_g) W_g,
- * so each repeat costs a rank-|g| update plus the rest of the network for the rows that changed.
- * Verified against the model's own predictions on the first rows.
+ * For models whose input first meets one linear map: z = x W + b once; shuffling group g changes z by
+ * (x_perm,g - x_g) W_g, so each repeat costs a rank-|g| update plus the rest of the model (a plan from z)
+ * for the rows that changed. Verified against the model's own predictions on the first rows.
  */
-function fastPermuter(net: DenseNet | string | null, data: Float32Array, n: number, inputs: number, basePred: Float32Array, checked: number) {
-  if (!net || typeof net === 'string' || net.inputs !== inputs) return null;
-  const first = net.steps[0] as DenseStep;
-  const units = first.outDim;
+function fastPermuter(first: FirstLinear, data: Float32Array, n: number, basePred: Float32Array, checked: number, maxRows: number) {
+  const be = getBackend();
+  const { kernel: w, bias, units, inputs } = first;
   const z = new Float32Array(n * units);
-  denseForward(first, data, n, z);
-  const h = Float32Array.from(z);
-  applyActivation(first.act, h, n, units);
-  const own = forwardFrom(net, 1, h, n, units).values;
+  be.matmul(data, w, z, { batch: 1, m: n, k: inputs, n: units, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 });
+  if (bias) be.biasActivation(z, bias, z, n, units, 'linear');
+  const own = runRest(first, z, n, maxRows);
   // The model's own outputs for the first `checked` rows must match ours before ours are trusted.
   for (let i = 0; i < checked * (own.length / n); i++) if (Math.abs(own[i] - basePred[i]) > 1e-4 * (1 + Math.abs(basePred[i]))) return null;
   const outputs = own.length / n;
@@ -127,13 +127,13 @@ function fastPermuter(net: DenseNet | string | null, data: Float32Array, n: numb
   let wg = new Float32Array(0);
   return {
     baseline: own,
-    permuted(cols: Int32Array, perm: Int32Array): Float32Array {
-      // Only rows whose group values actually change need the rest of the network: gather their
+    permuted(cols: Int32Array | number[], perm: Int32Array): Float32Array {
+      // Only rows whose group values actually change need the rest of the model: gather their
       // differences d = x_perm,g - x_g, then z' = z + d W_g as one small GEMM.
       const k = cols.length;
       if (diff.length < n * k) diff = new Float32Array(n * k);
       if (wg.length < k * units) wg = new Float32Array(k * units);
-      for (let c = 0; c < k; c++) wg.set(first.w.subarray(cols[c] * units, (cols[c] + 1) * units), c * units);
+      for (let c = 0; c < k; c++) wg.set(w.subarray(cols[c] * units, (cols[c] + 1) * units), c * units);
       let nc = 0;
       for (let r = 0; r < n; r++) {
         const pr = perm[r];
@@ -145,21 +145,34 @@ function fastPermuter(net: DenseNet | string | null, data: Float32Array, n: numb
         }
         if (moved) changed[nc++] = r;
       }
-      if (nc > 0) {
-        const step = { kind: 'dense' as const, w: wg.subarray(0, k * units), b: null, inDim: k, outDim: units, act: first.act };
-        denseForward(step, diff.subarray(0, nc * k), nc, zp);
-        for (let i = 0; i < nc; i++) {
-          const zo = changed[i] * units;
-          for (let j = 0; j < units; j++) zp[i * units + j] += z[zo + j];
-        }
-      }
       const pred = Float32Array.from(own);
       if (nc === 0) return pred;
-      const act = zp.slice(0, nc * units);
-      applyActivation(first.act, act, nc, units);
-      const y = forwardFrom(net, 1, act, nc, units).values;
+      be.matmul(diff.subarray(0, nc * k), wg.subarray(0, k * units), zp.subarray(0, nc * units), { batch: 1, m: nc, k, n: units, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 });
+      for (let i = 0; i < nc; i++) {
+        const zo = changed[i] * units;
+        for (let j = 0; j < units; j++) zp[i * units + j] += z[zo + j];
+      }
+      const y = runRest(first, zp, nc, maxRows);
       for (let i = 0; i < nc; i++) pred.set(y.subarray(i * outputs, (i + 1) * outputs), changed[i] * outputs);
       return pred;
     },
   };
+}
+
+/** The rest of the model on z [rows, units], in padded chunks of at most maxRows rows. */
+function runRest(first: FirstLinear, z: Float32Array, rows: number, maxRows: number): Float32Array {
+  const units = first.units;
+  let out: Float32Array | null = null;
+  for (let r0 = 0; r0 < rows; r0 += maxRows) {
+    const n = Math.min(maxRows, rows - r0);
+    const plan = first.rest(bucketRows(n, maxRows));
+    const input = plan.inputs.z;
+    input.fill(0).set(z.subarray(r0 * units, (r0 + n) * units));
+    plan.run();
+    const y = plan.outputs.y;
+    const perRow = y.length / (input.length / units);
+    out ??= new Float32Array(rows * perRow);
+    out.set(y.subarray(0, n * perRow), r0 * perRow);
+  }
+  return out ?? new Float32Array(0);
 }

@@ -3,16 +3,26 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import type { CommonOptions, FeatureGroup, ModelMetadataLike, Predictor, SequentialLike } from './types.js';
+import type { Traceable } from '../plan/model-plans.js';
+import { PlanCache } from '../plan/cache.js';
 
 /** True for objects shaped like a glassbox Sequential model (has `predict` and `layers`). */
 export function isSequentialLike(p: unknown): p is SequentialLike {
   return typeof p === 'object' && p !== null && typeof (p as SequentialLike).predict === 'function' && Array.isArray((p as SequentialLike).layers);
 }
 
+/** A glassbox model whose forward pass can be traced into plans (inference, gradients, DeepLIFT). */
+export function traceableOf(p: unknown): Traceable | null {
+  const t = p as Partial<Traceable> | null;
+  return isSequentialLike(p) && t && t.plans instanceof PlanCache && typeof t.apply === 'function' && Array.isArray(t.inputShape) ? (t as Traceable) : null;
+}
+
 /** A predictor reduced to: rows in (flat, [n, inputs]) and outputs out (flat, [n, outputs]). */
 export interface Model {
   readonly source: Predictor;
   readonly sequential: SequentialLike | null;
+  /** The model as plans can run it, or null for a plain function. */
+  readonly traceable: Traceable | null;
   readonly metadata: ModelMetadataLike | undefined;
   /** Shape of one input row, e.g. [784] or [28, 28, 1]. */
   readonly rowShape: number[];
@@ -30,6 +40,7 @@ export function asModel(p: Predictor, rowShape: number[]): Model {
   return {
     source: p,
     sequential,
+    traceable: traceableOf(p),
     metadata: sequential?.metadata,
     rowShape,
     async call(rows, n) {

@@ -4,7 +4,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../util/random.js';
 import { type Background, prepareBackground } from './background.js';
 import { type CoalitionEvaluator, backgroundMean, callChunked, coalitionEvaluator } from './coalitions.js';
-import { denseNetOf } from './dense-net.js';
+import { firstLinear } from '../plan/linear-first.js';
 import { Explanation, type JsonValue } from './explanation.js';
 import { type ResolvedGroups, resolveGroups } from './groups.js';
 import {
@@ -21,7 +21,7 @@ export interface RowResult {
 }
 
 export interface ShapleyOptions extends CommonOptions, BackgroundOptions {
-  /** Use the exact first-layer decomposition for Dense-first glassbox models (default true). */
+  /** Use the exact decomposition of the model's first linear map when it has one (default true). */
   fastPath?: boolean;
 }
 
@@ -55,11 +55,11 @@ export async function explainShapley(method: string, predictor: Predictor, x: Te
   const fxAll = await callChunked(model, data, rows, inputs, callOpts);
   const K = fxAll.length / rows;
   const fnull = await backgroundMean(model, bg, inputs, callOpts);
-  const net = opts.fastPath === false || !model.sequential ? null : denseNetOf(model.sequential);
+  const first = opts.fastPath === false || !model.traceable ? null : firstLinear(model.traceable);
   for (let r = 0; r < rows; r++) {
     checkAbort(opts.signal);
     const ev = await coalitionEvaluator(model, data.subarray(r * inputs, (r + 1) * inputs), bg, groups, {
-      ...callOpts, fastPath: opts.fastPath, fx: Float64Array.from(fxAll.subarray(r * K, (r + 1) * K)), fnull, net,
+      ...callOpts, fastPath: opts.fastPath, fx: Float64Array.from(fxAll.subarray(r * K, (r + 1) * K)), fnull, first,
     });
     if (r === 0) {
       outputs = ev.outputs;

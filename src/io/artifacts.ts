@@ -7,7 +7,7 @@ import { Sequential } from '../train/sequential.js';
 import { encodeSafetensors, decodeSafetensors, type NamedTensors } from './safetensors.js';
 import { crc32 } from './crc32.js';
 import {
-  MODEL_FORMAT, MODEL_FORMAT_VERSION, WEIGHTS_FILE, isTfjsDocument, parseJsonText, toJsonSafe, validateModelDocument,
+  MODEL_FORMAT, MODEL_FORMAT_VERSION, WEIGHTS_FILE, isTfjsDocument, parseJsonText, sealedModelJson, toJsonSafe, validateModelDocument,
   type CheckpointState, type ModelDocument,
 } from './model-format.js';
 
@@ -41,7 +41,7 @@ export function weightManifest(model: Sequential): string[][] {
   });
 }
 
-/** Serialises topology, compile config, metadata and weights; the result round-trips bit-exactly. */
+/** Serialises topology, compile config, metadata and weights, sealed by a digest; the result round-trips bit-exactly. */
 export function toArtifacts(model: Sequential, extras: ArtifactExtras = {}): ModelArtifacts {
   if (!(model instanceof Sequential)) throw new Error('toArtifacts: expected a glassbox Sequential model');
   const manifest = weightManifest(model);
@@ -59,7 +59,7 @@ export function toArtifacts(model: Sequential, extras: ArtifactExtras = {}): Mod
     weights: { file: WEIGHTS_FILE, byteLength: weights.length, crc32: crc32(weights), manifest },
     ...(extras.checkpoint ? { checkpoint: extras.checkpoint } : {}),
   };
-  return { modelJson: JSON.stringify(doc, null, 2) + '\n', weights };
+  return { modelJson: sealedModelJson(doc), weights };
 }
 
 /** A loaded model with the document and every tensor of its weights file (checkpoints read more of them). */

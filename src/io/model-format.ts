@@ -3,9 +3,11 @@
 import type { StackConfig } from '../nn/stack.js';
 import type { SerializedLayer } from '../nn/layer.js';
 import type { CompileConfig, ModelMetadata } from '../train/sequential.js';
+import { canonicalJson, sha256 } from '../util/sha256.js';
 
 export const MODEL_FORMAT = 'glassbox-model';
-export const MODEL_FORMAT_VERSION = 1;
+/** Version 2 added `sha256`, a digest over the whole document; version 1 files (no digest) still load. */
+export const MODEL_FORMAT_VERSION = 2;
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
 /** model.json is small (topology and metadata); anything larger is refused before parsing. */
@@ -46,6 +48,8 @@ export interface ModelDocument {
   metadata: ModelMetadata;
   weights: WeightsRef;
   checkpoint?: CheckpointState;
+  /** SHA-256 of the canonical JSON of every other field: a changed scaler, class name or layer setting is refused on load. */
+  sha256?: string;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -69,6 +73,34 @@ export function parseJsonText(text: string, source: string): unknown {
   }
 }
 
+/** The digest of a model document: SHA-256 over the canonical JSON of every field except `sha256` itself. */
+export function documentDigest(doc: Record<string, unknown>): string {
+  const rest = { ...doc };
+  delete rest.sha256;
+  return sha256(canonicalJson(rest));
+}
+
+/** model.json text for a document, with its digest added (the weights are vouched for by weights.crc32 inside it). */
+export function sealedModelJson(doc: ModelDocument | Record<string, unknown>): string {
+  const unsealed = { ...(doc as Record<string, unknown>) };
+  delete unsealed.sha256;
+  return JSON.stringify({ ...unsealed, sha256: documentDigest(unsealed) }, null, 2) + '\n';
+}
+
+/** Refuses a document whose digest is missing (version 2 on) or does not match its content. */
+function checkDigest(doc: Record<string, unknown>, version: number, fail: (msg: string) => never): void {
+  if (version < 2 && doc.sha256 === undefined) return; // Saved before digests existed.
+  if (typeof doc.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(doc.sha256)) {
+    fail('has no valid sha256 digest (64 hex digits); the file is damaged or was not written by glassbox; save the model again');
+  }
+  if (documentDigest(doc) !== doc.sha256) {
+    fail(
+      'has been changed since it was saved (its sha256 digest does not match its content); a changed scaler, category, ' +
+        'class name or layer setting would silently change predictions, so it is refused; restore the file or save the model again',
+    );
+  }
+}
+
 /** Checks every field of a glassbox model.json before any of it is used; never evaluates code. */
 export function validateModelDocument(doc: unknown, source: string): ModelDocument {
   const fail = (msg: string): never => {
@@ -81,6 +113,7 @@ export function validateModelDocument(doc: unknown, source: string): ModelDocume
   if ((version as number) > MODEL_FORMAT_VERSION) {
     fail(`saved with format version ${version}, but this glassbox reads up to version ${MODEL_FORMAT_VERSION}; upgrade glassbox to load it`);
   }
+  checkDigest(doc, version as number, fail);
   const config = doc.modelConfig;
   if (!isObject(config) || typeof config.name !== 'string' || !Array.isArray(config.layers)) fail('modelConfig must be {name, layers: [...]}');
   const layers = (config as Record<string, unknown>).layers as unknown[];

@@ -1,7 +1,11 @@
-// Builds an ONNX model (opset 13, dynamic batch) from a plain list of layer descriptions, encoded by the ONNX schema.
+// Writes a traced glassbox graph as an ONNX model: each op's ONNX rule from the registry emits its
+// nodes; weights and constants become initializers; the batch dimension is the symbolic 'batch'.
+// Hooks can add nodes before and after the model (a table model's preprocessing, onnx-preprocess.ts).
 
 import onnxProto from 'onnx-proto';
-import type { Tensor } from '../tensor/tensor.js';
+import { OPS } from '../ops/registry/index.js';
+import type { OnnxAttribute, OnnxEmitter, OpDef } from '../ops/registry/types.js';
+import { Graph, type GraphNode, type GraphValue } from '../plan/graph.js';
 
 const { onnx } = onnxProto;
 type INode = import('onnx-proto').onnx.INodeProto;
@@ -9,19 +13,7 @@ type ITensor = import('onnx-proto').onnx.ITensorProto;
 type IValueInfo = import('onnx-proto').onnx.IValueInfoProto;
 type IAttribute = import('onnx-proto').onnx.IAttributeProto;
 
-/** Activations the exporter can express in ONNX operators. */
-export type OnnxActivation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'softmax' | 'elu' | 'leakyRelu' | 'gelu' | 'softplus';
-
-/** One step of a sequential model, stripped of everything but what inference needs. */
-export type OnnxLayer =
-  | { kind: 'dense'; name: string; kernel: Tensor; bias: Tensor | null; activation: OnnxActivation }
-  | { kind: 'activation'; name: string; activation: OnnxActivation }
-  | { kind: 'identity'; name: string }
-  | { kind: 'flatten'; name: string };
-
 export interface OnnxGraphOptions {
-  /** Shape of one example, without the batch dimension. */
-  inputShape: number[];
   inputName?: string;
   outputName?: string;
   graphName?: string;
@@ -30,58 +22,103 @@ export interface OnnxGraphOptions {
   producerVersion?: string;
   /** Stored as the model's metadata_props (e.g. feature and class names as JSON). */
   metadata?: Record<string, string>;
+  /** Nodes before and after the model (table preprocessing, see onnx-preprocess.ts). */
+  hooks?: GraphHooks;
+}
+
+/**
+ * Extra graph around the model: `prefix` declares the graph inputs and builds the nodes that feed the
+ * model's input; `suffix` maps the model's output. Both build through the same GraphBuilder.
+ */
+export interface GraphHooks {
+  prefix?(b: GraphBuilder): { inputs: IValueInfo[]; output: string };
+  suffix?(b: GraphBuilder, x: string, shape: number[]): string;
+  /** Operator sets the hooks' nodes use besides the default domain, e.g. { domain: 'ai.onnx.ml', version: 1 }. */
+  opsets?: { domain: string; version: number }[];
 }
 
 const FLOAT = 1;
-const ATTR_FLOAT = 1;
-const ATTR_INT = 2;
-const DEFAULT_ALPHA: Partial<Record<OnnxActivation, number>> = { elu: 1, leakyRelu: 0.2 };
+const INT64 = 7;
+const ELEM: Record<string, number> = { float32: FLOAT, int32: 6, bool: 9 };
 
-/** Encodes the layers as an ONNX ModelProto; the batch dimension is the symbolic 'batch'. */
-export function buildOnnxModel(layers: readonly OnnxLayer[], options: OnnxGraphOptions): Uint8Array {
+/** Encodes the graph from x to y as an ONNX ModelProto with a dynamic batch dimension. */
+export function graphToOnnx(graph: Graph, x: GraphValue, y: GraphValue, options: OnnxGraphOptions = {}): Uint8Array {
   const opset = options.opset ?? 13;
   if (!Number.isInteger(opset) || opset < 13) throw new Error(`exportOnnx: opset must be an integer >= 13, got ${opset}`);
   const inputName = options.inputName ?? 'input';
   const outputName = options.outputName ?? 'output';
   if (inputName === outputName) throw new Error('exportOnnx: input and output names must differ');
-  const b = new GraphBuilder();
-  let current = inputName;
-  let shape = [...options.inputShape];
-  for (const layer of layers) {
-    [current, shape] = b.layer(layer, current, shape);
-  }
-  // The graph output must be produced by a node under the requested name.
-  b.node('Identity', [current], outputName, 'output');
-  const graph = {
-    name: options.graphName ?? 'glassbox',
-    node: b.nodes,
-    initializer: b.initializers,
-    input: [valueInfo(inputName, options.inputShape)],
-    output: [valueInfo(outputName, shape)],
+  const g = new GraphBuilder();
+  const b = new RegistryEmitter(g, opset);
+  const pre = options.hooks?.prefix?.(g);
+  const names = new Map<GraphValue, string>([[x, pre ? pre.output : inputName]]);
+  const nameOf = (v: GraphValue): string => {
+    let n = names.get(v);
+    if (n !== undefined) return n;
+    const src = v.source;
+    if (src.kind === 'param') n = b.named(src.variable.name, src.variable.values as Float32Array, v.shape);
+    else if (src.kind === 'const') n = b.initializer(src.values as Float32Array | Int32Array, v.shape, v.dtype === 'int32' ? 'int64' : 'float32');
+    else if (src.kind === 'input') throw new Error(`exportOnnx: the model reads a second input '${src.name}'; only single-input models export`);
+    else throw new Error(`exportOnnx: value ${v.id} is used before the node that makes it`);
+    names.set(v, n);
+    return n;
   };
+  for (const node of neededNodes(graph, y)) {
+    const def = OPS[node.op] as OpDef<unknown>;
+    if (!def.onnx) throw new Error(`exportOnnx: op '${node.op}' has no ONNX mapping yet; this model cannot be exported`);
+    const out = def.onnx(b, { inputs: node.inputs.map(nameOf), inputVals: node.inputs, output: node.output, attrs: node.attrs });
+    names.set(node.output, out);
+  }
+  let out = nameOf(y);
+  if (options.hooks?.suffix) out = options.hooks.suffix(g, out, y.shape.slice(1));
+  // The graph output must be produced by a node under the requested name.
+  g.node('Identity', [out], outputName, 'output');
   const model = onnx.ModelProto.create({
-    irVersion: 7,
+    irVersion: 8,
     producerName: 'glassbox',
     producerVersion: options.producerVersion ?? '',
-    opsetImport: [{ domain: '', version: opset }],
-    graph,
+    opsetImport: [{ domain: '', version: opset }, ...(options.hooks?.opsets ?? [])],
+    graph: {
+      name: options.graphName ?? 'glassbox',
+      node: g.nodes,
+      initializer: g.initializers,
+      input: pre ? pre.inputs : [valueInfo(inputName, x.shape.slice(1), ELEM[x.dtype])],
+      output: [valueInfo(outputName, y.shape.slice(1), ELEM[y.dtype])],
+    },
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
   });
   return onnx.ModelProto.encode(model).finish();
 }
 
-function valueInfo(name: string, exampleShape: number[]): IValueInfo {
-  const dim = [{ dimParam: 'batch' }, ...exampleShape.map((d) => ({ dimValue: d }))];
-  return { name, type: { tensorType: { elemType: FLOAT, shape: { dim } } } };
+/** The nodes y depends on, in graph order. */
+function neededNodes(graph: Graph, y: GraphValue): GraphNode[] {
+  const needed = new Set<GraphNode>();
+  const stack = [y];
+  while (stack.length > 0) {
+    const node = Graph.producer(stack.pop()!);
+    if (!node || needed.has(node)) continue;
+    needed.add(node);
+    stack.push(...node.inputs);
+  }
+  return graph.nodes.filter((n) => needed.has(n));
 }
 
-class GraphBuilder {
+/** A graph input or output [batch, ...exampleShape] of float32 (elemType 1) or another ONNX element type (8: string). */
+export function valueInfo(name: string, exampleShape: readonly number[], elemType = FLOAT): IValueInfo {
+  const dim = [{ dimParam: 'batch' }, ...exampleShape.map((d) => ({ dimValue: d }))];
+  return { name, type: { tensorType: { elemType, shape: { dim } } } };
+}
+
+export type { IValueInfo, IAttribute };
+
+/** The graph's nodes and initializers as protos, with names chosen by the caller. */
+export class GraphBuilder {
   readonly nodes: INode[] = [];
   readonly initializers: ITensor[] = [];
   private counter = 0;
 
-  node(opType: string, inputs: string[], output: string, name: string, attribute: IAttribute[] = []): string {
-    this.nodes.push({ opType, input: inputs, output: [output], name: `${name}/${opType}_${this.counter++}`, attribute });
+  node(opType: string, inputs: string[], output: string, name: string, attribute: IAttribute[] = [], domain = ''): string {
+    this.nodes.push({ opType, input: inputs, output: [output], name: `${name}/${opType}_${this.counter++}`, attribute, ...(domain ? { domain } : {}) });
     return output;
   }
 
@@ -90,74 +127,44 @@ class GraphBuilder {
     return name;
   }
 
-  layer(layer: OnnxLayer, x: string, shape: number[]): [string, number[]] {
-    switch (layer.kind) {
-      case 'dense': {
-        const [inDim, units] = layer.kernel.shape;
-        if (layer.kernel.rank !== 2 || inDim !== shape[shape.length - 1]) {
-          throw new Error(`exportOnnx: ${layer.name}: kernel ${JSON.stringify(layer.kernel.shape)} does not fit input [batch, ${shape.join(', ')}]`);
-        }
-        const w = this.constant(`${layer.name}/kernel`, layer.kernel.values as Float32Array, [inDim, units]);
-        let y = this.node('MatMul', [x, w], `${layer.name}/matmul`, layer.name);
-        if (layer.bias) {
-          const bias = this.constant(`${layer.name}/bias`, layer.bias.values as Float32Array, [units]);
-          y = this.node('Add', [y, bias], `${layer.name}/add`, layer.name);
-        }
-        return [this.activation(layer.activation, y, layer.name), [...shape.slice(0, -1), units]];
-      }
-      case 'activation':
-        return [this.activation(layer.activation, x, layer.name), shape];
-      case 'identity':
-        return [this.node('Identity', [x], `${layer.name}/out`, layer.name), shape];
-      case 'flatten':
-        return [
-          this.node('Flatten', [x], `${layer.name}/out`, layer.name, [{ name: 'axis', type: ATTR_INT, i: 1 }]),
-          [shape.reduce((a, d) => a * d, 1)],
-        ];
-    }
+  int64(name: string, values: ArrayLike<number>, dims: number[]): string {
+    this.initializers.push({ name, dataType: INT64, dims, int64Data: Array.from(values) });
+    return name;
   }
 
-  activation(act: OnnxActivation, x: string, name: string): string {
-    const out = `${name}/${act}`;
-    switch (act) {
-      case 'linear':
-        return x;
-      case 'relu':
-        return this.node('Relu', [x], out, name);
-      case 'sigmoid':
-        return this.node('Sigmoid', [x], out, name);
-      case 'tanh':
-        return this.node('Tanh', [x], out, name);
-      case 'softplus':
-        return this.node('Softplus', [x], out, name);
-      case 'softmax':
-        return this.node('Softmax', [x], out, name, [{ name: 'axis', type: ATTR_INT, i: -1 }]);
-      case 'elu':
-      case 'leakyRelu': {
-        const alpha = [{ name: 'alpha', type: ATTR_FLOAT, f: DEFAULT_ALPHA[act] }];
-        return this.node(act === 'elu' ? 'Elu' : 'LeakyRelu', [x], out, name, alpha);
-      }
-      case 'relu6': {
-        const lo = this.constant(`${name}/clip_min`, new Float32Array([0]), []);
-        const hi = this.constant(`${name}/clip_max`, new Float32Array([6]), []);
-        return this.node('Clip', [x, lo, hi], out, name);
-      }
-      case 'gelu': {
-        // Exact GELU: 0.5 * x * (1 + erf(x / sqrt 2)).
-        const sqrt2 = this.constant(`${name}/sqrt2`, new Float32Array([Math.SQRT2]), []);
-        const one = this.constant(`${name}/one`, new Float32Array([1]), []);
-        const half = this.constant(`${name}/half`, new Float32Array([0.5]), []);
-        const scaled = this.node('Div', [x, sqrt2], `${name}/gelu_div`, name);
-        const erf = this.node('Erf', [scaled], `${name}/gelu_erf`, name);
-        const plus = this.node('Add', [erf, one], `${name}/gelu_add`, name);
-        const times = this.node('Mul', [x, plus], `${name}/gelu_mul`, name);
-        return this.node('Mul', [times, half], out, name);
-      }
-    }
+  /** A name no node or initializer has yet. */
+  fresh(prefix: string): string {
+    return `${prefix}_${this.counter++}`;
   }
 }
 
-function littleEndianFloats(values: Float32Array): Uint8Array {
+/** The emitter registry ops' ONNX rules write through: generated names, typed attributes. */
+class RegistryEmitter implements OnnxEmitter {
+  constructor(private readonly g: GraphBuilder, readonly opset: number) {}
+
+  node(opType: string, inputs: readonly string[], attributes: Record<string, OnnxAttribute> = {}): string {
+    const output = this.g.fresh(opType.toLowerCase());
+    return this.g.node(opType, [...inputs], output, output, Object.entries(attributes).map(([name, a]) => attributeProto(name, a)));
+  }
+
+  initializer(values: Float32Array | Int32Array | number[], shape: readonly number[], dtype: 'float32' | 'int64' = 'float32'): string {
+    return this.named(this.g.fresh('const'), values, shape, dtype);
+  }
+
+  named(name: string, values: Float32Array | Int32Array | number[], shape: readonly number[], dtype: 'float32' | 'int64' = 'float32'): string {
+    return dtype === 'int64' ? this.g.int64(name, values, [...shape]) : this.g.constant(name, Float32Array.from(values), [...shape]);
+  }
+}
+
+function attributeProto(name: string, a: OnnxAttribute): IAttribute {
+  if ('i' in a) return { name, type: 2, i: a.i };
+  if ('f' in a) return { name, type: 1, f: a.f };
+  if ('ints' in a) return { name, type: 7, ints: a.ints };
+  if ('floats' in a) return { name, type: 6, floats: a.floats };
+  return { name, type: 3, s: new TextEncoder().encode(a.s) };
+}
+
+function littleEndianFloats(values: ArrayLike<number>): Uint8Array {
   const out = new Uint8Array(values.length * 4);
   const view = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);

@@ -11,6 +11,7 @@ import { saveModel, loadModel } from './save-load.js';
 import { toArtifacts } from './artifacts.js';
 import { encodeSafetensors } from './safetensors.js';
 import { crc32 } from './crc32.js';
+import { sealedModelJson } from './model-format.js';
 import { smallClassifier, randomTensor, bitsOf } from './test-models.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'gb-io-'));
@@ -79,7 +80,8 @@ describe('loadModel rejects bad model folders with clear errors', () => {
     await saveModel(smallClassifier(1), dir);
     return { dir, json: JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')), weights: new Uint8Array(await readFile(join(dir, 'weights.safetensors'))) };
   }
-  /** Writes a model.json (and optionally weights, with model.json's checksum updated to match). */
+  /** Writes a model.json (and optionally weights, with model.json's checksum updated to match), sealed with a fresh digest
+   * as a crafted file would be: the checks behind the digest must hold on their own. */
   async function write(dir: string, json: unknown, weights?: Uint8Array): Promise<void> {
     if (weights) {
       await writeFile(join(dir, 'weights.safetensors'), weights);
@@ -87,7 +89,7 @@ describe('loadModel rejects bad model folders with clear errors', () => {
       j.weights.byteLength = weights.length;
       j.weights.crc32 = crc32(weights);
     }
-    await writeFile(join(dir, 'model.json'), typeof json === 'string' ? json : JSON.stringify(json));
+    await writeFile(join(dir, 'model.json'), typeof json === 'string' ? json : sealedModelJson(json as Record<string, unknown>));
   }
 
   it('missing folder, missing weights, truncated and corrupt weights', async () => {
@@ -161,5 +163,37 @@ describe('loadModel rejects bad model folders with clear errors', () => {
     const art = toArtifacts(sequential({ layers: [new Dense({ units: 2, inputShape: [3] })] }));
     await expect(loadModel({ modelJson: art.modelJson, weights: art.weights.subarray(0, 20) })).rejects.toThrow(/truncated or from a different save/);
     await expect(loadModel({ modelJson: '{}', weights: art.weights })).rejects.toThrow(/not a glassbox model/);
+  });
+});
+
+describe('model.json integrity', () => {
+  it('refuses any change to the document (a scaler value, a class name), and loads an untouched or re-indented one', async () => {
+    const dir = await tempDir();
+    const model = smallClassifier(3);
+    model.metadata = { classNames: ['a', 'b', 'c'], table: { scaler: { dataMin: [0.5, 1], dataMax: [2, 3] } } };
+    await saveModel(model, dir);
+    const text = await readFile(join(dir, 'model.json'), 'utf8');
+    const doc = JSON.parse(text);
+    expect(doc.formatVersion).toBe(2);
+    expect(doc.sha256).toMatch(/^[0-9a-f]{64}$/);
+    await writeFile(join(dir, 'model.json'), JSON.stringify(doc));
+    expect((await loadModel(dir)).metadata.classNames).toEqual(['a', 'b', 'c']);
+    for (const edit of [text.replace('0.5', '0.6'), text.replace('"b"', '"B"'), text.replace(doc.sha256, doc.sha256.replace(/^./, (c: string) => (c === '0' ? '1' : '0')))]) {
+      await writeFile(join(dir, 'model.json'), edit);
+      await expect(loadModel(dir)).rejects.toThrow(/changed since it was saved|no valid sha256/);
+    }
+    const { sha256: _, ...unsealed } = doc;
+    await writeFile(join(dir, 'model.json'), JSON.stringify(unsealed));
+    await expect(loadModel(dir)).rejects.toThrow(/no valid sha256 digest/);
+  });
+
+  it('still loads a version 1 file (saved before digests) without one', async () => {
+    const dir = await tempDir();
+    const model = smallClassifier(4);
+    await saveModel(model, dir);
+    const { sha256: _, ...doc } = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    await writeFile(join(dir, 'model.json'), JSON.stringify({ ...doc, formatVersion: 1 }));
+    const x = randomTensor([2, 2, 3], new Rng(5));
+    expect(bitsOf((await loadModel(dir)).predict(x))).toEqual(bitsOf(model.predict(x)));
   });
 });

@@ -1,11 +1,12 @@
 // Reads a TensorFlow.js layers model (model.json + weight shards) and converts it into glassbox artifacts.
 
 import { Tensor } from '../tensor/tensor.js';
-import type { SerializedLayer, LayerConfig } from '../nn/layer.js';
-import { resolveActivation } from '../nn/activations.js';
+import type { SerializedLayer } from '../nn/layer.js';
+import { sequentialLayers } from './keras-config.js';
+import { Sequential } from '../train/sequential.js';
 import { encodeSafetensors } from './safetensors.js';
 import { crc32 } from './crc32.js';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, WEIGHTS_FILE, isObject, type ModelDocument } from './model-format.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, WEIGHTS_FILE, isObject, sealedModelJson, type ModelDocument } from './model-format.js';
 import { GENERATED_BY, type ModelArtifacts } from './artifacts.js';
 
 export interface TfjsWeightSpec {
@@ -26,7 +27,6 @@ export type ShardReader = (path: string) => Promise<Uint8Array>;
 export type ShardSizer = (path: string) => Promise<number>;
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
-const SUPPORTED = 'Dense, Activation, Dropout, Flatten, InputLayer, ReLU, LeakyReLU(alpha 0.2), ELU(alpha 1), Softmax';
 
 /** Converts a parsed tfjs model.json and its shards into glassbox artifacts (then loaded by modelFromArtifacts). */
 export async function tfjsToArtifacts(doc: unknown, readShard: ShardReader, sizeOfShard: ShardSizer, source: string): Promise<ModelArtifacts> {
@@ -37,7 +37,7 @@ export async function tfjsToArtifacts(doc: unknown, readShard: ShardReader, size
   if (doc.format !== undefined && doc.format !== 'layers-model') {
     fail(`format '${String(doc.format)}' is not a layers model; only TensorFlow.js layers models (tf.sequential) can be imported`);
   }
-  const layers = convertTopology(doc.modelTopology, fail);
+  const { layers } = sequentialLayers(doc.modelTopology, fail);
   const groups = checkManifest(doc.weightsManifest, fail);
   const specs: TfjsWeightSpec[] = [];
   const tensors = new Map<string, Tensor>();
@@ -68,83 +68,7 @@ export async function tfjsToArtifacts(doc: unknown, readShard: ShardReader, size
     metadata: { importedFrom: 'tfjs-layers-model' },
     weights: { file: WEIGHTS_FILE, byteLength: weights.length, crc32: crc32(weights), manifest },
   };
-  return { modelJson: JSON.stringify(out), weights };
-}
-
-/** tfjs / Keras JSON topology (snake_case configs) to glassbox layer configs. */
-function convertTopology(topology: unknown, fail: (m: string) => never): SerializedLayer[] {
-  let model = topology as Record<string, unknown>;
-  if (isObject(model.model_config)) model = model.model_config; // Keras-converted files nest the model one level down.
-  if (model.class_name !== 'Sequential') {
-    fail(`model class '${String(model.class_name)}' cannot be imported; glassbox imports Sequential models only`);
-  }
-  const config = model.config;
-  const list = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : fail('Sequential config has no layers');
-  const out: SerializedLayer[] = [];
-  let pendingInput: number[] | undefined;
-  for (const [i, raw] of (list as unknown[]).entries()) {
-    if (!isObject(raw) || typeof raw.class_name !== 'string' || !isObject(raw.config)) fail(`layers[${i}] must be {class_name, config}`);
-    const { class_name: cls, config: c } = raw as { class_name: string; config: Record<string, unknown> };
-    const inputShape = batchShape(c, i, fail) ?? pendingInput;
-    if (cls === 'InputLayer') {
-      pendingInput = inputShape;
-      continue;
-    }
-    pendingInput = undefined;
-    const base: LayerConfig = { name: typeof c.name === 'string' ? c.name : `layer_${i}`, trainable: c.trainable !== false };
-    if (inputShape && out.length === 0) base.inputShape = inputShape;
-    out.push(convertLayer(cls, c, base, fail));
-  }
-  if (out.length === 0) fail('the model has no layers');
-  return out;
-}
-
-function batchShape(c: Record<string, unknown>, i: number, fail: (m: string) => never): number[] | undefined {
-  const b = c.batch_input_shape ?? c.batch_shape;
-  if (b === undefined || b === null) return undefined;
-  if (!Array.isArray(b) || b.length < 2 || b.slice(1).some((d) => !Number.isSafeInteger(d) || (d as number) <= 0)) {
-    fail(`layers[${i}]: batch_input_shape ${JSON.stringify(b)} must be [null, positive integers...]`);
-  }
-  return (b as number[]).slice(1);
-}
-
-function activationName(name: unknown, where: string, fail: (m: string) => never): string {
-  const n = name === undefined || name === null ? 'linear' : String(name);
-  try {
-    return resolveActivation(n);
-  } catch {
-    return fail(`${where}: activation '${n}' is not supported by glassbox`);
-  }
-}
-
-function convertLayer(cls: string, c: Record<string, unknown>, base: LayerConfig, fail: (m: string) => never): SerializedLayer {
-  const where = `layer '${base.name}' (${cls})`;
-  const act = (a: string): SerializedLayer => ({ className: 'Activation', config: { ...base, activation: a } });
-  switch (cls) {
-    case 'Dense':
-      return { className: 'Dense', config: { ...base, units: c.units, activation: activationName(c.activation, where, fail), useBias: c.use_bias !== false } };
-    case 'Activation':
-      return act(activationName(c.activation, where, fail));
-    case 'Dropout':
-      return { className: 'Dropout', config: { ...base, rate: c.rate } };
-    case 'Flatten':
-      return { className: 'Flatten', config: base };
-    case 'ReLU':
-      if (c.max_value === null || c.max_value === undefined) return act('relu');
-      if (c.max_value === 6) return act('relu6');
-      return fail(`${where}: max_value ${String(c.max_value)} is not supported (only none or 6)`);
-    case 'LeakyReLU':
-      if ((c.alpha ?? c.negative_slope) === 0.2) return act('leakyRelu');
-      return fail(`${where}: alpha ${String(c.alpha ?? c.negative_slope)} is not supported; glassbox's leakyRelu uses 0.2`);
-    case 'ELU':
-      if ((c.alpha ?? 1) === 1) return act('elu');
-      return fail(`${where}: alpha ${String(c.alpha)} is not supported; glassbox's elu uses 1`);
-    case 'Softmax':
-      if (c.axis === undefined || c.axis === -1 || (Array.isArray(c.axis) && c.axis.length === 1 && c.axis[0] === -1)) return act('softmax');
-      return fail(`${where}: softmax over axis ${JSON.stringify(c.axis)} is not supported (only the last axis)`);
-    default:
-      return fail(`layer type '${cls}' cannot be imported; glassbox imports ${SUPPORTED}`);
-  }
+  return { modelJson: sealedModelJson(out), weights };
 }
 
 function checkManifest(manifest: unknown, fail: (m: string) => never): TfjsWeightGroup[] {
@@ -228,7 +152,10 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
-/** Matches each layer's weights to manifest names: `<layer>/kernel`, `<layer>/bias`, else in file order. */
+/**
+ * Matches each layer's weights to manifest names `<layer>/<weight>` (Keras names: kernel, bias,
+ * depthwise_kernel, gamma, moving_mean, embeddings, ...), else the next unused ones in file order.
+ */
 function assignTensorNames(layers: SerializedLayer[], specs: TfjsWeightSpec[], fail: (m: string) => never): string[][] {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const used = new Set<string>();
@@ -245,13 +172,20 @@ function assignTensorNames(layers: SerializedLayer[], specs: TfjsWeightSpec[], f
     used.add(name!);
     return name!;
   };
-  const manifest = layers.map((l) => {
-    if (l.className !== 'Dense') return [];
-    const names = [find(l.config.name, 'kernel')];
-    if (l.config.useBias !== false) names.push(find(l.config.name, 'bias'));
-    return names;
-  });
+  // The weights each layer has follow from its config and input shape: build the model to list them.
+  let model: Sequential;
+  try {
+    model = Sequential.fromConfig({ name: 'import', layers });
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  const manifest = model.layers.map((l, i) => l.weightSpecNames.map((w) => find(layers[i].config.name, w)));
   const unused = specs.filter((s) => !used.has(s.name)).map((s) => s.name);
   if (unused.length > 0) fail(`the manifest has weights no imported layer uses: ${unused.join(', ')}`);
+  manifest.forEach((names, i) => names.forEach((n, k) => {
+    const want = model.layers[i].weights[k].shape;
+    const got = byName.get(n)!.shape;
+    if (want.join() !== got.join()) fail(`weight '${n}' has shape [${got}] but layer '${layers[i].config.name}' needs [${want}]`);
+  }));
   return manifest;
 }

@@ -1,6 +1,7 @@
 // Activation functions by name, the registry layers resolve `activation: 'relu'` through.
 
 import type { Tensor } from '../tensor/tensor.js';
+import type { FusedActivation } from '../backend/backend.js';
 import * as ops from '../ops/index.js';
 
 export const ACTIVATIONS = {
@@ -32,4 +33,13 @@ export function resolveActivation(name: string | undefined | null): ActivationNa
 
 export function getActivation(name: string | undefined | null): (x: Tensor) => Tensor {
   return ACTIVATIONS[resolveActivation(name)];
+}
+
+/**
+ * How a layer applies an activation after its linear op: relu and tanh fuse into the kernel's epilogue;
+ * any other (sigmoid and softmax among them, so a fused cross-entropy can find the logits) runs as its own op.
+ */
+export function splitActivation(name: ActivationName): { fused: FusedActivation; after: ((x: Tensor) => Tensor) | null } {
+  if (name === 'relu' || name === 'tanh') return { fused: name, after: null };
+  return { fused: 'linear', after: name === 'linear' ? null : ACTIVATIONS[name] };
 }

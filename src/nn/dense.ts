@@ -4,7 +4,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../autograd/variable.js';
 import * as ops from '../ops/index.js';
 import { Layer, type CallOptions, type LayerArgs, type LayerConfig, type LayerShape } from './layer.js';
-import { getActivation, resolveActivation, type ActivationName } from './activations.js';
+import { resolveActivation, splitActivation, type ActivationName } from './activations.js';
 import { normalizeInitializer, type InitializerConfig, type InitializerSpec } from './initializers.js';
 import { toRegularizer, type Regularizer, type RegularizerConfig, type RegularizerSpec } from './regularizers.js';
 
@@ -28,10 +28,8 @@ export class Dense extends Layer {
   readonly biasInitializer: InitializerConfig;
   readonly kernelRegularizer: Regularizer | null;
   readonly biasRegularizer: Regularizer | null;
-  readonly activityRegularizer: Regularizer | null;
   kernel: Variable | null = null;
   bias: Variable | null = null;
-  private lastActivityLoss: Tensor | null = null;
 
   constructor(args: DenseArgs) {
     super(args, 'Dense');
@@ -61,25 +59,11 @@ export class Dense extends Layer {
     const inputDim = this.kernel!.shape[0];
     // Dense acts on the last axis; fold any leading axes into the batch.
     const rows = x.rank === 2 ? x : ops.reshape(x, [-1, inputDim]);
-    let y: Tensor;
-    if (ops.isFusedActivation(this.activation)) {
-      y = ops.linear(rows, this.kernel!, this.bias, this.activation);
-    } else {
-      y = getActivation(this.activation)(ops.linear(rows, this.kernel!, this.bias, 'linear'));
-    }
+    const { fused, after } = splitActivation(this.activation);
+    let y = ops.linear(rows, this.kernel!, this.bias, fused);
+    if (after) y = after(y);
     if (x.rank !== 2) y = ops.reshape(y, [...x.shape.slice(0, -1), this.units]);
-    this.lastActivityLoss = this.activityRegularizer ? ops.div(this.activityRegularizer.apply(y), x.shape[0]) : null;
-    return y;
-  }
-
-  /** x @ kernel + bias without the activation: the logits a fused loss needs. */
-  preActivation(x: Tensor): Tensor {
-    if (!this.built) this.build(x.shape.slice(1));
-    return ops.linear(x, this.kernel!, this.bias, 'linear');
-  }
-
-  override activityLosses(): Tensor[] {
-    return this.lastActivityLoss ? [this.lastActivityLoss] : [];
+    return this.withActivityPenalty(y);
   }
 
   override computeOutputShape(inputShape: LayerShape): LayerShape {

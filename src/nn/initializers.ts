@@ -6,11 +6,15 @@ import { getRng, Rng } from '../util/random.js';
 
 export type InitializerName =
   | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'lecunNormal' | 'lecunUniform'
-  | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform';
+  | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform' | 'varianceScaling';
 
 export interface InitializerConfig {
   className: InitializerName;
-  config?: { mean?: number; stddev?: number; minval?: number; maxval?: number; seed?: number };
+  config?: {
+    mean?: number; stddev?: number; minval?: number; maxval?: number; seed?: number;
+    /** varianceScaling: std or limit from scale / fan (TensorFlow.js defaults: 1, 'fanIn', 'normal'). */
+    scale?: number; mode?: 'fanIn' | 'fanOut' | 'fanAvg'; distribution?: 'normal' | 'truncatedNormal' | 'uniform';
+  };
 }
 
 export type InitializerSpec = InitializerName | InitializerConfig;
@@ -40,6 +44,15 @@ const DRAWS: Record<InitializerName, Draw> = {
   ones: () => () => 1,
   randomNormal: (r, _i, _o, c) => () => r.normal(c.mean ?? 0, c.stddev ?? 0.05),
   randomUniform: (r, _i, _o, c) => () => r.uniform(c.minval ?? -0.05, c.maxval ?? 0.05),
+  // TensorFlow.js' VarianceScaling: n = fanIn, fanOut or their mean; a normal truncated at 2 std with
+  // std sqrt(scale / n), or uniform within sqrt(3 scale / n).
+  varianceScaling: (r, i, o, c) => {
+    const mode = c.mode ?? 'fanIn';
+    const n = Math.max(1, mode === 'fanIn' ? i : mode === 'fanOut' ? o : (i + o) / 2);
+    const scale = c.scale ?? 1;
+    if (c.distribution === 'uniform') return uniform(Math.sqrt((3 * scale) / n), r);
+    return () => r.truncatedNormal(0, Math.sqrt(scale / n));
+  },
 };
 
 const SNAKE: Record<string, InitializerName> = {
@@ -47,14 +60,33 @@ const SNAKE: Record<string, InitializerName> = {
   lecun_normal: 'lecunNormal', lecun_uniform: 'lecunUniform', random_normal: 'randomNormal', random_uniform: 'randomUniform',
   GlorotUniform: 'glorotUniform', GlorotNormal: 'glorotNormal', HeUniform: 'heUniform', HeNormal: 'heNormal',
   LecunNormal: 'lecunNormal', LecunUniform: 'lecunUniform', Zeros: 'zeros', Ones: 'ones',
-  RandomNormal: 'randomNormal', RandomUniform: 'randomUniform',
+  RandomNormal: 'randomNormal', RandomUniform: 'randomUniform', variance_scaling: 'varianceScaling', VarianceScaling: 'varianceScaling',
+};
+
+const MODES: Record<string, 'fanIn' | 'fanOut' | 'fanAvg'> = { fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg', fanIn: 'fanIn', fanOut: 'fanOut', fanAvg: 'fanAvg' };
+const DISTRIBUTIONS: Record<string, 'normal' | 'truncatedNormal' | 'uniform'> = {
+  normal: 'normal', truncated_normal: 'truncatedNormal', truncatedNormal: 'truncatedNormal', uniform: 'uniform', untruncated_normal: 'normal',
 };
 
 export function normalizeInitializer(spec: InitializerSpec): InitializerConfig {
   const cfg = typeof spec === 'string' ? { className: spec as InitializerName } : spec;
   const name = (cfg.className in DRAWS ? cfg.className : SNAKE[cfg.className]) as InitializerName | undefined;
   if (!name) throw new Error(`unknown initializer '${cfg.className}'; use one of: ${Object.keys(DRAWS).join(', ')}`);
-  return cfg.config ? { className: name, config: { ...cfg.config } } : { className: name };
+  if (!cfg.config) return { className: name };
+  const config = { ...cfg.config };
+  // Keras / TensorFlow.js JSON spells these in snake_case.
+  if (config.mode !== undefined) {
+    const mode = MODES[config.mode];
+    if (!mode) throw new Error(`initializer ${name}: unknown mode '${config.mode}'; use fanIn, fanOut or fanAvg`);
+    config.mode = mode;
+  }
+  if (config.distribution !== undefined) {
+    const d = DISTRIBUTIONS[config.distribution];
+    if (!d) throw new Error(`initializer ${name}: unknown distribution '${config.distribution}'; use normal, truncatedNormal or uniform`);
+    config.distribution = d;
+  }
+  for (const key of Object.keys(config) as (keyof typeof config)[]) if (config[key] === null) delete config[key];
+  return { className: name, config };
 }
 
 /** Draws a tensor of `shape` from the initialiser, from its own seed if set, else the global generator. */

@@ -6,6 +6,7 @@ import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { initialize, type InitializerSpec } from './initializers.js';
 import type { Regularizer } from './regularizers.js';
 import type { Rng } from '../util/random.js';
+import * as ops from '../ops/index.js';
 
 /** Shapes exclude the batch dimension throughout. */
 export type LayerShape = number[];
@@ -40,7 +41,7 @@ export interface SerializedLayer {
 const layerCounts = new Map<string, number>();
 
 function autoName(className: string): string {
-  const base = className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  const base = className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
   const n = (layerCounts.get(base) ?? 0) + 1;
   layerCounts.set(base, n);
   return `${base}_${n}`;
@@ -62,7 +63,12 @@ export abstract class Layer {
   inputShape: LayerShape | null;
   built = false;
   protected readonly weightList: Variable[] = [];
+  /** Each weight's own name within the layer ('kernel', 'bias', 'moving_mean', ...), in build order. */
+  private readonly weightNames: string[] = [];
   protected readonly regularizedWeights: { weight: Variable; regularizer: Regularizer }[] = [];
+  /** Penalty on the layer's output (Keras activityRegularizer), divided by the batch size. */
+  protected activityRegularizer: Regularizer | null = null;
+  private lastActivityLoss: Tensor | null = null;
 
   constructor(args: LayerArgs = {}, className?: string) {
     this.name = args.name ?? autoName(className ?? this.constructor.name);
@@ -109,8 +115,14 @@ export abstract class Layer {
   protected addWeight(spec: WeightSpec): Variable {
     const v = new Variable(initialize(spec.initializer, spec.shape), spec.trainable ?? true, `${this.name}/${spec.name}`);
     this.weightList.push(v);
+    this.weightNames.push(spec.name);
     if (spec.regularizer) this.regularizedWeights.push({ weight: v, regularizer: spec.regularizer });
     return v;
+  }
+
+  /** The weights' names within the layer, in the order of `weights` (Keras names: kernel, bias, gamma, ...). */
+  get weightSpecNames(): string[] {
+    return [...this.weightNames];
   }
 
   get weights(): Variable[] {
@@ -132,7 +144,13 @@ export abstract class Layer {
 
   /** Activity penalties computed during the last call, if the layer has an activity regulariser. */
   activityLosses(): Tensor[] {
-    return [];
+    return this.lastActivityLoss ? [this.lastActivityLoss] : [];
+  }
+
+  /** Records the activity penalty of an output (per example: divided by the batch size) and returns the output. */
+  protected withActivityPenalty(y: Tensor): Tensor {
+    this.lastActivityLoss = this.activityRegularizer ? ops.div(this.activityRegularizer.apply(y), y.shape[0]) : null;
+    return y;
   }
 
   countParams(): number {

@@ -3,6 +3,10 @@
 import { Layer, type SerializedLayer } from './layer.js';
 import { Dense } from './dense.js';
 import { Activation, Dropout, Flatten } from './simple-layers.js';
+import { Conv, DepthwiseConv2D, SeparableConv2D } from './conv.js';
+import { GlobalPooling, Pooling } from './pooling.js';
+import { BatchNormalization, LayerNormalization } from './normalization.js';
+import { Embedding, Reshape, ZeroPadding2D } from './shape-layers.js';
 
 type LayerFactory = (config: Record<string, unknown>) => Layer;
 
@@ -16,6 +20,22 @@ registerLayer('Dense', (c) => new Dense(c as unknown as ConstructorParameters<ty
 registerLayer('Activation', (c) => new Activation(c as unknown as ConstructorParameters<typeof Activation>[0]));
 registerLayer('Dropout', (c) => new Dropout(c as unknown as ConstructorParameters<typeof Dropout>[0]));
 registerLayer('Flatten', (c) => new Flatten(c));
+registerLayer('Conv1D', (c) => new Conv(c as never, 1));
+registerLayer('Conv2D', (c) => new Conv(c as never, 2));
+registerLayer('DepthwiseConv2D', (c) => new DepthwiseConv2D(c as never));
+registerLayer('SeparableConv2D', (c) => new SeparableConv2D(c as never));
+for (const kind of ['max', 'avg'] as const) {
+  for (const rank of [1, 2] as const) {
+    const name = kind === 'max' ? 'Max' : 'Average';
+    registerLayer(`${name}Pooling${rank}D`, (c) => new Pooling(c, kind, rank));
+    registerLayer(`Global${name}Pooling${rank}D`, (c) => new GlobalPooling(c, kind, rank));
+  }
+}
+registerLayer('BatchNormalization', (c) => new BatchNormalization(c as never));
+registerLayer('LayerNormalization', (c) => new LayerNormalization(c as never));
+registerLayer('Reshape', (c) => new Reshape(c as never));
+registerLayer('ZeroPadding2D', (c) => new ZeroPadding2D(c as never));
+registerLayer('Embedding', (c) => new Embedding(c as never));
 
 export function registeredLayers(): string[] {
   return [...factories.keys()];

@@ -58,10 +58,7 @@ export class Dropout extends Layer {
   call(x: Tensor, options: CallOptions): Tensor {
     if (!options.training || this.rate === 0) return x;
     const rng = options.rng ?? this.rng ?? getRng();
-    const keep = 1 - this.rate;
-    const mask = new Float32Array(x.size);
-    for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < keep ? 1 / keep : 0;
-    return ops.mul(x, ops.tensor(mask, x.shape));
+    return ops.mul(x, ops.dropoutMask(x.shape, this.rate, rng));
   }
 
   override getConfig(): LayerConfig {

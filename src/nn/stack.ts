@@ -3,11 +3,10 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Variable } from '../autograd/variable.js';
-import { noGrad } from '../autograd/tape.js';
-import * as ops from '../ops/index.js';
 import { Layer, type CallOptions, type LayerShape, type SerializedLayer } from './layer.js';
 import { deserializeLayer } from './registry.js';
-import { denseForward, denseStages } from './dense-inference.js';
+import { PlanCache } from '../plan/cache.js';
+import { runInference } from '../plan/model-plans.js';
 
 export interface StackConfig {
   name: string;
@@ -27,6 +26,8 @@ let stackCount = 0;
 export class LayerStack {
   readonly name: string;
   readonly layers: Layer[] = [];
+  /** Compiled plans of this model (inference, gradients, training), freed when evicted or the model changes. */
+  readonly plans = new PlanCache();
 
   constructor(args: { layers?: Layer[]; name?: string } = {}) {
     this.name = args.name ?? `sequential_${++stackCount}`;
@@ -40,6 +41,7 @@ export class LayerStack {
     }
     if (this.layers.some((l) => l.name === layer.name)) throw new Error(`${this.name}: duplicate layer name '${layer.name}'`);
     this.layers.push(layer);
+    this.plans.clear();
     if (this.layers.length === 1 || this.layers[this.layers.length - 2].built) this.buildLayers();
   }
 
@@ -70,22 +72,17 @@ export class LayerStack {
     return y;
   }
 
-  /** Inference in batches, without recording gradients. */
+  /** Inference in batches of at most batchSize rows, each through a compiled plan (no gradients recorded). */
   predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
     this.checkInput(x);
     const batchSize = options.batchSize ?? 1024;
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
-    const stages = denseStages(this.layers);
-    if (stages && x.rank === 2) return denseForward(stages, x, batchSize);
-    return noGrad(() => {
-      const n = x.shape[0];
-      if (n <= batchSize) return this.apply(x, { training: false });
-      const parts: Tensor[] = [];
-      for (let start = 0; start < n; start += batchSize) {
-        parts.push(this.apply(ops.slice(x, [start], [Math.min(batchSize, n - start)]), { training: false }));
-      }
-      return ops.concat(parts, 0);
-    });
+    return runInference(this, x, batchSize);
+  }
+
+  /** Frees the buffers of every compiled plan now (they are rebuilt on next use). */
+  releasePlans(): void {
+    this.plans.clear();
   }
 
   protected checkInput(x: Tensor): void {

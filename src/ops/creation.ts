@@ -3,6 +3,7 @@
 import { Tensor, allocFor, type DType, type NestedArray, type TypedArray } from '../tensor/tensor.js';
 import { type Shape, sizeOf, formatShape } from '../tensor/shape.js';
 import { type Rng, rngFor } from '../util/random.js';
+import { runOp } from './run.js';
 
 export type TensorLike = Tensor | number | boolean | NestedArray | TypedArray | readonly number[];
 
@@ -58,8 +59,10 @@ export function tensor(values: TensorLike, shape?: Shape, dtype?: DType): Tensor
 }
 
 function ofRank(rank: number, name: string) {
-  return (values: TensorLike, shape?: Shape, dtype?: DType): Tensor => {
-    const t = tensor(values, shape, dtype);
+  return (values: TensorLike, shapeOrDtype?: Shape | DType, dtype?: DType): Tensor => {
+    // TensorFlow.js also takes (values, dtype), e.g. tensor1d(labels, 'int32').
+    const [shape, dt] = typeof shapeOrDtype === 'string' ? [undefined, shapeOrDtype] : [shapeOrDtype, dtype];
+    const t = tensor(values, shape, dt);
     if (t.rank !== rank) throw new Error(`${name}: expected rank ${rank}, got shape ${formatShape(t.shape)}`);
     return t;
   };
@@ -135,15 +138,18 @@ export function randomUniform(shape: Shape, minval = 0, maxval = 1, opts: Random
 /** Changes dtype; float to int truncates toward zero as TensorFlow.js does. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  const out = allocFor(dtype, x.size);
-  const src = x.values;
-  if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = src[i] !== 0 ? 1 : 0;
-  else if (dtype === 'int32') for (let i = 0; i < out.length; i++) out[i] = Math.trunc(src[i]);
-  else out.set(src);
-  return new Tensor(out, x.shape, dtype);
+  return runOp('cast', [x], { dtype });
 }
 
 /** A copy that owns its own storage. */
 export function clone(x: Tensor): Tensor {
   return new Tensor(x.values.slice(), x.shape, x.dtype);
+}
+
+/**
+ * An inverted-dropout mask: 1/(1-rate) with probability 1-rate, else 0, drawn from rng. An op, so a
+ * compiled plan draws a fresh mask from its run's generator every step.
+ */
+export function dropoutMask(shape: Shape, rate: number, rng: Rng): Tensor {
+  return runOp('dropoutMask', [], { rate, shape: [...shape] }, { rng });
 }

@@ -8,3 +8,4 @@ export * from './matmul.js';
 export * from './activation.js';
 export * from './losses.js';
 import './chain.js';
+export { runOp } from './run.js';

@@ -1,13 +1,12 @@
 // Numerically stable cross-entropy primitives on logits (per-sample values; reduction is the caller's).
 
-import { getBackend } from '../backend/backend.js';
-import { record } from '../autograd/tape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { cast, toTensor, type TensorLike } from './creation.js';
 import { abs, mul, neg, relu, softplus, sub } from './elementwise.js';
 import { logSoftmax } from './activation.js';
 import { sum } from './reduce.js';
+import { runOp } from './run.js';
 
 /**
  * -log softmax(logits)[label] per row, fused: the VJP is (softmax - onehot) * dy, never log(0).
@@ -17,31 +16,7 @@ export function sparseSoftmaxCrossEntropy(logits: TensorLike, labels: TensorLike
   const $z = toTensor(logits);
   const $y = toTensor(labels, 'int32');
   if ($z.rank !== 2) throw new Error(`sparseSoftmaxCrossEntropy: logits must be [rows, classes], got ${formatShape($z.shape)}`);
-  const [rows, classes] = $z.shape;
-  if ($y.size !== rows) {
-    throw new Error(`sparseSoftmaxCrossEntropy: ${$y.size} labels for ${rows} rows of predictions; pass one integer label per row`);
-  }
-  const labelValues = $y.values;
-  for (let r = 0; r < rows; r++) {
-    const c = labelValues[r];
-    if (!Number.isInteger(c) || c < 0 || c >= classes) {
-      throw new Error(`sparseSoftmaxCrossEntropy: label ${c} in row ${r} is outside [0, ${classes}); labels must be class indices 0..${classes - 1}`);
-    }
-  }
-  const f = ($z.dtype === 'float32' ? $z : cast($z, 'float32')).values as Float32Array;
-  const ls = getBackend().logSoftmax(f, rows, classes);
-  const loss = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) loss[r] = -ls[r * classes + labelValues[r]];
-  const y = new Tensor(loss, [rows]);
-  return record(y, 'sparseSoftmaxCrossEntropy', [$z], (dy) => {
-    const g = new Float32Array(rows * classes);
-    const d = dy.values;
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < classes; c++) g[r * classes + c] = Math.exp(ls[r * classes + c]) * d[r];
-      g[r * classes + labelValues[r]] -= d[r];
-    }
-    return [new Tensor(g, [rows, classes])];
-  });
+  return runOp('sparseSoftmaxCE', [$z.dtype === 'float32' ? $z : cast($z, 'float32'), $y], {});
 }
 
 /** -sum(labels * log softmax(logits)) per row, for one-hot or soft labels. */

@@ -4,6 +4,10 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Explanation } from '../explain/explanation.js';
 
 const FONT = { config: { font: 'sans-serif', view: { stroke: null } } } as const;
+/** Widest axis label in pixels before Vega cuts it with an ellipsis (its default, 180, cuts "feature = value" labels). */
+const LABEL_LIMIT = 600;
+/** Longest "feature = value" label in characters; longer values keep their start and end. */
+const LABEL_CHARS = 48;
 
 /** Features ordered by global importance for one output, most important first. */
 export function topFeatures(e: Explanation, output: number, k: number): number[] {
@@ -25,15 +29,15 @@ export function importanceBar(e: Explanation, output: number, k = 15): TopLevelS
   const values = feats.map((f, rank) => {
     const v = global ? e.value(0, f, output) : imp![f];
     const s = std ? std[f] : 0;
-    return { feature: e.featureNames[f], rank, value: v, lo: v - s, hi: v + s };
+    return { feature: readableLabel(e.featureNames[f], ''), rank, value: v, lo: v - s, hi: v + s };
   });
   const title = global ? `Permutation importance (drop in ${String(e.settings.scoring)}), mean ± std` : 'Global importance: mean |attribution|';
   const bar = { mark: { type: 'bar', color: '#4c78a8' }, encoding: {
-    y: { field: 'feature', type: 'nominal', sort: { field: 'rank' }, title: null },
+    y: { field: 'feature', type: 'nominal', sort: { field: 'rank' }, title: null, axis: { labelLimit: LABEL_LIMIT } },
     x: { field: 'value', type: 'quantitative', title: global ? 'importance' : 'mean |value|' },
   } };
   const layers: object[] = [bar];
-  if (std) layers.push({ mark: { type: 'rule', color: '#222' }, encoding: { y: { field: 'feature', type: 'nominal', sort: { field: 'rank' } }, x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' } } });
+  if (std) layers.push({ mark: { type: 'rule', color: '#222' }, encoding: { y: { field: 'feature', type: 'nominal', sort: { field: 'rank' }, title: null }, x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' } } });
   return { ...FONT, title, width: 420, height: Math.max(60, 18 * values.length), data: { values }, layer: layers } as TopLevelSpec;
 }
 
@@ -47,7 +51,7 @@ export function beeswarm(e: Explanation, output: number, k = 12): TopLevelSpec {
     const hi = Math.max(...raw);
     for (let r = 0; r < e.rows; r++) {
       values.push({
-        feature: e.featureNames[f], rank, value: e.value(r, f, output),
+        feature: readableLabel(e.featureNames[f], ''), rank, value: e.value(r, f, output),
         level: hi > lo ? (raw[r] - lo) / (hi - lo) : 0.5,
         jitter: ((r * 2654435761) % 1000) / 1000 - 0.5,
       });
@@ -58,7 +62,7 @@ export function beeswarm(e: Explanation, output: number, k = 12): TopLevelSpec {
     height: Math.max(80, 26 * feats.length), data: { values },
     mark: { type: 'circle', size: 22, opacity: 0.8 },
     encoding: {
-      y: { field: 'feature', type: 'nominal', sort: { field: 'rank' }, title: null },
+      y: { field: 'feature', type: 'nominal', sort: { field: 'rank' }, title: null, axis: { labelLimit: LABEL_LIMIT } },
       yOffset: { field: 'jitter', type: 'quantitative', scale: { domain: [-1.2, 1.2] } },
       x: { field: 'value', type: 'quantitative', title: 'attribution' },
       color: { field: 'level', type: 'quantitative', scale: { range: ['#1e88e5', '#ff0d57'], domain: [0, 1] }, title: 'feature value (low → high)' },
@@ -81,29 +85,47 @@ export function waterfall(e: Explanation, row: number, output: number, k = 10): 
   const shown = order.slice(0, k);
   let rest = 0;
   for (const f of order.slice(k)) rest += e.value(row, f, output);
-  const steps = shown.map((f) => ({ label: `${e.featureNames[f]} = ${e.featureValue(row, f)}`, value: e.value(row, f, output) }));
+  const steps = shown.map((f) => ({ label: readableLabel(e.featureNames[f], e.featureValue(row, f)), value: e.value(row, f, output) }));
   if (order.length > k) steps.push({ label: `${order.length - k} other features`, value: rest });
   let cur = e.baseValue(row, output);
   const values = steps.map((s, i) => {
     const start = cur;
     cur += s.value;
-    return { label: s.label, order: i, start, end: cur, value: s.value, sign: s.value >= 0 ? 'raises' : 'lowers', text: (s.value >= 0 ? '+' : '') + s.value.toPrecision(3) };
+    return { label: s.label, order: i, start, end: cur, value: s.value, sign: s.value >= 0 ? 'raises' : 'lowers', text: (s.value >= 0 ? '+' : '') + Number(s.value.toPrecision(3)) };
   });
-  const title = `Row ${row}: '${e.outputName(row, output)}' from base ${e.baseValue(row, output).toPrecision(4)} to ${cur.toPrecision(4)}`;
+  const source = e.rowIndices ? ` (data row ${e.rowIndices[row]})` : '';
+  const title = e.additive
+    ? `Row ${row}${source}: '${e.outputName(row, output)}' from base ${Number(e.baseValue(row, output).toPrecision(4))} to ${Number(cur.toPrecision(4))}`
+    : `Row ${row}${source}: '${e.outputName(row, output)}' = ${Number(e.prediction(row, output).toPrecision(4))}; attributions (not additive) stacked from ${Number(e.baseValue(row, output).toPrecision(4))}`;
   return {
     ...FONT, title, width: 420, height: Math.max(60, 22 * values.length), data: { values },
-    encoding: { y: { field: 'label', type: 'nominal', sort: { field: 'order' }, title: null } },
+    encoding: { y: { field: 'label', type: 'nominal', sort: { field: 'order' }, title: null, axis: { labelLimit: LABEL_LIMIT } } },
     layer: [
       {
         mark: { type: 'bar' },
         encoding: {
-          x: { field: 'start', type: 'quantitative', title: 'model output', scale: { zero: false } }, x2: { field: 'end' },
-          color: { field: 'sign', type: 'nominal', scale: { domain: ['raises', 'lowers'], range: ['#ff0d57', '#1e88e5'] }, title: null },
+          x: { field: 'start', type: 'quantitative', title: 'model output', scale: { zero: false, padding: 36 } }, x2: { field: 'end' },
+          color: { field: 'sign', type: 'nominal', scale: { domain: ['raises', 'lowers'], range: ['#ff0d57', '#1e88e5'] }, title: null, legend: { orient: 'bottom' } },
         },
       },
       { mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 }, encoding: { x: { field: 'end', type: 'quantitative' }, text: { field: 'text' } } },
     ],
   } as TopLevelSpec;
+}
+
+/** "name = value" for an axis, at most LABEL_CHARS long: the value keeps up to 60% (cut in its middle), the name the rest. */
+export function readableLabel(name: string, value: string): string {
+  if (value === '') return middleCut(name, LABEL_CHARS);
+  if (name.length + value.length + 3 <= LABEL_CHARS) return `${name} = ${value}`;
+  const v = middleCut(value, Math.max(LABEL_CHARS - 3 - name.length, Math.floor(LABEL_CHARS * 0.6)));
+  return `${middleCut(name, LABEL_CHARS - 3 - v.length)} = ${v}`;
+}
+
+/** Text cut to n characters by dropping its middle (start and end stay readable). */
+function middleCut(text: string, n: number): string {
+  if (text.length <= n) return text;
+  const head = Math.ceil((n - 1) * 0.6);
+  return `${text.slice(0, head)}…${text.slice(text.length - (n - 1 - head))}`;
 }
 
 /** Per-pixel attribution of one row and output over the image (group values spread over their pixels). */
@@ -136,24 +158,31 @@ export function imageHeatmap(e: Explanation, row: number, output: number, imageS
   return {
     ...FONT, title: { text: title, fontSize: 11 }, width: 140, height: 140,
     layer: [
-      { data: { values: cells }, mark: { type: 'rect' }, encoding: { ...enc, color: { field: 'v', type: 'quantitative', scale: { scheme: 'redblue', reverse: true, domain: [-1, 1] }, legend: null } } },
+      { data: { values: cells }, mark: { type: 'rect' }, encoding: { ...enc, color: {
+        field: 'v', type: 'quantitative', scale: { scheme: 'redblue', reverse: true, domain: [-1, 1] },
+        legend: { title: `attribution (1 = ${Number(maxAbs.toPrecision(3))})`, orient: 'bottom', direction: 'horizontal', gradientLength: 120, titleFontSize: 9, labelFontSize: 9, values: [-1, 0, 1] },
+      } } },
       { data: { values: strokes }, mark: { type: 'rect', color: '#000' }, encoding: { ...enc, opacity: { field: 'ink', type: 'quantitative', scale: { domain: [0, 1], range: [0, 0.45] }, legend: null } } },
     ],
   } as TopLevelSpec;
 }
 
-/** Training curves: one line per metric over epochs. */
+/** Training curves: one panel per metric (loss, error, accuracy each on its own axis), training solid, validation dashed. */
 export function trainingCurves(history: Record<string, number[]>): TopLevelSpec {
   const values: object[] = [];
-  for (const [metric, series] of Object.entries(history)) {
+  for (const [key, series] of Object.entries(history)) {
     if (!Array.isArray(series)) continue;
-    series.forEach((v, i) => { if (Number.isFinite(v)) values.push({ epoch: i + 1, value: v, metric, kind: /acc/i.test(metric) ? 'accuracy' : 'loss' }); });
+    const validation = key.startsWith('val_');
+    const metric = validation ? key.slice(4) : key;
+    series.forEach((v, i) => { if (Number.isFinite(v)) values.push({ epoch: i + 1, value: v, metric, rows: validation ? 'validation' : 'training' }); });
   }
   return {
     ...FONT, title: 'Training history', data: { values },
-    facet: { column: { field: 'kind', type: 'nominal', title: null } },
-    spec: { width: 260, height: 160, mark: { type: 'line', point: true }, encoding: {
-      x: { field: 'epoch', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', scale: { zero: false } }, color: { field: 'metric', type: 'nominal' },
+    facet: { column: { field: 'metric', type: 'nominal', title: null, header: { labelFontSize: 12 } } },
+    spec: { width: 240, height: 160, mark: { type: 'line', point: { size: 12 } }, encoding: {
+      x: { field: 'epoch', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: null },
+      color: { field: 'rows', type: 'nominal', scale: { domain: ['training', 'validation'], range: ['#4c78a8', '#f58518'] }, title: null },
+      strokeDash: { field: 'rows', type: 'nominal', scale: { domain: ['training', 'validation'], range: [[1, 0], [5, 3]] }, title: null },
     } },
     resolve: { scale: { y: 'independent' } },
   } as TopLevelSpec;

@@ -7,7 +7,7 @@ import { beeswarm, imageHeatmap, importanceBar, trainingCurves, waterfall } from
 import { escapeHtml, renderSvg } from './render.js';
 
 export { escapeHtml, renderSvg } from './render.js';
-export { importanceBar, beeswarm, waterfall, imageHeatmap, trainingCurves } from './charts.js';
+export { importanceBar, beeswarm, waterfall, imageHeatmap, trainingCurves, readableLabel } from './charts.js';
 
 /** Per-epoch metric series (a History's `history`), or an object holding them under `history`. */
 export type TrainingHistoryLike = Record<string, number[]> | { history: Record<string, number[]> };
@@ -22,6 +22,20 @@ export interface ReportOptions {
   maxRows?: number;
   /** Extra lines shown under the title (e.g. the model and data used). */
   notes?: string[];
+  /** Scores shown beside the training curves, each with the trivial baseline's. */
+  evaluation?: ReportEvaluation;
+  /** How the model was trained (epochs, optimiser, ...), shown as a table. */
+  trainingSettings?: Record<string, unknown>;
+}
+
+export interface ReportEvaluation {
+  /** What was scored, e.g. "Test scores on 80 held-out rows". */
+  heading: string;
+  scores: Record<string, number>;
+  /** The trivial baseline's scores on the same rows, keyed like `scores`. */
+  baseline?: Record<string, number>;
+  /** Shown in red under the table (e.g. the model does not beat the baseline). */
+  warning?: string | null;
 }
 
 /** Builds the report's HTML (every user string escaped; charts inlined; no scripts, no network). */
@@ -31,10 +45,7 @@ export async function buildReportHtml(opts: ReportOptions): Promise<string> {
   parts.push(`<h1>${escapeHtml(title)}</h1>`);
   parts.push(`<p class="meta">Generated ${escapeHtml(new Date().toISOString())} by glassbox.</p>`);
   for (const n of opts.notes ?? []) parts.push(`<p class="meta">${escapeHtml(n)}</p>`);
-  if (opts.trainingHistory) {
-    const h = 'history' in opts.trainingHistory && !Array.isArray(opts.trainingHistory.history) ? opts.trainingHistory.history : (opts.trainingHistory as Record<string, number[]>);
-    parts.push(`<section><h2>Training</h2>${figure(await renderSvg(trainingCurves(h as Record<string, number[]>)))}</section>`);
-  }
+  if (opts.trainingHistory || opts.evaluation || opts.trainingSettings) parts.push(await trainingSection(opts));
   for (const e of opts.explanations) parts.push(await explanationSection(e, opts));
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -44,7 +55,7 @@ export async function buildReportHtml(opts: ReportOptions): Promise<string> {
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
 h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.3rem;margin-top:2.2rem}h3{font-size:1rem}
 .meta{color:#666;font-size:.9rem;margin:.2rem 0}pre{background:#f6f8fa;padding:.8rem;overflow:auto;font-size:.85rem}
-.grid{display:flex;flex-wrap:wrap;gap:.6rem}.fig{margin:.4rem 0}table{border-collapse:collapse;font-size:.85rem}
+.grid{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-start}.warn{color:#b00020}.fig{margin:.4rem 0}table{border-collapse:collapse;font-size:.85rem}
 td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}.legend{font-size:.85rem;color:#555}
 </style></head><body>
 ${parts.join('\n')}
@@ -83,7 +94,7 @@ async function explanationSection(e: Explanation, opts: ReportOptions): Promise<
   const out: string[] = [];
   const what = e.kind === 'global' ? 'global importance' : `${e.rows} row${e.rows === 1 ? '' : 's'}`;
   out.push(`<section><h2>${escapeHtml(e.method)} — ${escapeHtml(what)}</h2>`);
-  out.push(`<p class="meta">Settings: ${escapeHtml(JSON.stringify(e.settings))}</p>`);
+  out.push(`<h3>Settings</h3>${keyValueTable(e.settings)}`);
   out.push(`<p class="meta">Diagnostics: ${escapeHtml(summariseDiagnostics(e.diagnostics))}</p>`);
   const image = e.kind === 'local' ? isImage(e, opts) : null;
   if (image) {
@@ -108,6 +119,40 @@ async function explanationSection(e: Explanation, opts: ReportOptions): Promise<
   }
   out.push(`<h3>As text</h3><pre>${escapeHtml(e.toString())}</pre></section>`);
   return out.join('\n');
+}
+
+/** Training curves with the scores and the baseline beside them, then the training settings. */
+async function trainingSection(opts: ReportOptions): Promise<string> {
+  const out = ['<section><h2>Training</h2><div class="grid">'];
+  if (opts.trainingHistory) {
+    const th = opts.trainingHistory;
+    const h = 'history' in th && !Array.isArray(th.history) ? th.history : (th as Record<string, number[]>);
+    out.push(`<div>${figure(await renderSvg(trainingCurves(h as Record<string, number[]>)))}<p class="legend">Curves: loss and metrics per epoch as the ` +
+      'network sees them (a regression target standardised: in standard deviations of the target). Validation: rows held out of training for early stopping.</p></div>');
+  }
+  const ev = opts.evaluation;
+  if (ev) {
+    const rows = Object.entries(ev.scores).map(([k, v]) => {
+      const b = ev.baseline?.[k];
+      return `<tr><td>${escapeHtml(k)}</td><td>${fmt(v)}</td><td>${b === undefined ? '' : fmt(b)}</td></tr>`;
+    });
+    out.push(`<div class="fig"><h3>${escapeHtml(ev.heading)}</h3><table><tr><th>metric</th><th>model</th><th>trivial baseline</th></tr>${rows.join('')}</table>` +
+      `${ev.warning ? `<p class="warn">${escapeHtml(ev.warning)}</p>` : ''}` +
+      '<p class="legend">Trivial baseline: always the training mean (regression) or the training class shares (classification).</p></div>');
+  }
+  out.push('</div>');
+  if (opts.trainingSettings) out.push(`<h3>Settings</h3>${keyValueTable(opts.trainingSettings)}`);
+  out.push('</section>');
+  return out.join('\n');
+}
+
+/** A two-column table of settings; nested values as compact JSON. */
+function keyValueTable(obj: Record<string, unknown>): string {
+  const rows = Object.entries(obj).map(([k, v]) => {
+    const text = typeof v === 'number' ? fmt(v) : typeof v === 'string' ? v : JSON.stringify(v);
+    return `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(text ?? '')}</td></tr>`;
+  });
+  return `<table>${rows.join('')}</table>`;
 }
 
 /** The predicted class and the runner-up (or the one explained output when targets are per row). */

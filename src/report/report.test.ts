@@ -42,3 +42,35 @@ describe('HTML report', () => {
     expect(html).toMatch(/row 0: out\d \(/);
   });
 });
+
+describe('HTML report for a table model', () => {
+  it('puts test scores and the baseline beside training and validation curves, settings in tables, readable long labels', async () => {
+    const f = linearModel([1, -2, 0.5]);
+    const long = 'a feature name that goes on and on and on for a while';
+    const shap = await kernelShap(f, randomRows(2, 3, 1), { background: randomRows(10, 3, 2), featureNames: [long, 'b', 'c'] });
+    const e = shap.withTableContext({ displayData: [['a category value that is long too', 2, 3], ['x', 5, null]], rowIndices: [7, 9] });
+    const html = await buildReportHtml({
+      explanations: [e],
+      trainingHistory: { loss: [1, 0.5, 0.3], mae: [0.9, 0.6, 0.5], val_loss: [1.1, 0.7, 0.6], val_mae: [1, 0.8, 0.7] },
+      evaluation: { heading: 'Test scores on 40 held-out rows', scores: { mse: 12.5, r2: 0.9 }, baseline: { mse: 130, r2: -0.01 }, warning: null },
+      trainingSettings: { epochs: 1000, early: true, optimizer: 'adam' },
+    });
+    expect(html).toContain('<tr><td>mse</td><td>12.5</td><td>130</td></tr>');
+    expect(html).toContain('<tr><th>optimizer</th><td>adam</td></tr>');
+    expect(html).toContain('<tr><th>seed</th><td>0</td></tr>');
+    expect(html).not.toMatch(/Settings: \{/);
+    // One panel per metric (loss and error on their own axes), training and validation lines in each.
+    for (const text of ['>loss<', '>mae<', '>training<', '>validation<']) expect(html).toContain(text);
+    expect(html).toContain('stroke-dasharray="5,3"');
+    // Labels keep the start and end of long "feature = value" text and show missing values as such.
+    expect(html).toContain("a feature … while = a category value …s long too");
+    expect(html).toContain('c = missing');
+    expect(html).toContain('(data row 9)');
+  });
+
+  it('heat maps have a colour scale', async () => {
+    const digits = fakeSequential([784, 8, 10], ['relu', 'softmax'], 5);
+    const ig = await integratedGradients(digits, randomRows(1, 784, 6), { steps: 4 });
+    expect(await buildReportHtml({ explanations: [ig] })).toMatch(/attribution \(1 = [\d.e-]+\)/);
+  });
+});

@@ -2,13 +2,10 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { gradientsOf } from '../autograd/grad.js';
-import { noGrad } from '../autograd/tape.js';
 import * as ops from '../ops/index.js';
 import { Layer, type CallOptions } from '../nn/layer.js';
 import { LayerStack, type StackConfig } from '../nn/stack.js';
-import { Dense } from '../nn/dense.js';
-import { Activation } from '../nn/simple-layers.js';
-import { getActivation } from '../nn/activations.js';
+import { producerOf } from '../ops/run.js';
 import { Rng, getRng } from '../util/random.js';
 import { getLoss, type Loss, type LossSpec } from './losses.js';
 import { getOptimizer, type Optimizer, type OptimizerConfig, type OptimizerSpec } from './optimizers.js';
@@ -17,7 +14,7 @@ import { CallbackList, History, type CallbackHooks, type Logs, type TrainingPara
 import { ProgressLogger } from './progress.js';
 import { validateTrainingData, type TargetKind } from './validate.js';
 import { BatchGatherer } from './batches.js';
-import { DenseStep } from './dense-step.js';
+import { evaluateStepPlan, trainStepPlan, type TargetSpec } from './step-plans.js';
 import { yieldToEventLoop } from '../util/yield.js';
 
 export interface CompileArgs {
@@ -48,10 +45,10 @@ export interface FitArgs {
   /** Seed of the per-epoch shuffles and dropout masks; drawn from the global generator when omitted. */
   shuffleSeed?: number;
   /**
-   * Train Dense/Dropout stacks with the fused step (default true): same results as the autograd
-   * path, without building a graph. false forces the general path.
+   * 'plan' (default): each step runs a compiled plan of the forward and backward pass. 'eager' runs
+   * op by op through autograd instead: slower, the reference the plans are tested against.
    */
-  fastPath?: boolean;
+  engine?: 'plan' | 'eager';
 }
 
 export interface TrainingState {
@@ -105,6 +102,9 @@ export class Sequential extends LayerStack {
     this.loss = getLoss(args.loss);
     this.metricSpecs = [...(args.metrics ?? [])];
     this.metrics = (args.metrics ?? []).map((m) => getMetric(m, this.loss!.name));
+    // Training and evaluation plans bake in the loss.
+    this.plans.clear('train:');
+    this.plans.clear('eval:');
   }
 
   get compileConfig(): CompileConfig | null {
@@ -128,52 +128,63 @@ export class Sequential extends LayerStack {
   }
 
   /**
-   * Forward pass returning logits too when the loss can fuse with the final activation
-   * (softmax / sigmoid + cross-entropy), so training never takes log of a rounded-off probability.
+   * The forward pass and the scalar training loss: the mean per-example loss plus every penalty.
+   * When the model ends in the activation the loss fuses with (softmax / sigmoid + cross-entropy),
+   * the loss is computed from that activation's input, so training never takes log of a rounded-off
+   * probability. Traced into fit's and evaluate's plans; run eagerly by the 'eager' engine.
    */
-  forwardForLoss(x: Tensor, options: CallOptions): { output: () => Tensor; logits: Tensor | null; raw: Tensor | null } {
-    const fuse = this.loss?.fusesWith;
-    const last = this.layers[this.layers.length - 1];
-    const lastActivation = last instanceof Dense || last instanceof Activation ? last.activation : null;
-    // An activity regulariser needs the activated output, which the fused path never computes.
-    const needsOutput = last instanceof Dense && last.activityRegularizer !== null;
-    if (!fuse || lastActivation !== fuse || needsOutput) {
-      const y = this.apply(x, options);
-      return { output: () => y, logits: null, raw: y };
-    }
-    this.checkInput(x);
-    let h = x;
-    for (const layer of this.layers.slice(0, -1)) h = layer.apply(h, options);
-    const logits = last instanceof Dense ? last.preActivation(h) : h;
-    const activate = getActivation(fuse);
-    return { output: () => noGrad(() => activate(logits)), logits, raw: null };
-  }
-
-  /** Mean loss of a batch plus regularisation penalties, as a scalar tensor (differentiable). */
-  private batchLoss(loss: Loss, yTrue: Tensor, forward: ReturnType<Sequential['forwardForLoss']>): Tensor {
-    const perExample = forward.logits && loss.perExampleFromLogits
-      ? loss.perExampleFromLogits(yTrue, forward.logits)
-      : loss.perExample(yTrue, forward.raw ?? forward.output());
+  forwardAndLoss(x: Tensor, y: Tensor, options: CallOptions): { loss: Tensor; output: Tensor } {
+    const loss = this.requireCompiled('fit').loss;
+    const output = this.apply(x, options);
+    const logits = this.logitsFor(loss, output);
+    const perExample = logits && loss.perExampleFromLogits ? loss.perExampleFromLogits(y, logits) : loss.perExample(y, output);
     let total = ops.mean(perExample);
     for (const layer of this.layers) {
       for (const penalty of [...layer.regularizationLosses(), ...layer.activityLosses()]) total = ops.add(total, penalty);
     }
-    return total;
+    return { loss: total, output };
   }
 
-  /** One optimiser step on one batch; returns the loss and the batch's predictions. */
-  private trainStep(x: Tensor, y: Tensor, rng: Rng): { loss: number; output: () => Tensor } {
-    const { optimizer, loss } = this.requireCompiled('fit');
+  /** The input of the model's final softmax / sigmoid when the loss fuses with it, else null. */
+  private logitsFor(loss: Loss, output: Tensor): Tensor | null {
+    const p = producerOf(output);
+    if (!p || !loss.fusesWith) return null;
+    if (loss.fusesWith === 'softmax' && p.op === 'softmax') return p.inputs[0];
+    if (loss.fusesWith === 'sigmoid' && p.op === 'unary' && (p.attrs as { fn: string }).fn === 'sigmoid') return p.inputs[0];
+    return null;
+  }
+
+  /** One eager optimiser step (the 'eager' engine): loss and the batch's outputs. */
+  private eagerStep(x: Tensor, y: Tensor, rng: Rng): { loss: number; output: () => Tensor } {
+    const { optimizer } = this.requireCompiled('fit');
     const vars = this.trainableWeights;
-    let forward!: ReturnType<Sequential['forwardForLoss']>;
+    let output!: Tensor;
     const { value, grads } = gradientsOf(() => {
-      forward = this.forwardForLoss(x, { training: true, rng });
-      return this.batchLoss(loss, y, forward);
+      const r = this.forwardAndLoss(x, y, { training: true, rng });
+      output = r.output;
+      return r.loss;
     }, vars);
     const lossValue = value.values[0];
-    if (!Number.isFinite(lossValue)) return { loss: lossValue, output: forward.output };
-    optimizer.applyGradients(vars, grads);
-    return { loss: lossValue, output: forward.output };
+    if (Number.isFinite(lossValue)) optimizer.applyGradients(vars, grads);
+    return { loss: lossValue, output: () => output };
+  }
+
+  /** One optimiser step through the training plan for this batch shape. */
+  private planStep(x: Tensor, y: Tensor, rng: Rng): { loss: number; output: () => Tensor } {
+    const { optimizer } = this.requireCompiled('fit');
+    const rows = x.shape[0];
+    const step = trainStepPlan(this, rows, x.dtype, this.targetSpec(y));
+    step.plan.inputs.x.set(x.values);
+    step.plan.inputs.y.set(y.values);
+    step.plan.run({ rng });
+    const lossValue = step.plan.outputs.loss[0];
+    if (Number.isFinite(lossValue)) optimizer.applyGradients(step.vars, step.grads);
+    return { loss: lossValue, output: () => new Tensor(step.plan.outputs.output, step.outputShape) };
+  }
+
+  /** Targets as the plans take them: class indices as int32, anything else as float32. */
+  private targetSpec(y: Tensor): TargetSpec {
+    return { shape: [...y.shape], dtype: this.targetKind(this.loss!) === 'classIndex' ? 'int32' : 'float32' };
   }
 
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
@@ -211,7 +222,7 @@ export class Sequential extends LayerStack {
     list.setModel(this, params);
     this.stopTraining = false;
     const gather = new BatchGatherer(trainX, trainY, batchSize);
-    const fast = args.fastPath === false ? null : DenseStep.plan(this.layers, loss, this.optimizer!, this.inputShape.reduce((a, b) => a * b, 1), batchSize);
+    const step = args.engine === 'eager' ? this.eagerStep.bind(this) : this.planStep.bind(this);
 
     await list.trainBegin();
     let lastYield = performance.now();
@@ -227,20 +238,18 @@ export class Sequential extends LayerStack {
         const [xb, yb] = gather.batch(order, b);
         if (list.hasBatchHooks) await list.batchBegin(b, { batch: b, size: xb.shape[0] });
         const rng = new Rng(mixSeed(shuffleSeed, epoch, b, 1));
-        const step = fast
-          ? { loss: fast.step(xb.values as Float32Array, yb.values, xb.shape[0], rng), output: () => fast.lastOutput(xb.shape[0]) }
-          : this.trainStep(xb, yb, rng);
-        if (!Number.isFinite(step.loss)) {
+        const result = step(xb, yb, rng);
+        if (!Number.isFinite(result.loss)) {
           throw new Error(
-            `fit: the loss became ${step.loss} at epoch ${epoch + 1}, batch ${b + 1}; ` +
+            `fit: the loss became ${result.loss} at epoch ${epoch + 1}, batch ${b + 1}; ` +
               'lower the learning rate, scale inputs to [0, 1], or set clipNorm on the optimizer',
           );
         }
         const rows = xb.shape[0];
-        lossSum += step.loss * rows;
+        lossSum += result.loss * rows;
         seen += rows;
         if (this.metrics.length > 0) {
-          const out = step.output();
+          const out = result.output();
           this.metrics.forEach((m) => m.update(yb, out));
         }
         this.trainingState = { shuffleSeed, epoch, batch: b };
@@ -274,7 +283,7 @@ export class Sequential extends LayerStack {
     return 'dense';
   }
 
-  /** Loss and metrics over a dataset, as plain numbers keyed by name. */
+  /** Loss and metrics over a dataset, as plain numbers keyed by name (each batch through the evaluation plan). */
   evaluateLogs(x: Tensor, y: Tensor, batchSize = 256): Logs {
     const { loss } = this.requireCompiled('evaluate');
     validateTrainingData(x, y, this.inputShape, this.outputShape, this.targetKind(loss), 'evaluate');
@@ -282,17 +291,18 @@ export class Sequential extends LayerStack {
     const gather = new BatchGatherer(x, y, batchSize);
     const n = x.shape[0];
     let lossSum = 0;
-    noGrad(() => {
-      for (let b = 0; b < Math.ceil(n / batchSize); b++) {
-        const [xb, yb] = gather.batch(null, b);
-        const forward = this.forwardForLoss(xb, { training: false });
-        lossSum += this.batchLoss(loss, yb, forward).values[0] * xb.shape[0];
-        if (metrics.length > 0) {
-          const out = forward.output();
-          metrics.forEach((m) => m.update(yb, out));
-        }
+    for (let b = 0; b < Math.ceil(n / batchSize); b++) {
+      const [xb, yb] = gather.batch(null, b);
+      const plan = evaluateStepPlan(this, xb.shape[0], xb.dtype, this.targetSpec(yb));
+      plan.inputs.x.set(xb.values);
+      plan.inputs.y.set(yb.values);
+      plan.run();
+      lossSum += plan.outputs.loss[0] * xb.shape[0];
+      if (metrics.length > 0) {
+        const out = new Tensor(plan.outputs.output, plan.outputShape('output'));
+        metrics.forEach((m) => m.update(yb, out));
       }
-    });
+    }
     return { loss: lossSum / n, ...Object.fromEntries(metrics.map((m) => [m.name, m.result()])) };
   }
 
@@ -307,7 +317,7 @@ export class Sequential extends LayerStack {
   trainOnBatch(x: Tensor, y: Tensor): number | number[] {
     const { loss } = this.requireCompiled('trainOnBatch');
     validateTrainingData(x, y, this.inputShape, this.outputShape, this.targetKind(loss), 'trainOnBatch');
-    const step = this.trainStep(x, y, getRng());
+    const step = this.planStep(x, y, getRng());
     if (!Number.isFinite(step.loss)) throw new Error(`trainOnBatch: the loss became ${step.loss}; lower the learning rate or scale inputs`);
     if (this.metrics.length === 0) return step.loss;
     const out = step.output();
@@ -329,9 +339,12 @@ export class Sequential extends LayerStack {
 }
 
 function checkFitArgs(args: FitArgs, epochs: number, batchSize: number, initialEpoch: number): void {
-  const known = new Set(['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'initialEpoch', 'initialBatch', 'shuffleSeed', 'fastPath']);
+  const known = new Set(['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'initialEpoch', 'initialBatch', 'shuffleSeed', 'engine']);
   for (const key of Object.keys(args)) {
     if (!known.has(key)) throw new Error(`fit: unknown option '${key}'; known options: ${[...known].join(', ')}`);
+  }
+  if (args.engine !== undefined && args.engine !== 'plan' && args.engine !== 'eager') {
+    throw new Error(`fit: engine must be 'plan' or 'eager', got '${String(args.engine)}'`);
   }
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);

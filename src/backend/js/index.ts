@@ -4,19 +4,23 @@ import type { AdamParams, ArgReduceOp, Backend, BinaryOp, FusedActivation, Matmu
 import { registerBackend } from '../backend.js';
 import type { Shape } from '../../tensor/shape.js';
 import { sizeOf, stridesOf } from '../../tensor/shape.js';
-import { allocFor, type DType, type TypedArray } from '../../tensor/tensor.js';
+import type { TypedArray } from '../../tensor/tensor.js';
 import { gelu, geluGrad, sigmoid, softplus } from './math.js';
+import * as conv from './conv.js';
+import * as norm from './norm.js';
 
 const unaryFns: { [K in UnaryOp]: (x: number, alpha: number) => number } = {
   neg: (x) => -x,
   exp: (x) => Math.exp(x),
   log: (x) => Math.log(x),
   sqrt: (x) => Math.sqrt(x),
+  rsqrt: (x) => 1 / Math.sqrt(x),
   abs: (x) => Math.abs(x),
   sign: (x) => Math.sign(x),
   square: (x) => x * x,
   reciprocal: (x) => 1 / x,
   relu: (x) => (x > 0 ? x : 0),
+  relu6: (x) => (x > 0 ? (x < 6 ? x : 6) : 0),
   step: (x) => (x > 0 ? 1 : 0),
   sigmoid,
   tanh: (x) => Math.tanh(x),
@@ -24,8 +28,30 @@ const unaryFns: { [K in UnaryOp]: (x: number, alpha: number) => number } = {
   elu: (x, a) => (x > 0 ? x : a * Math.expm1(x)),
   leakyRelu: (x, a) => (x > 0 ? x : a * x),
   gelu,
-  geluGrad,
   floor: (x) => Math.floor(x),
+};
+
+/** f'(x) for each unary op, given x and y = f(x). Piecewise-constant ops have derivative 0. */
+const unaryDerivatives: { [K in UnaryOp]: (x: number, y: number, alpha: number) => number } = {
+  neg: () => -1, // d(-x) = -1
+  exp: (_x, y) => y, // d e^x = e^x
+  log: (x) => 1 / x, // d ln x = 1/x
+  sqrt: (_x, y) => 0.5 / y, // d sqrt x = 1 / (2 sqrt x)
+  rsqrt: (x, y) => (-0.5 * y) / x, // d x^-1/2 = -1/2 x^-3/2
+  abs: (x) => Math.sign(x), // d|x| = sign x
+  sign: () => 0,
+  square: (x) => 2 * x, // d x² = 2x
+  reciprocal: (_x, y) => -y * y, // d 1/x = -1/x²
+  relu: (x) => (x > 0 ? 1 : 0), // [x > 0]
+  relu6: (x) => (x > 0 && x < 6 ? 1 : 0), // [0 < x < 6]
+  step: () => 0,
+  sigmoid: (_x, y) => y * (1 - y), // s (1 - s)
+  tanh: (_x, y) => 1 - y * y, // 1 - tanh²
+  softplus: (x) => sigmoid(x), // d log(1 + e^x) = sigmoid x
+  elu: (x, y, a) => (x > 0 ? 1 : y + a), // x <= 0: a e^x = y + a
+  leakyRelu: (x, _y, a) => (x > 0 ? 1 : a),
+  gelu: (x) => geluGrad(x), // Phi(x) + x phi(x)
+  floor: () => 0,
 };
 
 const binaryFns: { [K in BinaryOp]: (a: number, b: number) => number } = {
@@ -54,18 +80,17 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   });
 }
 
-function binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape, outDtype: DType): TypedArray {
+function binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void {
   const f = binaryFns[op];
   const size = sizeOf(outShape);
-  const out = allocFor(outDtype, size);
   if (a.length === size && b.length === size) {
     for (let i = 0; i < size; i++) out[i] = f(a[i], b[i]);
-    return out;
+    return;
   }
-  if (b.length === 1) {
+  if (a.length === size && b.length === 1) {
     const bv = b[0];
-    for (let i = 0; i < size; i++) out[i] = f(a[i % a.length], bv);
-    if (a.length === size) return out;
+    for (let i = 0; i < size; i++) out[i] = f(a[i], bv);
+    return;
   }
   // General case: walk the output in row-major order, keeping an offset into each operand.
   const rank = outShape.length;
@@ -86,7 +111,6 @@ function binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShap
       index[d] = 0;
     }
   }
-  return out;
 }
 
 const reduceInit: { [K in ReduceOp]: number } = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
@@ -97,8 +121,7 @@ const reduceStep: { [K in ReduceOp]: (acc: number, x: number) => number } = {
   min: (acc, x) => (x < acc || Number.isNaN(x) ? x : acc),
 };
 
-function reduce(op: ReduceOp, x: Float32Array, outer: number, reduced: number, inner: number): Float32Array {
-  const out = new Float32Array(outer * inner);
+function reduce(op: ReduceOp, x: Float32Array, out: Float32Array, outer: number, reduced: number, inner: number): void {
   const step = reduceStep[op];
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -108,11 +131,9 @@ function reduce(op: ReduceOp, x: Float32Array, outer: number, reduced: number, i
       out[o * inner + i] = acc;
     }
   }
-  return out;
 }
 
-function argReduce(op: ArgReduceOp, x: Float32Array, outer: number, reduced: number, inner: number): Int32Array {
-  const out = new Int32Array(outer * inner);
+function argReduce(op: ArgReduceOp, x: Float32Array, out: Int32Array, outer: number, reduced: number, inner: number): void {
   const better = op === 'argMax' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -128,16 +149,14 @@ function argReduce(op: ArgReduceOp, x: Float32Array, outer: number, reduced: num
       out[o * inner + i] = best;
     }
   }
-  return out;
 }
 
-function transpose(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray {
+function transpose(x: TypedArray, shape: Shape, perm: readonly number[], out: TypedArray): void {
   const rank = shape.length;
   const outShape = perm.map((p) => shape[p]);
   const inStrides = stridesOf(shape);
   const stepStrides = perm.map((p) => inStrides[p]);
   const size = x.length;
-  const out = allocFor(dtypeOf(x), size);
   const index = new Array<number>(rank).fill(0);
   let src = 0;
   for (let i = 0; i < size; i++) {
@@ -150,16 +169,10 @@ function transpose(x: TypedArray, shape: Shape, perm: readonly number[]): TypedA
       index[d] = 0;
     }
   }
-  return out;
 }
 
-function dtypeOf(x: TypedArray): DType {
-  return x instanceof Float32Array ? 'float32' : x instanceof Int32Array ? 'int32' : 'bool';
-}
-
-function matmul(a: Float32Array, b: Float32Array, d: MatmulDims): Float32Array {
+function matmul(a: Float32Array, b: Float32Array, out: Float32Array, d: MatmulDims): void {
   const { batch, m, k, n, transA, transB } = d;
-  const out = new Float32Array(batch * m * n);
   for (let p = 0; p < batch; p++) {
     const ao = p * d.aBatchStride;
     const bo = p * d.bBatchStride;
@@ -176,7 +189,6 @@ function matmul(a: Float32Array, b: Float32Array, d: MatmulDims): Float32Array {
       }
     }
   }
-  return out;
 }
 
 const fusedActivations: { [K in FusedActivation]: (x: number) => number } = {
@@ -186,27 +198,47 @@ const fusedActivations: { [K in FusedActivation]: (x: number) => number } = {
   tanh: Math.tanh,
 };
 
-function biasActivation(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation): Float32Array {
+/** act'(z) from y = act(z). */
+const fusedDerivatives: { [K in FusedActivation]: (y: number) => number } = {
+  linear: () => 1,
+  relu: (y) => (y > 0 ? 1 : 0),
+  sigmoid: (y) => y * (1 - y),
+  tanh: (y) => 1 - y * y,
+};
+
+function biasActivation(x: Float32Array, bias: Float32Array | null, out: Float32Array, rows: number, cols: number, act: FusedActivation): void {
   const f = fusedActivations[act];
-  const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) out[r * cols + c] = f(x[r * cols + c] + (bias ? bias[c] : 0));
   }
-  return out;
 }
 
-function logSoftmax(x: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
+function activationGrad(act: FusedActivation, y: Float32Array, dy: Float32Array, out: Float32Array): void {
+  const d = fusedDerivatives[act];
+  for (let i = 0; i < out.length; i++) out[i] = dy[i] * d(y[i]);
+}
+
+/** log sum_c exp(x[o + c]), shifted by the row max so exp never overflows. */
+function rowLogSumExp(x: Float32Array, o: number, cols: number): number {
+  let max = -Infinity;
+  for (let c = 0; c < cols; c++) max = Math.max(max, x[o + c]);
+  let sum = 0;
+  for (let c = 0; c < cols; c++) sum += Math.exp(x[o + c] - max);
+  return max + Math.log(sum);
+}
+
+function logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    let max = -Infinity;
-    for (let c = 0; c < cols; c++) max = Math.max(max, x[o + c]);
-    let sum = 0;
-    for (let c = 0; c < cols; c++) sum += Math.exp(x[o + c] - max);
-    const lse = max + Math.log(sum);
-    for (let c = 0; c < cols; c++) out[o + c] = x[o + c] - lse;
+    const lse = rowLogSumExp(x, r * cols, cols);
+    for (let c = 0; c < cols; c++) out[r * cols + c] = x[r * cols + c] - lse;
   }
-  return out;
+}
+
+function softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const lse = rowLogSumExp(x, r * cols, cols);
+    for (let c = 0; c < cols; c++) out[r * cols + c] = Math.exp(x[r * cols + c] - lse);
+  }
 }
 
 function adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void {
@@ -236,26 +268,40 @@ function sgdUpdate(param: Float32Array, grad: Float32Array, velocity: Float32Arr
 
 export const jsBackend: Backend = {
   name: 'js',
-  unary(op: UnaryOp, x: Float32Array, alpha: number): Float32Array {
+  allocFloat32: (size) => new Float32Array(size),
+  free: () => {},
+  unary(op, x, out, alpha) {
     const f = unaryFns[op];
-    const out = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) out[i] = f(x[i], alpha);
-    return out;
+  },
+  unaryGrad(op, x, y, dy, out, alpha) {
+    const d = unaryDerivatives[op];
+    // Where dy is 0 the product is 0 even if f' is infinite (e.g. sqrt at 0), as autodiff frameworks do.
+    for (let i = 0; i < x.length; i++) out[i] = dy[i] === 0 ? 0 : dy[i] * d(x[i], y[i], alpha);
   },
   binary,
-  matmulInto(a, b, out, dims) {
-    out.set(matmul(a, b, dims));
-  },
-  biasActivationInto(x, bias, out, rows, cols, act) {
-    out.set(biasActivation(x, bias, rows, cols, act));
-  },
-  allocFloat32: (size) => new Float32Array(size),
   reduce,
   argReduce,
   transpose,
   matmul,
   biasActivation,
+  activationGrad,
+  softmax,
   logSoftmax,
+  conv2d: conv.conv2d,
+  conv2dBackpropInput: conv.conv2dBackpropInput,
+  conv2dBackpropFilter: conv.conv2dBackpropFilter,
+  depthwiseConv2d: conv.depthwiseConv2d,
+  depthwiseConv2dBackpropInput: conv.depthwiseConv2dBackpropInput,
+  depthwiseConv2dBackpropFilter: conv.depthwiseConv2dBackpropFilter,
+  maxPool: conv.maxPool,
+  maxPoolGrad: conv.maxPoolGrad,
+  avgPool: conv.avgPool,
+  avgPoolGrad: conv.avgPoolGrad,
+  moments: norm.moments,
+  batchNorm: norm.batchNorm,
+  batchNormGrad: norm.batchNormGrad,
+  batchNormParamGrad: norm.batchNormParamGrad,
   adamUpdate,
   sgdUpdate,
 };

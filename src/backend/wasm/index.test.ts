@@ -3,7 +3,7 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BinaryOp, FusedActivation, MatmulDims, UnaryOp } from '../backend.js';
+import type { Backend, BinaryOp, FusedActivation, MatmulDims, ReduceOp, UnaryOp } from '../backend.js';
 import { getBackend } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 import { Rng } from '../../util/random.js';
@@ -14,6 +14,42 @@ import { relaxedSimdSupported } from './runtime.js';
 // Node 20 gates relaxed SIMD behind a V8 flag (Node 22 does not); enable it in this test process
 // so the relaxed 6x8 kernel is tested too.
 setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+/** Value-returning forms of the Into-style kernels, to keep the comparisons below short. */
+function returning(be: Backend) {
+  return {
+    matmul: (a: Float32Array, b: Float32Array, d: MatmulDims) => {
+      const o = new Float32Array(d.batch * d.m * d.n);
+      be.matmul(a, b, o, d);
+      return o;
+    },
+    biasActivation: (x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation) => {
+      const o = new Float32Array(rows * cols);
+      be.biasActivation(x, bias, o, rows, cols, act);
+      return o;
+    },
+    logSoftmax: (x: Float32Array, rows: number, cols: number) => {
+      const o = new Float32Array(rows * cols);
+      be.logSoftmax(x, o, rows, cols);
+      return o;
+    },
+    unary: (op: UnaryOp, x: Float32Array, alpha: number) => {
+      const o = new Float32Array(x.length);
+      be.unary(op, x, o, alpha);
+      return o;
+    },
+    binary: (op: BinaryOp, a: Float32Array, as: number[], b: Float32Array, bs: number[], outShape: number[], dtype: 'bool' | 'float32') => {
+      const o = dtype === 'bool' ? new Uint8Array(sizeOf(outShape)) : new Float32Array(sizeOf(outShape));
+      be.binary(op, a, as, b, bs, o, outShape);
+      return o;
+    },
+    reduce: (op: ReduceOp, x: Float32Array, outer: number, reduced: number, inner: number) => {
+      const o = new Float32Array(outer * inner);
+      be.reduce(op, x, o, outer, reduced, inner);
+      return o;
+    },
+  };
+}
 
 function randn(rng: Rng, n: number): Float32Array {
   const out = new Float32Array(n);
@@ -35,10 +71,10 @@ function checkMatmul(be: WasmBackend, rng: Rng, dims: MatmulDims): void {
   const { batch, m, k, n } = dims;
   const a = randn(rng, (dims.aBatchStride === 0 ? 1 : batch) * m * k);
   const b = randn(rng, (dims.bBatchStride === 0 ? 1 : batch) * k * n);
-  const got = be.matmul(a, b, dims);
-  const want = jsBackend.matmul(a, b, dims);
+  const got = returning(be).matmul(a, b, dims);
+  const want = returning(jsBackend).matmul(a, b, dims);
   // Bound by the sum of |products|: float32 accumulation error grows with it.
-  const scale = jsBackend.matmul(a.map(Math.abs), b.map(Math.abs), dims);
+  const scale = returning(jsBackend).matmul(a.map(Math.abs), b.map(Math.abs), dims);
   expectClose(got, want, (i) => 2e-6 * Math.sqrt(k) * (scale[i] + 1), `matmul ${JSON.stringify(dims)}`);
 }
 
@@ -82,7 +118,7 @@ describe.each(configs)('wasm backend ($name)', ({ make }) => {
   });
 
   it('matmul with k = 0 gives zeros', () => {
-    const got = be.matmul(new Float32Array(0), new Float32Array(0), mm(1, 30, 0, 30, false, false));
+    const got = returning(be).matmul(new Float32Array(0), new Float32Array(0), mm(1, 30, 0, 30, false, false));
     expect(got.length).toBe(900);
     expect(got.every((v) => v === 0)).toBe(true);
   });
@@ -93,8 +129,8 @@ describe.each(configs)('wasm backend ($name)', ({ make }) => {
       for (const [rows, cols] of [[32, 64], [5, 13], [17, 10], [1, 129]]) {
         const x = randn(rng, rows * cols);
         const bias = rng.next() < 0.7 ? randn(rng, cols) : null;
-        const want = jsBackend.biasActivation(x, bias, rows, cols, act);
-        expectClose(be.biasActivation(x, bias, rows, cols, act), want, rel(want), `biasActivation ${act} ${rows}x${cols}`);
+        const want = returning(jsBackend).biasActivation(x, bias, rows, cols, act);
+        expectClose(returning(be).biasActivation(x, bias, rows, cols, act), want, rel(want), `biasActivation ${act} ${rows}x${cols}`);
       }
     }
   });
@@ -103,8 +139,8 @@ describe.each(configs)('wasm backend ($name)', ({ make }) => {
     const rng = new Rng(5);
     for (const [rows, cols] of [[32, 10], [7, 33], [3, 1], [100, 2]]) {
       const x = randn(rng, rows * cols).map((v) => v * 30);
-      const want = jsBackend.logSoftmax(x, rows, cols);
-      expectClose(be.logSoftmax(x, rows, cols), want, rel(want, 2e-6), `logSoftmax ${rows}x${cols}`);
+      const want = returning(jsBackend).logSoftmax(x, rows, cols);
+      expectClose(returning(be).logSoftmax(x, rows, cols), want, rel(want, 2e-6), `logSoftmax ${rows}x${cols}`);
     }
   });
 
@@ -151,8 +187,8 @@ describe.each(configs)('wasm backend ($name)', ({ make }) => {
         x[0] = 0;
         x[1] = NaN;
         x[2] = -0;
-        const want = jsBackend.unary(op, x, 0.2);
-        expectClose(be.unary(op, x, 0.2), want, rel(want, 1e-7), `unary ${op} n=${n}`);
+        const want = returning(jsBackend).unary(op, x, 0.2);
+        expectClose(returning(be).unary(op, x, 0.2), want, rel(want, 1e-7), `unary ${op} n=${n}`);
       }
     }
   });
@@ -172,8 +208,8 @@ describe.each(configs)('wasm backend ($name)', ({ make }) => {
         if (a.length > 3) a[3] = NaN;
         if (b.length > 4) b[4] = NaN;
         const dtype = op === 'less' ? 'bool' : 'float32';
-        const want = jsBackend.binary(op, a, as, b, bs, out, dtype);
-        expectClose(be.binary(op, a, as, b, bs, out, dtype), want, rel(want, 1e-7), `binary ${op} ${JSON.stringify([as, bs])}`);
+        const want = returning(jsBackend).binary(op, a, as, b, bs, out, dtype);
+        expectClose(returning(be).binary(op, a, as, b, bs, out, dtype), want, rel(want, 1e-7), `binary ${op} ${JSON.stringify([as, bs])}`);
       }
     }
   });
@@ -182,10 +218,10 @@ describe.each(configs)('wasm backend ($name)', ({ make }) => {
     const rng = new Rng(10);
     for (const [outer, reduced, inner] of [[1, 32, 64], [32, 10, 1], [3, 7, 13], [1, 60000, 1], [2, 1000, 5], [5, 1, 30]]) {
       const x = randn(rng, outer * reduced * inner);
-      const want = jsBackend.reduce('sum', x, outer, reduced, inner);
-      expectClose(be.reduce('sum', x, outer, reduced, inner), want, rel(want, 1e-7), `reduce ${outer}x${reduced}x${inner}`);
-      const wantMax = jsBackend.reduce('max', x, outer, reduced, inner);
-      expectClose(be.reduce('max', x, outer, reduced, inner), wantMax, () => 0, 'reduce max');
+      const want = returning(jsBackend).reduce('sum', x, outer, reduced, inner);
+      expectClose(returning(be).reduce('sum', x, outer, reduced, inner), want, rel(want, 1e-7), `reduce ${outer}x${reduced}x${inner}`);
+      const wantMax = returning(jsBackend).reduce('max', x, outer, reduced, inner);
+      expectClose(returning(be).reduce('max', x, outer, reduced, inner), wantMax, () => 0, 'reduce max');
     }
   });
 });
@@ -201,10 +237,10 @@ describe('wasm backend with two threads', () => {
       const dims = mm(1, m, k, n, tA, tB);
       const a = randn(rng, m * k);
       const b = randn(rng, k * n);
-      const got = two.matmul(a, b, dims);
-      expect(Array.from(got)).toEqual(Array.from(one.matmul(a, b, dims)));
-      const want = jsBackend.matmul(a, b, dims);
-      const scale = jsBackend.matmul(a.map(Math.abs), b.map(Math.abs), dims);
+      const got = returning(two).matmul(a, b, dims);
+      expect(Array.from(got)).toEqual(Array.from(returning(one).matmul(a, b, dims)));
+      const want = returning(jsBackend).matmul(a, b, dims);
+      const scale = returning(jsBackend).matmul(a.map(Math.abs), b.map(Math.abs), dims);
       expectClose(got, want, (i) => 2e-6 * Math.sqrt(k) * (scale[i] + 1), 'threaded matmul');
     }
   });
@@ -234,7 +270,7 @@ describe('resident arrays (allocFloat32)', () => {
       // Force the memory to grow (and the arena to move) between steps.
       const big = randn(rng, 300 * 1000);
       checkMatmul(be, rng, mm(1, 300, 1000, 9, false, false));
-      expect(be.unary('neg', big, 0)[5]).toBe(-big[5]);
+      expect(returning(be).unary('neg', big, 0)[5]).toBe(-big[5]);
     }
     expect(be.rt.isResident(p)).toBe(be.rt.shared);
     expectClose(p, pj, rel(pj, 1e-6), 'resident adam param');
@@ -244,7 +280,7 @@ describe('resident arrays (allocFloat32)', () => {
     w.set(randn(rng, 784 * 64));
     const x = randn(rng, 32 * 784);
     const dims = mm(1, 32, 784, 64, false, false);
-    const want = jsBackend.matmul(x, w, dims);
-    expectClose(be.matmul(x, w, dims), want, (i) => 1e-4 * (1 + Math.abs(want[i])), 'resident matmul');
+    const want = returning(jsBackend).matmul(x, w, dims);
+    expectClose(returning(be).matmul(x, w, dims), want, (i) => 1e-4 * (1 + Math.abs(want[i])), 'resident matmul');
   });
 });

@@ -1,4 +1,4 @@
-// The default backend: WebAssembly SIMD kernels (GEMM, fused dense epilogue, softmax, optimisers,
+// The default backend: WebAssembly SIMD kernels (GEMM, fused bias + activation epilogue, softmax, optimisers,
 // elementwise, sums) with worker threads for large GEMMs; everything else goes to the reference.
 // Importing this file only registers the backend; the module is compiled on first getBackend().
 
@@ -7,8 +7,9 @@ import { registerBackend } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 import type { Shape } from '../../tensor/shape.js';
 import { sizeOf } from '../../tensor/shape.js';
-import type { DType, TypedArray } from '../../tensor/tensor.js';
+import type { TypedArray } from '../../tensor/tensor.js';
 import { WasmConv } from './conv.js';
+import type { ConvInfo, PoolInfo } from '../conv-geometry.js';
 import { simdSupported, WasmRuntime } from './runtime.js';
 import { GEMM_ARGS, hardwareThreads, ThreadPool, threadsSupported } from './threads.js';
 
@@ -120,26 +121,34 @@ export class WasmBackend implements Backend {
     return this.pool;
   }
 
-  unary(op: UnaryOp, x: Float32Array, alpha: number): Float32Array {
+  free(buffer: Float32Array): void {
+    this.rt.freeResident(buffer);
+  }
+
+  unary(op: UnaryOp, x: Float32Array, out: Float32Array, alpha: number): void {
     const code = UNARY_CODES[op];
-    if (code === undefined || x.length < MIN_ELEMENTS) return jsBackend.unary(op, x, alpha);
+    if (code === undefined || x.length < MIN_ELEMENTS) return jsBackend.unary(op, x, out, alpha);
     const rt = this.rt;
     rt.reset();
     const px = rt.put(x);
-    const po = rt.alloc(x.length);
+    const po = rt.outPtr(out);
     rt.exports.unary(code, px, po, x.length, alpha);
-    return rt.take(po, x.length);
+    rt.finish(po, out);
   }
 
-  binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape, outDtype: DType): TypedArray {
+  unaryGrad(op: UnaryOp, x: Float32Array, y: Float32Array, dy: Float32Array, out: Float32Array, alpha: number): void {
+    jsBackend.unaryGrad(op, x, y, dy, out, alpha);
+  }
+
+  binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void {
     const code = BINARY_CODES[op];
     const size = sizeOf(outShape);
-    if (code === undefined || outDtype !== 'float32' || !(a instanceof Float32Array) || !(b instanceof Float32Array) || size < MIN_ELEMENTS) {
-      return jsBackend.binary(op, a, aShape, b, bShape, outShape, outDtype);
+    if (code === undefined || !(out instanceof Float32Array) || !(a instanceof Float32Array) || !(b instanceof Float32Array) || size < MIN_ELEMENTS) {
+      return jsBackend.binary(op, a, aShape, b, bShape, out, outShape);
     }
     let ak = operandKind(a.length, aShape, outShape, size);
     let bk = operandKind(b.length, bShape, outShape, size);
-    if (ak < 0 || bk < 0) return jsBackend.binary(op, a, aShape, b, bShape, outShape, outDtype);
+    if (ak < 0 || bk < 0) return jsBackend.binary(op, a, aShape, b, bShape, out, outShape);
     let rows = size / outShape[outShape.length - 1];
     let cols = outShape[outShape.length - 1];
     if ((ak === FULL || ak === SCALAR) && (bk === FULL || bk === SCALAR)) {
@@ -153,50 +162,37 @@ export class WasmBackend implements Backend {
     rt.reset();
     const pa = rt.put(a);
     const pb = rt.put(b);
-    const po = rt.alloc(size);
+    const po = rt.outPtr(out);
     rt.exports.binary(code, pa, ak, pb, bk, po, rows, cols);
-    return rt.take(po, size);
+    rt.finish(po, out);
   }
 
-  reduce(op: ReduceOp, x: Float32Array, outer: number, reduced: number, inner: number): Float32Array {
-    if (op !== 'sum' || x.length < MIN_ELEMENTS) return jsBackend.reduce(op, x, outer, reduced, inner);
+  reduce(op: ReduceOp, x: Float32Array, out: Float32Array, outer: number, reduced: number, inner: number): void {
+    if (op !== 'sum' || x.length < MIN_ELEMENTS) return jsBackend.reduce(op, x, out, outer, reduced, inner);
     const rt = this.rt;
     rt.reset();
     const px = rt.put(x);
-    const po = rt.alloc(outer * inner);
+    const po = rt.outPtr(out);
     const acc = rt.alloc(inner * 2);
     rt.exports.reduceSum(px, po, outer, reduced, inner, acc);
-    return rt.take(po, outer * inner);
+    rt.finish(po, out);
   }
 
-  argReduce(op: ArgReduceOp, x: Float32Array, outer: number, reduced: number, inner: number): Int32Array {
-    return jsBackend.argReduce(op, x, outer, reduced, inner);
+  argReduce(op: ArgReduceOp, x: Float32Array, out: Int32Array, outer: number, reduced: number, inner: number): void {
+    jsBackend.argReduce(op, x, out, outer, reduced, inner);
   }
 
-  transpose(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray {
-    return jsBackend.transpose(x, shape, perm);
+  transpose(x: TypedArray, shape: Shape, perm: readonly number[], out: TypedArray): void {
+    jsBackend.transpose(x, shape, perm, out);
   }
 
-  matmul(a: Float32Array, b: Float32Array, d: MatmulDims): Float32Array {
-    if (d.batch * d.m * d.n * d.k < MIN_GEMM_MACS) return jsBackend.matmul(a, b, d);
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, d: MatmulDims): void {
+    if (d.batch * d.m * d.n * d.k < MIN_GEMM_MACS) return jsBackend.matmul(a, b, out, d);
     const rt = this.rt;
     rt.reset();
-    const pc = rt.alloc(d.batch * d.m * d.n);
+    const pc = rt.outPtr(out);
     this.runMatmul(rt.put(a), rt.put(b), pc, d);
-    return rt.take(pc, d.batch * d.m * d.n);
-  }
-
-  matmulInto(a: Float32Array, b: Float32Array, out: Float32Array, d: MatmulDims): void {
-    if (d.batch * d.m * d.n * d.k < MIN_GEMM_MACS) {
-      jsBackend.matmulInto(a, b, out, d);
-      return;
-    }
-    const rt = this.rt;
-    rt.reset();
-    const resident = rt.isResident(out);
-    const pc = resident ? out.byteOffset : rt.alloc(d.batch * d.m * d.n);
-    this.runMatmul(rt.put(a), rt.put(b), pc, d);
-    if (!resident) rt.copyOut(pc, out);
+    rt.finish(pc, out);
   }
 
   /** C at pc = op(A at pa) @ op(B at pb), batched; scratch comes from the current arena. */
@@ -267,40 +263,96 @@ export class WasmBackend implements Backend {
     gemm(a, rsA, csA, b, ldb, panelStride, c, n, k, 0, m, 0, panels, scratch, apack);
   }
 
-  biasActivation(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation): Float32Array {
-    if (rows * cols < MIN_ELEMENTS) return jsBackend.biasActivation(x, bias, rows, cols, act);
+  biasActivation(x: Float32Array, bias: Float32Array | null, out: Float32Array, rows: number, cols: number, act: FusedActivation): void {
+    if (rows * cols < MIN_ELEMENTS) return jsBackend.biasActivation(x, bias, out, rows, cols, act);
     const rt = this.rt;
     rt.reset();
     const px = rt.put(x);
     const pb = bias ? rt.put(bias) : 0;
-    const po = rt.alloc(rows * cols);
+    const po = x === out && rt.isResident(out) ? px : rt.outPtr(out);
     rt.exports.biasAct(px, pb, po, rows, cols, ACT_CODES[act]);
-    return rt.take(po, rows * cols);
+    rt.finish(po, out);
   }
 
-  biasActivationInto(x: Float32Array, bias: Float32Array | null, out: Float32Array, rows: number, cols: number, act: FusedActivation): void {
-    if (rows * cols < MIN_ELEMENTS) {
-      jsBackend.biasActivationInto(x, bias, out, rows, cols, act);
-      return;
-    }
+  activationGrad(act: FusedActivation, y: Float32Array, dy: Float32Array, out: Float32Array): void {
+    if (y.length < MIN_ELEMENTS) return jsBackend.activationGrad(act, y, dy, out);
+    const rt = this.rt;
+    rt.reset();
+    const py = rt.put(y);
+    const pd = rt.put(dy);
+    const po = dy === out && rt.isResident(out) ? pd : rt.outPtr(out);
+    rt.exports.activationGrad(ACT_CODES[act], py, pd, po, y.length);
+    rt.finish(po, out);
+  }
+
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+    jsBackend.softmax(x, out, rows, cols);
+  }
+
+  logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+    if (rows * cols < MIN_ELEMENTS) return jsBackend.logSoftmax(x, out, rows, cols);
     const rt = this.rt;
     rt.reset();
     const px = rt.put(x);
-    const pb = bias ? rt.put(bias) : 0;
-    const resident = rt.isResident(out);
-    const po = resident ? out.byteOffset : rt.alloc(rows * cols);
-    rt.exports.biasAct(px, pb, po, rows, cols, ACT_CODES[act]);
-    if (!resident) rt.copyOut(po, out);
-  }
-
-  logSoftmax(x: Float32Array, rows: number, cols: number): Float32Array {
-    if (rows * cols < MIN_ELEMENTS) return jsBackend.logSoftmax(x, rows, cols);
-    const rt = this.rt;
-    rt.reset();
-    const px = rt.put(x);
-    const po = rt.alloc(rows * cols);
+    const po = rt.outPtr(out);
     rt.exports.logSoftmax(px, po, rows, cols);
-    return rt.take(po, rows * cols);
+    rt.finish(po, out);
+  }
+
+  conv2d(x: Float32Array, w: Float32Array, out: Float32Array, c: ConvInfo): void {
+    this.conv.conv2d(x, w, out, c);
+  }
+
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, c: ConvInfo): void {
+    this.conv.conv2dBackpropInput(dy, w, dx, c);
+  }
+
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, c: ConvInfo): void {
+    this.conv.conv2dBackpropFilter(x, dy, dw, c);
+  }
+
+  depthwiseConv2d(x: Float32Array, w: Float32Array, out: Float32Array, c: ConvInfo): void {
+    this.conv.depthwiseConv2d(x, w, out, c);
+  }
+
+  depthwiseConv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, c: ConvInfo): void {
+    this.conv.depthwiseConv2dBackpropInput(dy, w, dx, c);
+  }
+
+  depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, c: ConvInfo): void {
+    this.conv.depthwiseConv2dBackpropFilter(x, dy, dw, c);
+  }
+
+  maxPool(x: Float32Array, out: Float32Array, p: PoolInfo): void {
+    this.conv.maxPool(x, out, p);
+  }
+
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, p: PoolInfo): void {
+    this.conv.maxPoolGrad(x, dy, dx, p);
+  }
+
+  avgPool(x: Float32Array, out: Float32Array, p: PoolInfo): void {
+    this.conv.avgPool(x, out, p);
+  }
+
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, p: PoolInfo): void {
+    this.conv.avgPoolGrad(dy, dx, p);
+  }
+
+  moments(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+    jsBackend.moments(x, out, rows, cols);
+  }
+
+  batchNorm(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
+    jsBackend.batchNorm(x, mean, variance, gamma, beta, out, rows, cols, eps);
+  }
+
+  batchNormGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number): void {
+    jsBackend.batchNormGrad(x, mean, variance, gamma, dy, dx, rows, cols, eps);
+  }
+
+  batchNormParamGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
+    jsBackend.batchNormParamGrad(x, mean, variance, dy, out, rows, cols, eps);
   }
 
   adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void {

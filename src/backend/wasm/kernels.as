@@ -216,6 +216,36 @@ export function biasAct(x: usize, bias: usize, out: usize, rows: i32, cols: i32,
   }
 }
 
+/**
+ * out = dy * act'(z) read off y = act(z) over n floats (out may alias dy): act 0 linear (copy),
+ * 1 relu [y > 0], 2 sigmoid y (1 - y), 3 tanh 1 - y^2.
+ */
+export function activationGrad(act: i32, y: usize, dy: usize, out: usize, n: i32): void {
+  const zero = f32x4.splat(0), one = f32x4.splat(1);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i * 4;
+    const yv = v128.load(y + o);
+    const d = v128.load(dy + o);
+    let r = d;
+    if (act == 1) r = v128.and(d, f32x4.gt(yv, zero));
+    else if (act == 2) r = f32x4.mul(d, f32x4.mul(yv, f32x4.sub(one, yv)));
+    else if (act == 3) r = f32x4.mul(d, f32x4.sub(one, f32x4.mul(yv, yv)));
+    v128.store(out + o, r);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    const yv = load<f32>(y + o);
+    const d = load<f32>(dy + o);
+    let r = d;
+    if (act == 1) r = yv > 0 ? d : 0;
+    else if (act == 2) r = d * yv * (1 - yv);
+    else if (act == 3) r = d * (1 - yv * yv);
+    store<f32>(out + o, r);
+  }
+}
+
 /** Row-wise log-softmax of [rows, cols]; the exp sum is accumulated in f64. */
 export function logSoftmax(x: usize, out: usize, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {

@@ -9,6 +9,7 @@ export interface KernelExports {
   packBT(b: number, n: number, k: number, dst: number): void;
   biasAct(x: number, bias: number, out: number, rows: number, cols: number, act: number): void;
   logSoftmax(x: number, out: number, rows: number, cols: number): void;
+  activationGrad(act: number, y: number, dy: number, out: number, n: number): void;
   adam(p: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number,
     eps: number, c1: number, c2: number, wd: number): void;
   sgd(p: number, g: number, vel: number, n: number, lr: number, mom: number, nesterov: number): void;
@@ -139,6 +140,11 @@ export class WasmRuntime {
   /** Blocks taken from the heap when one call outgrew the arena; pointers stay valid for the call. */
   private overflow: [number, number][] = [];
 
+  /** End of the memory handed out so far (arena and resident blocks); freed blocks are reused below it. */
+  get heapEnd(): number {
+    return this.heapTop;
+  }
+
   /** Reserves room for `floats` float32s (16-byte aligned, padded) and returns its byte offset. */
   alloc(floats: number): number {
     const bytes = ((floats * 4 + 15) & ~15) + PAD;
@@ -170,6 +176,16 @@ export class WasmRuntime {
     return ptr;
   }
 
+  /** Where a kernel should write `out`: in place when resident, else a fresh arena block (see finish). */
+  outPtr(out: Float32Array): number {
+    return this.isResident(out) ? out.byteOffset : this.alloc(out.length);
+  }
+
+  /** Copies a kernel's result at `ptr` into `out` unless it was written there in place. */
+  finish(ptr: number, out: Float32Array): void {
+    if (!this.isResident(out)) this.copyOut(ptr, out);
+  }
+
   /** Whether `x` lives in this module's memory (from allocResident), so kernels need no copy. */
   isResident(x: Float32Array): boolean {
     return this.shared && this.buffers.has(x.buffer);
@@ -190,8 +206,24 @@ export class WasmRuntime {
     const out = new Float32Array(this.view().buffer, ptr, floats);
     out.fill(0);
     this.registry ??= new FinalizationRegistry(([p, b]) => this.releaseBlock(p, b));
-    this.registry.register(out, [ptr, bytes]);
+    this.registry.register(out, [ptr, bytes], out);
+    this.residentBlocks.set(out, [ptr, bytes]);
     return out;
+  }
+
+  /** Blocks of the arrays allocResident handed out, so freeResident can return one early. */
+  private readonly residentBlocks = new WeakMap<Float32Array, [number, number]>();
+
+  /**
+   * Returns an array from allocResident to the free list now (plans do this when dropped, so a
+   * run's memory does not wait for garbage collection). Other arrays, and a second call, do nothing.
+   */
+  freeResident(x: Float32Array): void {
+    const block = this.residentBlocks.get(x);
+    if (!block || !this.registry) return;
+    this.residentBlocks.delete(x);
+    this.registry.unregister(x);
+    this.releaseBlock(block[0], block[1]);
   }
 
   private releaseBlock(ptr: number, bytes: number): void {

@@ -1,0 +1,96 @@
+// Every op's name and the plain-data attributes it carries: the vocabulary of graphs and plans.
+
+import type { ArgReduceOp, BinaryOp, FusedActivation, ReduceOp, UnaryOp } from '../../backend/backend.js';
+import type { DType } from '../../tensor/tensor.js';
+import type { Padding } from '../../backend/conv-geometry.js';
+
+/** Strides, padding and dilations of a convolution (channels-last; filter [kH, kW, inC, outC or multiplier]). */
+export interface ConvGeometry {
+  strides: [number, number];
+  padding: Padding;
+  dilations: [number, number];
+}
+
+/** A pooling window: size, strides and padding. */
+export interface PoolGeometry {
+  poolSize: [number, number];
+  strides: [number, number];
+  padding: Padding;
+}
+
+export interface OpAttrs {
+  /** y = fn(x) elementwise. */
+  unary: { fn: UnaryOp; alpha: number };
+  /** dx = dy * fn'(x); inputs x, y, dy. */
+  unaryGrad: { fn: UnaryOp; alpha: number };
+  /** NumPy-broadcast elementwise a fn b. */
+  binary: { fn: BinaryOp };
+  /** cond ? a : b, broadcast together; inputs cond, a, b. */
+  select: Record<string, never>;
+  cast: { dtype: DType };
+  /** op(a) @ op(b), rank 2 or 3 (batch first, a rank-2 operand broadcasts). */
+  matMul: { transA: boolean; transB: boolean };
+  /** act(x @ W + b): inputs x [rows, in], W [in, out], optional b [out]. */
+  linear: { act: FusedActivation };
+  /** dz = dy * act'(z) from y = act(z); inputs y, dy. */
+  activationGrad: { act: FusedActivation };
+  reduce: { fn: ReduceOp; axes: number[]; keepDims: boolean };
+  argReduce: { fn: ArgReduceOp; axis: number };
+  /** Same values, new (fully specified) shape; shares storage. */
+  reshape: { shape: number[] };
+  transpose: { perm: number[] };
+  broadcastTo: { shape: number[] };
+  slice: { begin: number[]; size: number[] };
+  /** Constant padding: [before, after] per axis. */
+  pad: { paddings: [number, number][]; value: number };
+  concat: { axis: number };
+  /** Slices of x along `axis` at integer indices; inputs x, indices. */
+  gather: { axis: number };
+  /** The adjoint of gather: sums updates into zeros with `dim` entries along `axis`; inputs updates, indices. */
+  scatterAdd: { axis: number; dim: number };
+  oneHot: { depth: number; on: number; off: number };
+  /** Along the last axis. */
+  softmax: Record<string, never>;
+  logSoftmax: Record<string, never>;
+  /** -log softmax(logits)[label] per row; inputs logits [rows, classes], labels [rows]. */
+  sparseSoftmaxCE: Record<string, never>;
+  /** (softmax(logits) - onehot(labels)) * dy per row; inputs logits, labels, dy. */
+  sparseSoftmaxCEGrad: Record<string, never>;
+  /** DeepLIFT rescale rule: dx = dy (f(x) - f(r)) / (x - r); inputs x, r, y = f(x), yr = f(r), dy. */
+  rescaleGrad: { fn: UnaryOp; alpha: number };
+  /** DeepLIFT through softmax (averaged Jacobian, exact on the difference); inputs zx, zr, yx, yr, dy. */
+  softmaxRescaleGrad: Record<string, never>;
+  /** act(conv(x, w) + b): inputs x [batch, h, w, inC], w [kH, kW, inC, outC], optional b [outC]. */
+  conv2d: ConvGeometry & { act: FusedActivation };
+  /** dy, w -> dx: the adjoint of conv2d in its input. */
+  conv2dBackpropInput: ConvGeometry & { inShape: number[] };
+  /** x, dy -> dw: the adjoint of conv2d in its filter. */
+  conv2dBackpropFilter: ConvGeometry & { filterShape: number[] };
+  /** Per-channel convolution, w [kH, kW, inC, multiplier], output channel ic * multiplier + m. */
+  depthwiseConv2d: ConvGeometry & { act: FusedActivation };
+  depthwiseConv2dBackpropInput: ConvGeometry & { inShape: number[] };
+  depthwiseConv2dBackpropFilter: ConvGeometry & { filterShape: number[] };
+  maxPool: PoolGeometry;
+  /** x, dy -> dx: each window's gradient to its first maximum. */
+  maxPoolGrad: PoolGeometry;
+  avgPool: PoolGeometry;
+  /** dy -> dx; padded cells do not count in the averages. */
+  avgPoolGrad: PoolGeometry & { inShape: number[] };
+  /** Per-channel (last axis) mean and biased variance: x -> [2, channels]. */
+  moments: Record<string, never>;
+  /**
+   * (x - mean) / sqrt(variance + eps) * gamma + beta per channel (last axis). batchStats: the batch's own
+   * statistics (training; inputs x, gamma, beta), else given ones (inputs x, mean, variance, gamma, beta).
+   */
+  batchNorm: { eps: number; batchStats: boolean };
+  /** dx of batchNorm (through the batch statistics when batchStats); inputs as batchNorm's but beta replaced by dy. */
+  batchNormGrad: { eps: number; batchStats: boolean };
+  /** [dgamma; dbeta] of batchNorm: inputs x, (mean, variance,) dy -> [2, channels]. */
+  batchNormParamGrad: { eps: number; batchStats: boolean };
+  /** Side effect: variable = momentum * variable + (1 - momentum) * value (batch-norm moving statistics); inputs variable, value. */
+  movingAverage: { momentum: number };
+  /** Inverted-dropout mask: 1/(1-rate) with probability 1-rate, else 0; drawn from the run's generator. */
+  dropoutMask: { rate: number; shape: number[] };
+}
+
+export type OpName = keyof OpAttrs;
