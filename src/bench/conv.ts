@@ -2,7 +2,8 @@
 // TensorFlow.js's MNIST example CNN at batch 64 (forward, backprop-input, backprop-filter; 1 and
 // 2 threads), operands resident in wasm memory as a compiled plan keeps them, and optionally
 // PyTorch one thread on the same layers in the same run (scripts/pytorch-cnn.py).
-//   node dist/bench/conv.js [--quick] [--threads 1,2] [--pytorch] [--json]
+//   node dist/bench/conv.js [--quick] [--threads 1,2] [--pytorch] [--min] [--json]
+// --min reports each kernel's fastest call instead of the median (steadier when other jobs load the machine).
 
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -55,7 +56,7 @@ function median(xs: number[]): number {
  * round) for at least minMs, so that load from other processes drifts over all of them alike.
  * The first call of a block is not counted: it may wake a sleeping worker thread.
  */
-function timeInTurns(fns: (() => void)[], minMs: number): number[] {
+function timeInTurns(fns: (() => void)[], minMs: number, stat: (xs: number[]) => number): number[] {
   const block = 4;
   const samples: number[][] = fns.map(() => []);
   const start = performance.now();
@@ -69,7 +70,7 @@ function timeInTurns(fns: (() => void)[], minMs: number): number[] {
       }
     });
   }
-  return samples.map(median);
+  return samples.map(stat);
 }
 
 function filled(be: WasmBackend, n: number): Float32Array {
@@ -127,7 +128,7 @@ export interface PytorchResult {
   formats: Record<'nchw' | 'nhwc', { kernels: Record<string, number>; train_us_per_image: number; infer_us_per_image: number }>;
 }
 
-export async function benchConv(opts: { threads: number[]; minMs: number; relaxed?: boolean }): Promise<ConvBenchRow[]> {
+export async function benchConv(opts: { threads: number[]; minMs: number; relaxed?: boolean; fastest?: boolean }): Promise<ConvBenchRow[]> {
   const backends: WasmBackend[] = [];
   for (const threads of opts.threads) {
     const be = createWasmBackend({ threads, relaxedSimd: opts.relaxed });
@@ -139,7 +140,7 @@ export async function benchConv(opts: { threads: number[]; minMs: number; relaxe
   for (const l of MNIST_CNN) {
     const calls = backends.map((be) => layerCalls(be, l));
     for (const pass of passesOf(l)) {
-      const ms = timeInTurns(calls.map((c) => c[pass]!), opts.minMs);
+      const ms = timeInTurns(calls.map((c) => c[pass]!), opts.minMs, opts.fastest ? (xs) => xs.reduce((a, b) => Math.min(a, b)) : median);
       rows.push({ layer: l.name, pass, flops: flops(l), ms: Object.fromEntries(opts.threads.map((t, i) => [t, ms[i]])) });
     }
   }
@@ -148,9 +149,9 @@ export async function benchConv(opts: { threads: number[]; minMs: number; relaxe
 }
 
 /** Runs scripts/pytorch-cnn.py on one core (taskset when present); null when PyTorch is not installed. */
-export function runPytorch(quick: boolean): PytorchResult | null {
+export function runPytorch(quick: boolean, fastest: boolean): PytorchResult | null {
   const script = join(dirname(fileURLToPath(import.meta.url)), '../../scripts/pytorch-cnn.py');
-  const args = [script, '1', '--json', ...(quick ? ['--quick'] : [])];
+  const args = [script, '1', '--json', ...(quick ? ['--quick'] : []), ...(fastest ? ['--min'] : [])];
   const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   const res = hasTaskset
     ? spawnSync('taskset', ['-c', '0', '/usr/bin/python3', ...args], { encoding: 'utf8' })
@@ -170,13 +171,13 @@ function pytorchPerImage(rows: ConvBenchRow[], pt: PytorchResult, f: 'nchw' | 'n
   return (used.reduce((s, r) => s + pt.formats[f].kernels[`${r.layer.split(' ')[0]} ${r.pass}`], 0) * 1000) / BATCH;
 }
 
-export function convTables(rows: ConvBenchRow[], threads: number[], pt: PytorchResult | null): BenchTable[] {
+export function convTables(rows: ConvBenchRow[], threads: number[], pt: PytorchResult | null, stat = 'median'): BenchTable[] {
   const gf = (r: ConvBenchRow, ms: number | undefined) => (ms === undefined ? null : Math.round((r.flops / ms / 1e6) * 10) / 10);
   const columns = ['layer', 'pass', 'MFLOP', ...threads.map((t) => `glassbox ${t}t GFLOP/s`)];
   if (threads.length > 1) columns.push(`${threads[threads.length - 1]}t / ${threads[0]}t`);
   if (pt) columns.push('PyTorch 1t NCHW GFLOP/s', 'PyTorch 1t NHWC GFLOP/s', `glassbox ${threads[0]}t / PyTorch NCHW`);
   const table: BenchTable = {
-    title: `MNIST CNN kernels, batch ${BATCH} (operands resident in wasm memory; pooling: window cells read per second)`,
+    title: `MNIST CNN kernels, batch ${BATCH}, ${stat} call (operands resident in wasm memory; pooling: window cells read per second)`,
     columns,
     rows: rows.map((r) => {
       const cells: (string | number | null)[] = [r.layer, r.pass, Math.round(r.flops / 1e4) / 100, ...threads.map((t) => gf(r, r.ms[t]))];
@@ -220,10 +221,11 @@ async function main(): Promise<void> {
   const quick = argv.includes('--quick');
   const ti = argv.indexOf('--threads');
   const threads = ti >= 0 ? argv[ti + 1].split(',').map(Number) : [1, 2];
-  const rows = await benchConv({ threads, minMs: quick ? 150 : 600 });
-  const pt = argv.includes('--pytorch') ? runPytorch(quick) : null;
+  const fastest = argv.includes('--min');
+  const rows = await benchConv({ threads, minMs: quick ? 150 : 600, fastest });
+  const pt = argv.includes('--pytorch') ? runPytorch(quick, fastest) : null;
   if (argv.includes('--pytorch') && !pt) console.error('PyTorch not run: /usr/bin/python3 with torch not found (apt-get install python3-torch libopenblas0-pthread)');
-  const tables = convTables(rows, threads, pt);
+  const tables = convTables(rows, threads, pt, fastest ? 'fastest' : 'median');
   if (argv.includes('--json')) console.log(JSON.stringify({ rows, pytorch: pt, tables }));
   else tables.forEach(printTable);
 }

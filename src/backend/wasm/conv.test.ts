@@ -161,6 +161,8 @@ describe.each(configs)('wasm conv and pooling ($name, 1 thread)', ({ relaxed }) 
       [[2, 9, 7, 12], [1, 1, 12, 20], 1, 'valid'], [[1, 9, 7, 13], [1, 1, 13, 6], 2, 'same'], [[1, 28, 28, 1], [9, 9, 1, 8], 1, 'same'],
       [[2, 6, 6, 3], [3, 3, 3, 4], 1, [[2, 1], [0, 3]]], [[3, 1, 50, 7], [1, 5, 7, 11], 1, 'same', 2], [[1, 1, 40, 9], [1, 3, 9, 5], 3, 'valid'],
       [[1, 4, 300, 2], [3, 3, 2, 3], 1, 'valid'], [[2, 5, 5, 1], [5, 5, 1, 1], 1, 'valid'],
+      // Few input channels, stride 1: the gathered input gradient (also dilated, conv1d, 'same').
+      [[2, 12, 11, 3], [3, 3, 3, 8], 1, 'same', 2], [[3, 1, 40, 2], [1, 5, 2, 4], 1, 'same'], [[1, 9, 9, 4], [2, 3, 4, 12], 1, [[1, 2], [0, 1]]],
     ];
     for (const [xs, ws, s, pad, d] of cases) {
       for (const resident of [false, true]) checkConv(be, rng, conv2dInfo(xs, ws, s, pad, d ?? 1), 'conv', resident);

@@ -11,14 +11,17 @@ import type { KernelExports, WasmRuntime } from './runtime.js';
 interface ConvExports extends KernelExports {
   copyWindow(src: number, srcH: number, srcW: number, dst: number, dstH: number, dstW: number, ch: number, offY: number, offX: number, batch: number): void;
   convForward(prm: number, p0: number, p1: number, table: number): void;
-  packConvChunks(prm: number, dst: number): void;
-  convBackpropInput(prm: number, p0: number, p1: number, wt: number): void;
+  convDotForward(prm: number, p0: number, p1: number, wt: number, table: number): void;
+  packConvChunks(prm: number, wt: number, desc: number, offs: number, spanning: number): void;
+  convBackpropInput(prm: number, p0: number, p1: number, wt: number, desc: number, chunks: number, table: number): void;
   convBackpropFilter(prm: number, p0: number, p1: number, dw: number, table: number): void;
   sumParts(src: number, parts: number, n: number, dst: number): void;
   filterSlabs(kind: number, prm: number, bounds: number, s0: number, s1: number, partials: number, outFloats: number, table: number): void;
-  depthwiseForward(prm: number, p0: number, p1: number): void;
-  depthwiseBackpropInput(prm: number, p0: number, p1: number): void;
-  depthwiseBackpropFilter(prm: number, p0: number, p1: number, dw: number): void;
+  repeatChannels(x: number, n: number, inC: number, mult: number, dst: number): void;
+  sumChannelGroups(src: number, n: number, inC: number, mult: number, dst: number): void;
+  depthwiseForward(prm: number, p0: number, p1: number, table: number): void;
+  depthwiseBackpropInput(prm: number, p0: number, p1: number, taps: number): void;
+  depthwiseBackpropFilter(prm: number, p0: number, p1: number, dw: number, table: number): void;
   maxPool(prm: number, p0: number, p1: number): void;
   maxPoolGrad(prm: number, p0: number, p1: number): void;
   avgPool(prm: number, p0: number, p1: number): void;
@@ -32,14 +35,20 @@ const POOL_CELLS_PER_THREAD = 1 << 16;
 /** Multiply-adds per partial sum of a filter gradient; at most MAX_SLABS partials, fixed by shape (not threads). */
 const MACS_PER_SLAB = 1 << 20;
 const MAX_SLABS = 4;
-/** Must match CONV_BLOCK and FILTER_BLOCK in kernels.as (pixels per block of the forward and filter-gradient kernels). */
+/** Must match CONV_BLOCK, FILTER_BLOCK and DOT_BLOCK in kernels.as (pixels per block of the forward and filter-gradient kernels). */
 const CONV_BLOCK = 32;
 const FILTER_BLOCK = 128;
+const DOT_BLOCK = 30;
 
 /** How an operand reaches the kernels: where it lives in wasm memory, and whether it must be copied out. */
 interface Operand {
   ptr: number;
   copyBack: Float32Array | null;
+}
+
+/** A depthwise conv as the kernels see it: multiplier 1 over outC (input channels repeated). */
+function flatDepthwise(c: ConvInfo): ConvInfo {
+  return { ...c, inC: c.outC };
 }
 
 /** Splits [0, n) into `parts` ranges with boundaries on multiples of `grain` (the last takes the rest). */
@@ -92,6 +101,7 @@ export class WasmConv {
     }
     const rt = this.rt;
     rt.reset();
+    if (this.gatherInputGradient(dy, w, dx, c)) return;
     const pdy = rt.put(dy);
     const pw = rt.put(w);
     const { h, w: wd, padded } = this.paddedSize(c);
@@ -99,13 +109,49 @@ export class WasmConv {
     // Scatter into a padded gradient when windows reach outside the input, then crop it.
     const target = padded ? rt.alloc(c.batch * h * wd * c.inC) : o.ptr;
     const prm = this.params(c, h, wd, 0, pw, target, pdy);
+    // Chunks of 8 window elements: pieces of runs (vector adds), or across runs when runs are short.
+    const K = c.kH * c.kW * c.inC;
     const runLen = c.dilationW === 1 ? c.kW * c.inC : c.inC;
-    const runs = c.dilationW === 1 ? c.kH : c.kH * c.kW;
-    const wt = rt.alloc(runs * Math.ceil(runLen / 8) * c.outC * 8);
-    this.k.packConvChunks(prm, wt);
-    this.byImages('convBackpropInput', prm, c.batch, c.outH * c.outW, dy.length * w.length / c.outC, wt);
+    const runChunks = (K / runLen) * Math.ceil(runLen / 8);
+    const spanning = runChunks > 1.25 * Math.ceil(K / 8);
+    const chunks = spanning ? Math.ceil(K / 8) : runChunks;
+    const wt = rt.alloc(chunks * c.outC * 8), desc = rt.alloc(chunks * 4), offs = rt.alloc(K);
+    this.k.packConvChunks(prm, wt, desc, offs, spanning ? 1 : 0);
+    const parts = split(c.batch, Math.min(c.batch, this.partsFor(dy.length * w.length / c.outC)), 1);
+    const pix = c.outH * c.outW;
+    this.parallel('convBackpropInput', parts.map(([a, b]) => [prm, a * pix, b * pix, wt, desc, chunks, rt.alloc(CONV_BLOCK + 4)]));
     if (padded) this.k.copyWindow(target, h, wd, o.ptr, c.inH, c.inW, c.inC, c.padTop, c.padLeft, c.batch);
     this.finish(o);
+  }
+
+  /**
+   * The input gradient of a stride-1 conv with few input channels (such as an image CNN's first
+   * layer), gathered instead of scattered: a conv of dy, padded so every window lies inside, with
+   * the filter flipped and transposed, vectorised along dy's channels. Returns false when the
+   * shape does not suit it (the scatter kernel then runs).
+   */
+  private gatherInputGradient(dy: Float32Array, w: Float32Array, dx: Float32Array, c: ConvInfo): boolean {
+    const runLen = c.dilationW === 1 ? c.kW * c.outC : c.outC;
+    if (c.strideH !== 1 || c.strideW !== 1 || c.inC > 4 || runLen % 4 !== 0) return false;
+    const rt = this.rt;
+    const h = c.inH + (c.kH - 1) * c.dilationH, wd = c.inW + (c.kW - 1) * c.dilationW;
+    const dyPad = rt.alloc(c.batch * h * wd * c.outC);
+    this.k.copyWindow(rt.put(dy), c.outH, c.outW, dyPad, h, wd, c.outC, c.padTop - (c.kH - 1) * c.dilationH, c.padLeft - (c.kW - 1) * c.dilationW, c.batch);
+    // wt[ic, ky, kx, oc] = w[kH-1-ky, kW-1-kx, ic, oc]: one row of K = kH*kW*outC per input channel.
+    const taps = c.kH * c.kW, K = taps * c.outC;
+    const wt = rt.alloc(c.inC * K);
+    const view = rt.view(), base = wt >> 2;
+    for (let ic = 0; ic < c.inC; ic++) {
+      for (let t = 0; t < taps; t++) view.set(w.subarray((t * c.inC + ic) * c.outC, (t * c.inC + ic + 1) * c.outC), base + ic * K + (taps - 1 - t) * c.outC);
+    }
+    const o = this.output(dx);
+    const gather: ConvInfo = { ...c, inC: c.outC, outC: c.inC, outH: c.inH, outW: c.inW };
+    const prm = this.params(gather, h, wd, dyPad, 0, o.ptr, 0);
+    const pixels = c.batch * c.inH * c.inW;
+    const ranges = split(pixels, this.partsFor(pixels * K * c.inC), 6);
+    this.parallel('convDotForward', ranges.map(([a, b]) => [prm, a, b, wt, rt.alloc(DOT_BLOCK + 6)]));
+    this.finish(o);
+    return true;
   }
 
   /** dw = the gradient of conv2d in w, given x and dy. */
@@ -128,10 +174,13 @@ export class WasmConv {
     checkConvOperands('depthwiseConv2d', c, x.length, w.length, out.length, true);
     if (out.length === 0) return;
     this.rt.reset();
+    const flat = flatDepthwise(c);
+    const px = this.paddedInput(this.repeatChannels(this.rt.put(x), c), flat);
     const o = this.output(out);
-    const prm = this.params(c, c.inH, c.inW, this.rt.put(x), this.rt.put(w), o.ptr, 0, true);
+    const prm = this.params(flat, px.h, px.w, px.ptr, this.rt.put(w), o.ptr, 0);
     const pixels = c.batch * c.outH * c.outW;
-    this.parallel('depthwiseForward', split(pixels, this.partsFor(out.length * c.kH * c.kW), 4).map(([a, b]) => [prm, a, b]));
+    const ranges = split(pixels, this.partsFor(out.length * c.kH * c.kW), 4);
+    this.parallel('depthwiseForward', ranges.map(([a, b]) => [prm, a, b, this.rt.alloc(CONV_BLOCK + 4 + c.kH * c.kW)]));
     this.finish(o);
   }
 
@@ -139,10 +188,31 @@ export class WasmConv {
   depthwiseConv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, c: ConvInfo): void {
     checkConvOperands('depthwiseConv2dBackpropInput', c, dx.length, w.length, dy.length, true);
     if (dx.length === 0) return;
-    this.rt.reset();
+    const rt = this.rt;
+    rt.reset();
     const o = this.output(dx);
-    const prm = this.params(c, c.inH, c.inW, 0, this.rt.put(w), o.ptr, this.rt.put(dy), true);
-    this.byImages('depthwiseBackpropInput', prm, c.batch, c.outH * c.outW, dy.length * c.kH * c.kW);
+    const mult = c.outC / c.inC;
+    // With multiplier M the gradient of each repeated channel is computed, then groups of M summed.
+    const pixels = c.batch * c.inH * c.inW;
+    const target = mult > 1 ? rt.alloc(pixels * c.outC) : o.ptr;
+    const flat = flatDepthwise(c);
+    const parts = this.partsFor(dy.length * c.kH * c.kW);
+    if (c.strideH === 1 && c.strideW === 1) {
+      // Stride 1: a depthwise conv of dy, padded so every window lies inside, with the filter flipped.
+      const h = c.inH + (c.kH - 1) * c.dilationH, wd = c.inW + (c.kW - 1) * c.dilationW;
+      const dyPad = rt.alloc(c.batch * h * wd * c.outC);
+      this.k.copyWindow(rt.put(dy), c.outH, c.outW, dyPad, h, wd, c.outC, c.padTop - (c.kH - 1) * c.dilationH, c.padLeft - (c.kW - 1) * c.dilationW, c.batch);
+      const flipped = rt.alloc(w.length);
+      const taps = c.kH * c.kW, view = rt.view(), fp = flipped >> 2;
+      for (let t = 0; t < taps; t++) view.set(w.subarray(t * c.outC, (t + 1) * c.outC), fp + (taps - 1 - t) * c.outC);
+      const gather: ConvInfo = { ...flat, outH: c.inH, outW: c.inW };
+      const prm = this.params(gather, h, wd, dyPad, flipped, target, 0);
+      this.parallel('depthwiseForward', split(pixels, parts, 4).map(([a, b]) => [prm, a, b, rt.alloc(CONV_BLOCK + 4 + taps)]));
+    } else {
+      const prm = this.params(flat, c.inH, c.inW, 0, rt.put(w), target, rt.put(dy), true);
+      this.parallel('depthwiseBackpropInput', split(pixels, parts, 4).map(([a, b]) => [prm, a, b, rt.alloc(2 * c.kH * c.kW)]));
+    }
+    if (mult > 1) this.k.sumChannelGroups(target, pixels, c.inC, mult, o.ptr);
     this.finish(o);
   }
 
@@ -151,10 +221,22 @@ export class WasmConv {
     checkConvOperands('depthwiseConv2dBackpropFilter', c, x.length, dw.length, dy.length, true);
     if (dw.length === 0) return;
     this.rt.reset();
+    const flat = flatDepthwise(c);
+    const px = this.paddedInput(this.repeatChannels(this.rt.put(x), c), flat);
     const o = this.output(dw);
-    const prm = this.params(c, c.inH, c.inW, this.rt.put(x), 0, 0, this.rt.put(dy), true);
+    const prm = this.params(flat, px.h, px.w, px.ptr, 0, 0, this.rt.put(dy));
     this.slabbed(1, prm, c.batch * c.outH * c.outW, dw.length, dy.length * c.kH * c.kW, o.ptr);
     this.finish(o);
+  }
+
+  /** x with each channel repeated multiplier times (outC channels), or x itself when the multiplier is 1. */
+  private repeatChannels(ptr: number, c: ConvInfo): number {
+    const mult = c.outC / c.inC;
+    if (mult === 1) return ptr;
+    const pixels = c.batch * c.inH * c.inW;
+    const dst = this.rt.alloc(pixels * c.outC);
+    this.k.repeatChannels(ptr, pixels, c.inC, mult, dst);
+    return dst;
   }
 
   /** out = the maximum of each window (padding never wins; NaN propagates). */
@@ -199,9 +281,9 @@ export class WasmConv {
   }
 
   /** Runs a scatter kernel over whole images (windows of different images never overlap), split across threads. */
-  private byImages(task: keyof ConvExports, prm: number, batch: number, pix: number, macs: number, ...extra: number[]): void {
+  private byImages(task: keyof ConvExports, prm: number, batch: number, pix: number, macs: number): void {
     const parts = Math.min(batch, this.partsFor(macs));
-    this.parallel(task, split(batch, parts, 1).map(([a, b]) => [prm, a * pix, b * pix, ...extra]));
+    this.parallel(task, split(batch, parts, 1).map(([a, b]) => [prm, a * pix, b * pix]));
   }
 
   /**
@@ -214,7 +296,7 @@ export class WasmConv {
       rt.view().fill(0, outPtr >> 2, (outPtr >> 2) + outLen);
       return;
     }
-    const slabs = split(pixels, Math.max(1, Math.min(MAX_SLABS, Math.floor(macs / MACS_PER_SLAB), Math.ceil(pixels / FILTER_BLOCK))), FILTER_BLOCK);
+    const slabs = split(pixels, Math.max(1, Math.min(MAX_SLABS, Math.floor(macs / MACS_PER_SLAB), Math.ceil(pixels / 32))), 4);
     const bounds = rt.alloc(slabs.length + 1);
     new Int32Array(rt.view().buffer, bounds, slabs.length + 1).set([...slabs.map(([a]) => a), pixels]);
     const partials = slabs.length === 1 ? outPtr : rt.alloc(slabs.length * outLen);

@@ -593,6 +593,8 @@ const P_PAD_TOP = 13, P_PAD_LEFT = 14, P_X = 15, P_W = 16, P_OUT = 17, P_DY = 18
 const CONV_BLOCK: i32 = 32;
 /** Pixels per block of the filter gradient (its dy rows, <= 128 x outC floats, stay in L1). */
 const FILTER_BLOCK: i32 = 128;
+/** Pixels per block of convDotForward (a multiple of its 6-pixel tiles). */
+const DOT_BLOCK: i32 = 30;
 
 /** Stores the first n (1..4) lanes of v at p. */
 @inline function storeLanes(p: usize, v: v128, n: i32): void {
@@ -672,7 +674,23 @@ export function copyWindow(src: usize, srcH: i32, srcW: i32, dst: usize, dstH: i
 
 /** Fills table[0, n) with the window origins (absolute byte addresses) of pixels t0.., then repeats the last up to a multiple of 4. */
 function originTable(table: usize, x: usize, t0: i32, n: i32, outH: i32, outW: i32, sH: i32, sW: i32, rowB: usize, imgB: usize, pixB: usize): void {
-  for (let q = 0; q < n; q++) store<i32>(table + <usize>q * 4, <i32>(x + convOrigin(t0 + q, outH, outW, sH, sW, rowB, imgB, pixB)));
+  // Divide once, then step along the output row (divisions would cost more than conv1's work per pixel).
+  const img = t0 / (outH * outW), rem = t0 - img * outH * outW;
+  let oy = rem / outW, ox = rem - oy * outW;
+  let row = x + <usize>img * imgB + <usize>(oy * sH) * rowB;
+  const step = <usize>sW * pixB;
+  let at = row + <usize>ox * step;
+  for (let q = 0; q < n; q++) {
+    store<i32>(table + <usize>q * 4, <i32>at);
+    at += step;
+    if (++ox == outW) {
+      ox = 0;
+      // The next output row starts sH input rows down; after the last row, the next image.
+      row += ++oy == outH ? imgB - <usize>((outH - 1) * sH) * rowB : <usize>sH * rowB;
+      if (oy == outH) oy = 0;
+      at = row;
+    }
+  }
   const last = load<i32>(table + <usize>(n - 1) * 4);
   for (let q = n; q < ((n + 3) & ~3); q++) store<i32>(table + <usize>q * 4, last);
 }
@@ -732,96 +750,217 @@ export function convForward(prm: usize, p0: i32, p1: i32, table: usize): void {
   }
 }
 
+@inline function hsum(v: v128): f32 {
+  const t = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.add(t, v128.shuffle<f32>(t, t, 1, 0, 3, 2)), 0);
+}
+
 /**
- * Packs w [K, outC] for convBackpropInput: for each run and each 8-float chunk of it, outC rows of
- * 8 floats holding w[i, j] for the chunk's 8 window elements i (zero past the run's end).
+ * convForward for few output channels: out[p, j] = sum_i x[origin(p) + off(i)] * wt[j, i], with
+ * wt [outC, K] (the filter transposed). Vectorised along runs instead of output channels, so a
+ * single output channel still fills every lane; run lengths must be multiples of 4. Used for the
+ * input gradient of convs with few input channels (conv1 of an image CNN). Tiles of 6 pixels x
+ * 1 channel; `table`: DOT_BLOCK + 6 i32s.
  */
-export function packConvChunks(prm: usize, dst: usize): void {
-  const inC = prmAt(prm, P_IN_C), outC = prmAt(prm, P_OUT_C), kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W);
-  const dW = prmAt(prm, P_DIL_W);
-  const w = <usize>prmAt(prm, P_W);
-  const runLen = dW == 1 ? kW * inC : inC;
-  const runs = dW == 1 ? kH : kH * kW;
-  let d = dst;
-  for (let r = 0; r < runs; r++) {
-    for (let c0 = 0; c0 < runLen; c0 += 8) {
+export function convDotForward(prm: usize, p0: i32, p1: i32, wt: usize, table: usize): void {
+  const inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C), inH = prmAt(prm, P_IN_H);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
+  const x = <usize>prmAt(prm, P_X), out = <usize>prmAt(prm, P_OUT);
+  const pixB = <usize>inC * 4, rowB = <usize>inW * pixB, imgB = <usize>inH * rowB;
+  const K = kH * kW * inC;
+  const runsPerRow = dW == 1 ? 1 : kW;
+  const runB = dW == 1 ? <usize>(kW * inC) * 4 : pixB;
+  const runStep = <usize>dW * pixB, rowStep = <usize>dH * rowB;
+  const ldo = <usize>outC * 4;
+  for (let t0 = p0; t0 < p1; t0 += DOT_BLOCK) {
+    const n = min(DOT_BLOCK, p1 - t0);
+    originTable(table, x, t0, n, outH, outW, sH, sW, rowB, imgB, pixB);
+    const last = load<i32>(table + <usize>(n - 1) * 4);
+    for (let q = n; q < n + 6; q++) store<i32>(table + <usize>q * 4, last);
+    for (let q = 0; q < n; q += 6) {
+      const rows = min(6, n - q);
+      const tq = table + <usize>q * 4;
+      const a0 = <usize>load<i32>(tq), a1 = <usize>load<i32>(tq, 4), a2 = <usize>load<i32>(tq, 8);
+      const a3 = <usize>load<i32>(tq, 12), a4 = <usize>load<i32>(tq, 16), a5 = <usize>load<i32>(tq, 20);
+      const o = out + <usize>(t0 + q) * ldo;
       for (let j = 0; j < outC; j++) {
-        for (let l = 0; l < 8; l++) {
-          const t = c0 + l;
-          store<f32>(d + <usize>l * 4, t < runLen ? load<f32>(w + (<usize>(r * runLen + t) * <usize>outC + <usize>j) * 4) : 0);
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0);
+        let s3 = f32x4.splat(0), s4 = f32x4.splat(0), s5 = f32x4.splat(0);
+        let wp = wt + <usize>j * <usize>K * 4;
+        for (let ky = 0; ky < kH; ky++) {
+          for (let r = 0; r < runsPerRow; r++) {
+            let f = <usize>ky * rowStep + <usize>r * runStep;
+            const end = f + runB;
+            do {
+              const w0 = v128.load(wp);
+              s0 = madd(v128.load(a0 + f), w0, s0);
+              s1 = madd(v128.load(a1 + f), w0, s1);
+              s2 = madd(v128.load(a2 + f), w0, s2);
+              s3 = madd(v128.load(a3 + f), w0, s3);
+              s4 = madd(v128.load(a4 + f), w0, s4);
+              s5 = madd(v128.load(a5 + f), w0, s5);
+              f += 16;
+              wp += 16;
+            } while (f < end);
+          }
         }
-        d += 32;
+        const oj = o + <usize>j * 4;
+        store<f32>(oj, hsum(s0));
+        if (rows > 1) store<f32>(oj + ldo, hsum(s1));
+        if (rows > 2) store<f32>(oj + 2 * ldo, hsum(s2));
+        if (rows > 3) store<f32>(oj + 3 * ldo, hsum(s3));
+        if (rows > 4) store<f32>(oj + 4 * ldo, hsum(s4));
+        if (rows > 5) store<f32>(oj + 5 * ldo, hsum(s5));
       }
     }
   }
 }
 
 /**
+ * Prepares convBackpropInput's chunks of window elements, 8 at a time. Run chunks (spanning 0)
+ * split each run into 8-float pieces, scattered with vector adds; spanning chunks take elements
+ * 8c .. 8c+7 in K order across runs (better for short runs such as conv1's 3), scattered lane by
+ * lane through the offset table `offs` (K i32s). For chunk c: desc[4c ..] = (byte offset from the
+ * window origin, or the address of its offsets; elements; 1 if through offsets), and at wt, outC
+ * rows of 8 floats w[i, j] for its elements i (zero for missing ones).
+ */
+export function packConvChunks(prm: usize, wt: usize, desc: usize, offs: usize, spanning: bool): void {
+  const inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C), outC = prmAt(prm, P_OUT_C), kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W);
+  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
+  const w = <usize>prmAt(prm, P_W);
+  const pixB = <usize>inC * 4, rowB = <usize>inW * pixB;
+  const K = kH * kW * inC;
+  const runLen = dW == 1 ? kW * inC : inC;
+  let d = wt, dp = desc;
+  for (let i0 = 0; i0 < K; i0 += spanning ? 8 : 0) {
+    // Elements i0 .. i0 + n - 1 form this chunk.
+    let n = min(8, K - i0);
+    if (spanning) {
+      for (let l = 0; l < n; l++) store<i32>(offs + <usize>(i0 + l) * 4, <i32>windowOffset(i0 + l, kW, inC, dH, dW, rowB, pixB));
+      store<i32>(dp, <i32>(offs + <usize>i0 * 4));
+    } else {
+      n = min(n, runLen - i0 % runLen);
+      store<i32>(dp, <i32>windowOffset(i0, kW, inC, dH, dW, rowB, pixB));
+    }
+    store<i32>(dp, n, 4);
+    store<i32>(dp, spanning ? 1 : 0, 8);
+    dp += 16;
+    for (let j = 0; j < outC; j++) {
+      for (let l = 0; l < 8; l++) store<f32>(d + <usize>l * 4, l < n ? load<f32>(w + (<usize>(i0 + l) * <usize>outC + <usize>j) * 4) : 0);
+      d += 32;
+    }
+    if (!spanning) i0 += n;
+  }
+}
+
+@inline function addAt(p: usize, v: f32): void {
+  store<f32>(p, load<f32>(p) + v);
+}
+
+/** Adds lane l of v0:v1 (l < n <= 8) to the float at o + offs[l]. */
+function scatter8(o: usize, offs: usize, v0: v128, v1: v128, n: i32): void {
+  addAt(o + <usize>load<i32>(offs), f32x4.extract_lane(v0, 0));
+  if (n > 1) addAt(o + <usize>load<i32>(offs, 4), f32x4.extract_lane(v0, 1));
+  if (n > 2) addAt(o + <usize>load<i32>(offs, 8), f32x4.extract_lane(v0, 2));
+  if (n > 3) addAt(o + <usize>load<i32>(offs, 12), f32x4.extract_lane(v0, 3));
+  if (n > 4) addAt(o + <usize>load<i32>(offs, 16), f32x4.extract_lane(v1, 0));
+  if (n > 5) addAt(o + <usize>load<i32>(offs, 20), f32x4.extract_lane(v1, 1));
+  if (n > 6) addAt(o + <usize>load<i32>(offs, 24), f32x4.extract_lane(v1, 2));
+  if (n > 7) addAt(o + <usize>load<i32>(offs, 28), f32x4.extract_lane(v1, 3));
+}
+
+/**
  * conv2d input gradient for output pixels [p0, p1), which must cover whole images: zeroes those
  * images of dx (padded like convForward's x), then adds dy[p, :] @ w^T to each pixel's window.
- * `wt` is packConvChunks' output. Tiles: 4 pixels x one 8-float chunk of a run.
+ * `wt` and `desc` (`chunks` chunks) are packConvChunks' output; `table` is scratch for
+ * CONV_BLOCK + 4 i32s. Tiles: 4 pixels x one chunk.
  */
-export function convBackpropInput(prm: usize, p0: i32, p1: i32, wt: usize): void {
+export function convBackpropInput(prm: usize, p0: i32, p1: i32, wt: usize, desc: usize, chunks: i32, table: usize): void {
   const inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C), inH = prmAt(prm, P_IN_H);
   const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
-  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
-  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
+  const sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const dx = <usize>prmAt(prm, P_OUT), dy = <usize>prmAt(prm, P_DY);
   const pixB = <usize>inC * 4, rowB = <usize>inW * pixB, imgB = <usize>inH * rowB;
   const pix = outH * outW;
   if (p1 <= p0) return;
   memory.fill(dx + <usize>(p0 / pix) * imgB, 0, <usize>((p1 - p0) / pix) * imgB);
   const ldy = <usize>outC * 4;
-  const runsPerRow = dW == 1 ? 1 : kW;
-  const runLen = dW == 1 ? kW * inC : inC;
-  const runStep = <usize>dW * pixB, rowStep = <usize>dH * rowB;
-  const chunkB = <usize>outC * 32;
+  const chunkB = <usize>outC * 32, descEnd = desc + <usize>chunks * 16;
   // Tiles start at multiples of 4, cut short only at p0 and p1 (image boundaries). Cutting a tile
   // between images keeps the order of the adds into every dx element, so the result does not
   // depend on how threads split the images.
-  for (let p = p0, rows = 0; p < p1; p += rows) {
+  for (let p = p0, rows = 0, t0 = p0, t1 = p0; p < p1; p += rows) {
+    if (p == t1) {
+      // Next block of window origins; blocks end on multiples of 4, like tiles.
+      t0 = p;
+      t1 = min((p & ~3) + CONV_BLOCK, p1);
+      originTable(table, dx, t0, t1 - t0, outH, outW, sH, sW, rowB, imgB, pixB);
+    }
     rows = min((p & ~3) + 4, p1) - p;
     const d0 = dy + <usize>p * ldy;
     const d1 = dy + <usize>(p + min(1, rows - 1)) * ldy;
     const d2 = dy + <usize>(p + min(2, rows - 1)) * ldy;
     const d3 = dy + <usize>(p + min(3, rows - 1)) * ldy;
-    const o0 = dx + convOrigin(p, outH, outW, sH, sW, rowB, imgB, pixB);
-    const o1 = dx + convOrigin(p + min(1, rows - 1), outH, outW, sH, sW, rowB, imgB, pixB);
-    const o2 = dx + convOrigin(p + min(2, rows - 1), outH, outW, sH, sW, rowB, imgB, pixB);
-    const o3 = dx + convOrigin(p + min(3, rows - 1), outH, outW, sH, sW, rowB, imgB, pixB);
+    const tq = table + <usize>(p - t0) * 4;
+    const o0 = <usize>load<i32>(tq);
+    const o1 = <usize>load<i32>(tq + <usize>min(1, rows - 1) * 4);
+    const o2 = <usize>load<i32>(tq + <usize>min(2, rows - 1) * 4);
+    const o3 = <usize>load<i32>(tq + <usize>min(3, rows - 1) * 4);
     let wp = wt;
-    for (let ky = 0; ky < kH; ky++) {
-      for (let r = 0; r < runsPerRow; r++) {
-        const runOff = <usize>ky * rowStep + <usize>r * runStep;
-        for (let c0 = 0; c0 < runLen; c0 += 8) {
-          const nc = min(8, runLen - c0);
-          let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-          let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-          let o: usize = 0;
-          const end = wp + chunkB;
-          do {
-            const b0 = v128.load(wp);
-            const b1 = v128.load(wp, 16);
-            let av = v128.load32_splat(d0 + o);
-            c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
-            av = v128.load32_splat(d1 + o);
-            c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
-            av = v128.load32_splat(d2 + o);
-            c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
-            av = v128.load32_splat(d3 + o);
-            c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
-            o += 4;
-            wp += 32;
-          } while (wp < end);
-          const off = runOff + <usize>c0 * 4;
-          // Row by row: windows of neighbouring pixels overlap, so each add sees the previous ones.
-          add8(o0 + off, c00, c01, nc);
-          if (rows > 1) add8(o1 + off, c10, c11, nc);
-          if (rows > 2) add8(o2 + off, c20, c21, nc);
-          if (rows > 3) add8(o3 + off, c30, c31, nc);
-        }
+    for (let dp = desc; dp < descEnd; dp += 16) {
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      let o: usize = 0;
+      const end = wp + chunkB;
+      do {
+        const b0 = v128.load(wp);
+        const b1 = v128.load(wp, 16);
+        let av = v128.load32_splat(d0 + o);
+        c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+        av = v128.load32_splat(d1 + o);
+        c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+        av = v128.load32_splat(d2 + o);
+        c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+        av = v128.load32_splat(d3 + o);
+        c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+        o += 4;
+        wp += 32;
+      } while (wp < end);
+      const off = <usize>load<i32>(dp), n = load<i32>(dp, 4);
+      // Row by row: windows of neighbouring pixels overlap, so each add sees the previous ones.
+      if (load<i32>(dp, 8) == 0) {
+        add8(o0 + off, c00, c01, n);
+        if (rows > 1) add8(o1 + off, c10, c11, n);
+        if (rows > 2) add8(o2 + off, c20, c21, n);
+        if (rows > 3) add8(o3 + off, c30, c31, n);
+      } else {
+        scatter8(o0, off, c00, c01, n);
+        if (rows > 1) scatter8(o1, off, c10, c11, n);
+        if (rows > 2) scatter8(o2, off, c20, c21, n);
+        if (rows > 3) scatter8(o3, off, c30, c31, n);
       }
     }
+  }
+}
+
+/** dw row += sum over the block's pixels of x[origin + f] * dy[pixel, :] (one window element, every output channel). */
+function filterRow(x: usize, table: usize, tEnd: usize, dyBlock: usize, f: usize, c: usize, outC: i32): void {
+  const ldc = <usize>outC * 4;
+  for (let j = 0; j < outC; j += 8) {
+    const nc = min(8, outC - j);
+    let c0 = v128.load(c + <usize>j * 4), c1 = v128.load(c + <usize>j * 4, 16);
+    let tp = table;
+    let bp = dyBlock + <usize>j * 4;
+    do {
+      const av = v128.load32_splat(<usize>load<i32>(tp) + f);
+      c0 = madd(av, v128.load(bp), c0);
+      c1 = madd(av, v128.load(bp, 16), c1);
+      tp += 4;
+      bp += ldc;
+    } while (tp < tEnd);
+    store8(c + <usize>j * 4, c0, c1, nc);
   }
 }
 
@@ -845,8 +984,11 @@ export function convBackpropFilter(prm: usize, p0: i32, p1: i32, dw: usize, tabl
     originTable(table, x, t0, n, outH, outW, sH, sW, rowB, imgB, pixB);
     const tEnd = table + <usize>n * 4;
     const dyBlock = dy + <usize>t0 * ldc;
-    for (let i = 0; i < K; i += 4) {
-      const rows = min(4, K - i);
+    // Tiles of 4 window elements; a remainder of 1 or 2 elements goes row by row (filterRow).
+    const K4 = (K & 3) == 3 ? K : K & ~3;
+    for (let i = K4; i < K; i++) filterRow(x, table, tEnd, dyBlock, windowOffset(i, kW, inC, dH, dW, rowB, pixB), dw + <usize>i * ldc, outC);
+    for (let i = 0; i < K4; i += 4) {
+      const rows = min(4, K4 - i);
       const f0 = windowOffset(i, kW, inC, dH, dW, rowB, pixB);
       const f1 = windowOffset(i + min(1, rows - 1), kW, inC, dH, dW, rowB, pixB);
       const f2 = windowOffset(i + min(2, rows - 1), kW, inC, dH, dW, rowB, pixB);
@@ -889,14 +1031,14 @@ export function convBackpropFilter(prm: usize, p0: i32, p1: i32, dw: usize, tabl
 /**
  * Filter gradients as partial sums over pixel slabs: slab s covers pixels [bounds[s], bounds[s+1])
  * and writes its partial dw at partials + s * outFloats floats. Runs slabs [s0, s1); `kind` 0 is
- * convBackpropFilter (with `table` scratch), 1 depthwiseBackpropFilter.
+ * convBackpropFilter, 1 depthwiseBackpropFilter; `table` is their scratch.
  */
 export function filterSlabs(kind: i32, prm: usize, bounds: usize, s0: i32, s1: i32, partials: usize, outFloats: i32, table: usize): void {
   for (let s = s0; s < s1; s++) {
     const p0 = load<i32>(bounds + <usize>s * 4), p1 = load<i32>(bounds + <usize>s * 4, 4);
     const part = partials + <usize>s * <usize>outFloats * 4;
     if (kind == 0) convBackpropFilter(prm, p0, p1, part, table);
-    else depthwiseBackpropFilter(prm, p0, p1, part);
+    else depthwiseBackpropFilter(prm, p0, p1, part, table);
   }
 }
 
@@ -942,61 +1084,66 @@ export function sumParts(src: usize, parts: i32, n: i32, dst: usize): void {
   return <usize>((img * inH + y0 + ky * dH) * inW + x0 + kx * dW);
 }
 
+// Pooling works on groups of 8 channels; in the last group of a pixel the lanes past the channel
+// count read the next pixel (or the block's padding) and are never stored.
+
 /**
- * NaN-propagating running maximum that keeps the first maximum (the reference's rule): v
- * replaces best where v > best, or where v is NaN and best is not.
+ * The first maximum's index update for maxPoolGrad: v replaces best where v > best, or where v is
+ * NaN and best is not (the reference's rule: NaN wins, the first NaN stays).
  */
 @inline function maxWins(v: v128, best: v128): v128 {
   return v128.and(v128.or(f32x4.gt(v, best), f32x4.ne(v, v)), f32x4.eq(best, best));
 }
 
-@inline function maxWinsScalar(v: f32, best: f32): bool {
-  return best == best && (v > best || v != v);
-}
-
-/** maxPool over output pixels [p0, p1): the first maximum of each window; -Infinity for an empty window. */
+/**
+ * maxPool over output pixels [p0, p1): the maximum of each window, NaN if it holds one;
+ * -Infinity for a window over padding only. (pmax keeps the first of equal values, as the
+ * reference does with -0 and +0.)
+ */
 export function maxPool(prm: usize, p0: i32, p1: i32): void {
   const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), ch = prmAt(prm, P_IN_C);
   const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
-  const x = <usize>prmAt(prm, P_X), out = <usize>prmAt(prm, P_OUT);
-  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB, ch4 = ch & ~3;
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB;
   const pix = outH * outW;
-  for (let p = p0; p < p1; p++) {
-    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+  const x = <usize>prmAt(prm, P_X), out = <usize>prmAt(prm, P_OUT);
+  // (img, oy, ox) of pixel p, stepped rather than divided (divisions cost as much as a 2x2 window).
+  let img = p0 / pix, oy = (p0 - img * pix) / outW, ox = p0 - img * pix - oy * outW;
+  for (let p = p0; p < p1; p++, ox++) {
+    if (ox == outW) {
+      ox = 0;
+      if (++oy == outH) {
+        oy = 0;
+        img++;
+      }
+    }
     const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
     const ky0 = tapBegin(oy, sH, 1, padTop), ky1 = tapEnd(oy, sH, 1, padTop, inH, kH);
     const kx0 = tapBegin(ox, sW, 1, padLeft), kx1 = tapEnd(ox, sW, 1, padLeft, inW, kW);
+    // The window's input cells: rows [first, rowEnd) step rowB, each colB bytes wide.
+    const first = cellAt(img, inH, inW, y0, x0, ky0, kx0, 1, 1) * pixB;
+    const rowEnd = first + <usize>(ky1 - ky0) * rowB, colB = <usize>(kx1 - kx0) * pixB;
     const o = out + <usize>p * pixB;
     if (ky0 >= ky1 || kx0 >= kx1) {
       for (let c = 0; c < ch; c++) store<f32>(o + <usize>c * 4, -Infinity);
       continue;
     }
-    const first = x + cellAt(img, inH, inW, y0, x0, ky0, kx0, 1, 1) * pixB;
-    const rowEnd = first + <usize>(ky1 - ky0) * rowB, colB = <usize>(kx1 - kx0) * pixB;
-    let c = 0;
-    for (; c < ch4; c += 4) {
+    for (let c = 0; c < ch; c += 8) {
       const co = <usize>c * 4;
-      let best = v128.load(first + co);
-      for (let r = first + co; r < rowEnd; r += rowB) {
+      let b0 = v128.load(x + first + co), b1 = v128.load(x + first + co, 16);
+      let n0 = f32x4.splat(0), n1 = f32x4.splat(0);
+      for (let r = x + first + co, re = x + rowEnd + co; r < re; r += rowB) {
         for (let q = r, e = r + colB; q < e; q += pixB) {
-          const v = v128.load(q);
-          best = v128.bitselect(v, best, maxWins(v, best));
+          const v0 = v128.load(q), v1 = v128.load(q, 16);
+          b0 = f32x4.pmax(b0, v0);
+          b1 = f32x4.pmax(b1, v1);
+          n0 = v128.or(n0, f32x4.ne(v0, v0));
+          n1 = v128.or(n1, f32x4.ne(v1, v1));
         }
       }
-      v128.store(o + co, best);
-    }
-    for (; c < ch; c++) {
-      const co = <usize>c * 4;
-      let best = load<f32>(first + co);
-      for (let r = first + co; r < rowEnd; r += rowB) {
-        for (let q = r, e = r + colB; q < e; q += pixB) {
-          const v = load<f32>(q);
-          if (maxWinsScalar(v, best)) best = v;
-        }
-      }
-      store<f32>(o + co, best);
+      // A NaN anywhere in the window makes the maximum NaN (all bits set).
+      store8(o + co, v128.or(b0, n0), v128.or(b1, n1), min(8, ch - c));
     }
   }
 }
@@ -1012,65 +1159,61 @@ export function maxPoolGrad(prm: usize, p0: i32, p1: i32): void {
   const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB;
+  const pix = outH * outW;
   const x = <usize>prmAt(prm, P_X), dx = <usize>prmAt(prm, P_OUT), dy = <usize>prmAt(prm, P_DY);
-  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB, ch4 = ch & ~3;
-  const pix = outH * outW, imgB = <usize>inH * rowB;
+  const imgB = <usize>inH * rowB;
   if (p1 <= p0) return;
   const disjoint = sH >= kH && sW >= kW;
   const tiles = sH == kH && sW == kW && outH * sH - padTop >= inH && outW * sW - padLeft >= inW;
   if (!tiles) memory.fill(dx + <usize>(p0 / pix) * imgB, 0, <usize>((p1 - p0) / pix) * imgB);
-  for (let p = p0; p < p1; p++) {
-    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+  // (img, oy, ox) of pixel p, stepped rather than divided (divisions cost as much as a 2x2 window).
+  let img = p0 / pix, oy = (p0 - img * pix) / outW, ox = p0 - img * pix - oy * outW;
+  for (let p = p0; p < p1; p++, ox++) {
+    if (ox == outW) {
+      ox = 0;
+      if (++oy == outH) {
+        oy = 0;
+        img++;
+      }
+    }
     const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
     const ky0 = tapBegin(oy, sH, 1, padTop), ky1 = tapEnd(oy, sH, 1, padTop, inH, kH);
     const kx0 = tapBegin(ox, sW, 1, padLeft), kx1 = tapEnd(ox, sW, 1, padLeft, inW, kW);
-    if (ky0 >= ky1 || kx0 >= kx1) continue;
+    // The window's input cells: rows [first, rowEnd) step rowB, each colB bytes wide.
     const first = cellAt(img, inH, inW, y0, x0, ky0, kx0, 1, 1) * pixB;
     const rowEnd = first + <usize>(ky1 - ky0) * rowB, colB = <usize>(kx1 - kx0) * pixB;
+    if (ky0 >= ky1 || kx0 >= kx1) continue;
     const g = dy + <usize>p * pixB;
-    let c = 0;
-    for (; c < ch4; c += 4) {
-      const co = <usize>c * 4;
-      // Pass 1: the maximum and the index (in window order) of the cell it came from.
-      let best = v128.load(x + first + co);
-      let arg = i32x4.splat(0);
-      let k = 0;
-      for (let r = first + co; r < rowEnd; r += rowB) {
+    for (let c = 0; c < ch; c += 8) {
+      const co = <usize>c * 4, nc = min(8, ch - c);
+      // Pass 1: the maximum (as maxPool); NaN lanes marked.
+      let b0 = v128.load(x + first + co), b1 = v128.load(x + first + co, 16);
+      let n0 = f32x4.splat(0), n1 = f32x4.splat(0);
+      for (let r = first + co; r < rowEnd + co; r += rowB) {
         for (let q = r, e = r + colB; q < e; q += pixB) {
-          const v = v128.load(x + q);
-          const m = maxWins(v, best);
-          best = v128.bitselect(v, best, m);
-          arg = v128.bitselect(i32x4.splat(k), arg, m);
-          k++;
+          const v0 = v128.load(x + q), v1 = v128.load(x + q, 16);
+          b0 = f32x4.pmax(b0, v0);
+          b1 = f32x4.pmax(b1, v1);
+          n0 = v128.or(n0, f32x4.ne(v0, v0));
+          n1 = v128.or(n1, f32x4.ne(v1, v1));
         }
       }
-      // Pass 2: each cell takes dy in the lanes whose maximum it holds.
-      const gv = v128.load(g + co);
-      k = 0;
-      for (let r = first + co; r < rowEnd; r += rowB) {
+      // Pass 2: in window order, the first cell equal to the maximum (the first NaN in a NaN
+      // lane) takes dy; `t` marks the lanes already taken.
+      const g0 = v128.load(g + co), g1 = v128.load(g + co, 16);
+      let t0 = f32x4.splat(0), t1 = f32x4.splat(0);
+      for (let r = first + co; r < rowEnd + co; r += rowB) {
         for (let q = r, e = r + colB; q < e; q += pixB) {
-          const d = dx + q;
-          const share = v128.and(gv, i32x4.eq(arg, i32x4.splat(k)));
-          v128.store(d, disjoint ? share : f32x4.add(v128.load(d), share));
-          k++;
+          const v0 = v128.load(x + q), v1 = v128.load(x + q, 16);
+          const h0 = v128.andnot(v128.bitselect(f32x4.ne(v0, v0), f32x4.eq(v0, b0), n0), t0);
+          const h1 = v128.andnot(v128.bitselect(f32x4.ne(v1, v1), f32x4.eq(v1, b1), n1), t1);
+          t0 = v128.or(t0, h0);
+          t1 = v128.or(t1, h1);
+          if (disjoint) store8(dx + q, v128.and(g0, h0), v128.and(g1, h1), nc);
+          else add8(dx + q, v128.and(g0, h0), v128.and(g1, h1), nc);
         }
       }
-    }
-    for (; c < ch; c++) {
-      const co = <usize>c * 4;
-      let best = load<f32>(x + first + co);
-      let at = first + co;
-      for (let r = first + co; r < rowEnd; r += rowB) {
-        for (let q = r, e = r + colB; q < e; q += pixB) {
-          const v = load<f32>(x + q);
-          if (maxWinsScalar(v, best)) {
-            best = v;
-            at = q;
-          }
-          if (disjoint) store<f32>(dx + q, 0);
-        }
-      }
-      store<f32>(dx + at, load<f32>(dx + at) + load<f32>(g + co));
     }
   }
 }
@@ -1081,31 +1224,40 @@ export function avgPool(prm: usize, p0: i32, p1: i32): void {
   const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
-  const x = <usize>prmAt(prm, P_X), out = <usize>prmAt(prm, P_OUT);
-  const pixB = <usize>ch * 4, ch4 = ch & ~3;
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB;
   const pix = outH * outW;
-  for (let p = p0; p < p1; p++) {
-    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+  const x = <usize>prmAt(prm, P_X), out = <usize>prmAt(prm, P_OUT);
+  // (img, oy, ox) of pixel p, stepped rather than divided (divisions cost as much as a 2x2 window).
+  let img = p0 / pix, oy = (p0 - img * pix) / outW, ox = p0 - img * pix - oy * outW;
+  for (let p = p0; p < p1; p++, ox++) {
+    if (ox == outW) {
+      ox = 0;
+      if (++oy == outH) {
+        oy = 0;
+        img++;
+      }
+    }
     const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
     const ky0 = tapBegin(oy, sH, 1, padTop), ky1 = tapEnd(oy, sH, 1, padTop, inH, kH);
     const kx0 = tapBegin(ox, sW, 1, padLeft), kx1 = tapEnd(ox, sW, 1, padLeft, inW, kW);
+    // The window's input cells: rows [first, rowEnd) step rowB, each colB bytes wide.
+    const first = cellAt(img, inH, inW, y0, x0, ky0, kx0, 1, 1) * pixB;
+    const rowEnd = first + <usize>(ky1 - ky0) * rowB, colB = <usize>(kx1 - kx0) * pixB;
     const count = <f32>(max(ky1 - ky0, 0) * max(kx1 - kx0, 0));
-    const o = out + <usize>p * pixB;
     const n = f32x4.splat(count > 0 ? count : 1);
-    let c = 0;
-    for (; c < ch4; c += 4) {
-      let s = f32x4.splat(0);
-      for (let ky = ky0; ky < ky1; ky++) {
-        for (let kx = kx0; kx < kx1; kx++) s = f32x4.add(s, v128.load(x + cellAt(img, inH, inW, y0, x0, ky, kx, 1, 1) * pixB + <usize>c * 4));
+    const o = out + <usize>p * pixB;
+    for (let c = 0; c < ch; c += 8) {
+      const co = <usize>c * 4;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      if (count > 0) {
+        for (let r = x + first + co, re = x + rowEnd + co; r < re; r += rowB) {
+          for (let q = r, e = r + colB; q < e; q += pixB) {
+            s0 = f32x4.add(s0, v128.load(q));
+            s1 = f32x4.add(s1, v128.load(q, 16));
+          }
+        }
       }
-      v128.store(o + <usize>c * 4, f32x4.div(s, n));
-    }
-    for (; c < ch; c++) {
-      let s: f32 = 0;
-      for (let ky = ky0; ky < ky1; ky++) {
-        for (let kx = kx0; kx < kx1; kx++) s += load<f32>(x + cellAt(img, inH, inW, y0, x0, ky, kx, 1, 1) * pixB + <usize>c * 4);
-      }
-      store<f32>(o + <usize>c * 4, count > 0 ? s / count : 0);
+      store8(o + co, f32x4.div(s0, n), f32x4.div(s1, n), min(8, ch - c));
     }
   }
 }
@@ -1116,151 +1268,220 @@ export function avgPoolGrad(prm: usize, p0: i32, p1: i32): void {
   const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB;
+  const pix = outH * outW;
   const dx = <usize>prmAt(prm, P_OUT), dy = <usize>prmAt(prm, P_DY);
-  const pixB = <usize>ch * 4, ch4 = ch & ~3;
-  const pix = outH * outW, imgB = <usize>(inH * inW) * pixB;
+  const imgB = <usize>inH * rowB;
   if (p1 <= p0) return;
   memory.fill(dx + <usize>(p0 / pix) * imgB, 0, <usize>((p1 - p0) / pix) * imgB);
-  for (let p = p0; p < p1; p++) {
-    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
+  // (img, oy, ox) of pixel p, stepped rather than divided (divisions cost as much as a 2x2 window).
+  let img = p0 / pix, oy = (p0 - img * pix) / outW, ox = p0 - img * pix - oy * outW;
+  for (let p = p0; p < p1; p++, ox++) {
+    if (ox == outW) {
+      ox = 0;
+      if (++oy == outH) {
+        oy = 0;
+        img++;
+      }
+    }
     const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
     const ky0 = tapBegin(oy, sH, 1, padTop), ky1 = tapEnd(oy, sH, 1, padTop, inH, kH);
     const kx0 = tapBegin(ox, sW, 1, padLeft), kx1 = tapEnd(ox, sW, 1, padLeft, inW, kW);
+    // The window's input cells: rows [first, rowEnd) step rowB, each colB bytes wide.
+    const first = cellAt(img, inH, inW, y0, x0, ky0, kx0, 1, 1) * pixB;
+    const rowEnd = first + <usize>(ky1 - ky0) * rowB, colB = <usize>(kx1 - kx0) * pixB;
     if (ky0 >= ky1 || kx0 >= kx1) continue;
-    const count = <f32>((ky1 - ky0) * (kx1 - kx0));
+    const n = f32x4.splat(<f32>((ky1 - ky0) * (kx1 - kx0)));
     const g = dy + <usize>p * pixB;
-    for (let ky = ky0; ky < ky1; ky++) {
-      for (let kx = kx0; kx < kx1; kx++) {
-        const d = dx + cellAt(img, inH, inW, y0, x0, ky, kx, 1, 1) * pixB;
-        let c = 0;
-        for (; c < ch4; c += 4) {
-          const co = <usize>c * 4;
-          v128.store(d + co, f32x4.add(v128.load(d + co), f32x4.div(v128.load(g + co), f32x4.splat(count))));
-        }
-        for (; c < ch; c++) {
-          const co = <usize>c * 4;
-          store<f32>(d + co, load<f32>(d + co) + load<f32>(g + co) / count);
-        }
+    for (let c = 0; c < ch; c += 8) {
+      const co = <usize>c * 4, nc = min(8, ch - c);
+      const g0 = f32x4.div(v128.load(g + co), n), g1 = f32x4.div(v128.load(g + co, 16), n);
+      for (let r = dx + first + co, re = dx + rowEnd + co; r < re; r += rowB) {
+        for (let q = r, e = r + colB; q < e; q += pixB) add8(q, g0, g1, nc);
+      }
+    }
+  }
+}
+
+// Depthwise conv with multiplier 1 (outC = inC; wasm/conv.ts reduces multiplier M > 1 to it with
+// repeatChannels and sumChannelGroups). Forward and filter gradient read a padded x like the conv
+// kernels; the input gradient gathers from dy, so every dx element is written once.
+
+/** dst[p, ic*M + m] = x[p, ic] for n pixels of inC channels. */
+export function repeatChannels(x: usize, n: i32, inC: i32, mult: i32, dst: usize): void {
+  let d = dst;
+  const end = x + <usize>n * <usize>inC * 4;
+  for (let s = x; s < end; s += 4) {
+    const v = load<f32>(s);
+    for (let m = 0; m < mult; m++) {
+      store<f32>(d, v);
+      d += 4;
+    }
+  }
+}
+
+/** dst[p, ic] = sum over m of src[p, ic*M + m] for n pixels of inC channels. */
+export function sumChannelGroups(src: usize, n: i32, inC: i32, mult: i32, dst: usize): void {
+  let q = src;
+  const end = dst + <usize>n * <usize>inC * 4;
+  for (let d = dst; d < end; d += 4) {
+    let acc: f32 = 0;
+    for (let m = 0; m < mult; m++) {
+      acc += load<f32>(q);
+      q += 4;
+    }
+    store<f32>(d, acc);
+  }
+}
+
+/**
+ * depthwiseConv2d (multiplier 1) over output pixels [p0, p1): out[p, c] = sum over taps of
+ * x[origin(p) + tap, c] * w[tap, c], x padded as in convForward (with stride 1 this is also the
+ * input gradient: dy padded, w flipped). Tiles of 4 pixels x 8 channels; the last channel group
+ * may be partial (its extra lanes read neighbours and are not stored). `table`: CONV_BLOCK + 4 i32s.
+ */
+export function depthwiseForward(prm: usize, p0: i32, p1: i32, table: usize): void {
+  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), ch = prmAt(prm, P_IN_C);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
+  const x = <usize>prmAt(prm, P_X), w = <usize>prmAt(prm, P_W), out = <usize>prmAt(prm, P_OUT);
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB, imgB = <usize>inH * rowB;
+  // Tap offsets from a window origin, after the origins in `table`.
+  const taps = kH * kW;
+  const offs = table + (CONV_BLOCK + 4) * 4, offEnd = offs + <usize>taps * 4;
+  for (let t = 0; t < taps; t++) store<i32>(offs + <usize>t * 4, <i32>(<usize>(t / kW * dH) * rowB + <usize>(t % kW * dW) * pixB));
+  for (let t0 = p0; t0 < p1; t0 += CONV_BLOCK) {
+    const n = min(CONV_BLOCK, p1 - t0);
+    originTable(table, x, t0, n, outH, outW, sH, sW, rowB, imgB, pixB);
+    for (let q = 0; q < n; q += 4) {
+      const rows = min(4, n - q);
+      const o = out + <usize>(t0 + q) * pixB;
+      for (let c = 0; c < ch; c += 8) {
+        const nc = min(8, ch - c), co = <usize>c * 4;
+        const tq = table + <usize>q * 4;
+        const a0 = <usize>load<i32>(tq) + co, a1 = <usize>load<i32>(tq, 4) + co, a2 = <usize>load<i32>(tq, 8) + co, a3 = <usize>load<i32>(tq, 12) + co;
+        let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+        let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+        let wp = w + co;
+        let op = offs;
+        do {
+          const f = <usize>load<i32>(op);
+          const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+          c00 = madd(v128.load(a0 + f), w0, c00); c01 = madd(v128.load(a0 + f, 16), w1, c01);
+          c10 = madd(v128.load(a1 + f), w0, c10); c11 = madd(v128.load(a1 + f, 16), w1, c11);
+          c20 = madd(v128.load(a2 + f), w0, c20); c21 = madd(v128.load(a2 + f, 16), w1, c21);
+          c30 = madd(v128.load(a3 + f), w0, c30); c31 = madd(v128.load(a3 + f, 16), w1, c31);
+          op += 4;
+          wp += pixB;
+        } while (op < offEnd);
+        store8(o + co, c00, c01, nc);
+        if (rows > 1) store8(o + pixB + co, c10, c11, nc);
+        if (rows > 2) store8(o + 2 * pixB + co, c20, c21, nc);
+        if (rows > 3) store8(o + 3 * pixB + co, c30, c31, nc);
       }
     }
   }
 }
 
 /**
- * depthwiseConv2d over output pixels [p0, p1): out[p, j] = sum over valid taps of
- * x[cell, j / M] * w[tap, j], M = outC / inC (the filter [kH, kW, inC, M] is in output-channel order).
+ * depthwiseConv2d (multiplier 1) input gradient for input pixels [p0, p1) (unpadded dx), for
+ * strides > 1: each dx[b, y, x, c] gathers dy[b, oy, ox, c] * w[ky, kx, c] over the taps whose
+ * window covers it (listed once per pixel in `taps`, scratch for 2 * kH * kW i32s).
  */
-export function depthwiseForward(prm: usize, p0: i32, p1: i32): void {
-  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C);
-  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
-  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
-  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
-  const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
-  const x = <usize>prmAt(prm, P_X), w = <usize>prmAt(prm, P_W), out = <usize>prmAt(prm, P_OUT);
-  const mult = outC / inC;
-  const pixB = <usize>inC * 4, outB = <usize>outC * 4;
-  const vec = mult == 1 ? outC & ~3 : 0;
-  const pix = outH * outW;
-  for (let p = p0; p < p1; p++) {
-    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
-    const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
-    const ky0 = tapBegin(oy, sH, dH, padTop), ky1 = tapEnd(oy, sH, dH, padTop, inH, kH);
-    const kx0 = tapBegin(ox, sW, dW, padLeft), kx1 = tapEnd(ox, sW, dW, padLeft, inW, kW);
-    const o = out + <usize>p * outB;
-    let j = 0;
-    for (; j < vec; j += 4) {
-      const jo = <usize>j * 4;
-      let s = f32x4.splat(0);
-      for (let ky = ky0; ky < ky1; ky++) {
-        for (let kx = kx0; kx < kx1; kx++) {
-          const xv = v128.load(x + cellAt(img, inH, inW, y0, x0, ky, kx, dH, dW) * pixB + jo);
-          s = madd(xv, v128.load(w + <usize>(ky * kW + kx) * outB + jo), s);
-        }
-      }
-      v128.store(o + jo, s);
-    }
-    for (; j < outC; j++) {
-      let s: f32 = 0;
-      for (let ky = ky0; ky < ky1; ky++) {
-        for (let kx = kx0; kx < kx1; kx++) {
-          s += load<f32>(x + cellAt(img, inH, inW, y0, x0, ky, kx, dH, dW) * pixB + <usize>(j / mult) * 4) * load<f32>(w + <usize>(ky * kW + kx) * outB + <usize>j * 4);
-        }
-      }
-      store<f32>(o + <usize>j * 4, s);
-    }
-  }
-}
-
-/** depthwiseConv2d input gradient for output pixels [p0, p1) covering whole images (zeroed in dx first). */
-export function depthwiseBackpropInput(prm: usize, p0: i32, p1: i32): void {
-  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C);
-  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
+export function depthwiseBackpropInput(prm: usize, p0: i32, p1: i32, taps: usize): void {
+  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), ch = prmAt(prm, P_IN_C);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
   const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
   const w = <usize>prmAt(prm, P_W), dx = <usize>prmAt(prm, P_OUT), dy = <usize>prmAt(prm, P_DY);
-  const mult = outC / inC;
-  const pixB = <usize>inC * 4, outB = <usize>outC * 4;
-  const vec = mult == 1 ? outC & ~3 : 0;
-  const pix = outH * outW, imgB = <usize>(inH * inW) * pixB;
-  if (p1 <= p0) return;
-  memory.fill(dx + <usize>(p0 / pix) * imgB, 0, <usize>((p1 - p0) / pix) * imgB);
-  for (let p = p0; p < p1; p++) {
-    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
-    const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
-    const ky0 = tapBegin(oy, sH, dH, padTop), ky1 = tapEnd(oy, sH, dH, padTop, inH, kH);
-    const kx0 = tapBegin(ox, sW, dW, padLeft), kx1 = tapEnd(ox, sW, dW, padLeft, inW, kW);
-    const g = dy + <usize>p * outB;
-    for (let ky = ky0; ky < ky1; ky++) {
-      for (let kx = kx0; kx < kx1; kx++) {
-        const d = dx + cellAt(img, inH, inW, y0, x0, ky, kx, dH, dW) * pixB;
-        const wt = w + <usize>(ky * kW + kx) * outB;
-        let j = 0;
-        for (; j < vec; j += 4) {
-          const jo = <usize>j * 4;
-          v128.store(d + jo, madd(v128.load(g + jo), v128.load(wt + jo), v128.load(d + jo)));
-        }
-        for (; j < outC; j++) {
-          const di = d + <usize>(j / mult) * 4;
-          store<f32>(di, load<f32>(di) + load<f32>(g + <usize>j * 4) * load<f32>(wt + <usize>j * 4));
-        }
+  const pixB = <usize>ch * 4;
+  const hw = inH * inW;
+  let img = p0 / hw, y = (p0 - img * hw) / inW, xx = p0 - img * hw - y * inW;
+  for (let p = p0; p < p1; p++, xx++) {
+    if (xx == inW) {
+      xx = 0;
+      if (++y == inH) {
+        y = 0;
+        img++;
       }
+    }
+    // The (dy pixel, filter tap) pairs that reach this input pixel, as byte offsets.
+    let tEnd = taps;
+    for (let ky = 0; ky < kH; ky++) {
+      const ty = y + padTop - ky * dH;
+      if (ty < 0 || ty % sH != 0 || ty / sH >= outH) continue;
+      for (let kx = 0; kx < kW; kx++) {
+        const tx = xx + padLeft - kx * dW;
+        if (tx < 0 || tx % sW != 0 || tx / sW >= outW) continue;
+        store<i32>(tEnd, <i32>(<usize>((img * outH + ty / sH) * outW + tx / sW) * pixB));
+        store<i32>(tEnd, <i32>(<usize>(ky * kW + kx) * pixB), 4);
+        tEnd += 8;
+      }
+    }
+    const o = dx + <usize>p * pixB;
+    for (let c = 0; c < ch; c += 8) {
+      const nc = min(8, ch - c), co = <usize>c * 4;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+      for (let t = taps; t < tEnd; t += 8) {
+        const g = dy + <usize>load<i32>(t) + co, wp = w + <usize>load<i32>(t, 4) + co;
+        a0 = madd(v128.load(g), v128.load(wp), a0);
+        a1 = madd(v128.load(g, 16), v128.load(wp, 16), a1);
+      }
+      store8(o + co, a0, a1, nc);
     }
   }
 }
 
-/** depthwiseConv2d filter gradient over output pixels [p0, p1), written (not added) to dw [kH * kW, outC]. */
-export function depthwiseBackpropFilter(prm: usize, p0: i32, p1: i32, dw: usize): void {
-  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C);
-  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W), outC = prmAt(prm, P_OUT_C);
+/**
+ * depthwiseConv2d (multiplier 1) filter gradient over output pixels [p0, p1), written (not added)
+ * to dw [kH * kW, ch]: dw[tap, c] = sum_p x[origin(p) + tap, c] * dy[p, c], x padded as in
+ * convForward. Tiles of 4 taps x 8 channels over pixel blocks. `table`: FILTER_BLOCK + 4 i32s.
+ */
+export function depthwiseBackpropFilter(prm: usize, p0: i32, p1: i32, dw: usize, table: usize): void {
+  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), ch = prmAt(prm, P_IN_C);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
   const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W);
-  const padTop = prmAt(prm, P_PAD_TOP), padLeft = prmAt(prm, P_PAD_LEFT);
   const x = <usize>prmAt(prm, P_X), dy = <usize>prmAt(prm, P_DY);
-  const mult = outC / inC;
-  const pixB = <usize>inC * 4, outB = <usize>outC * 4;
-  const vec = mult == 1 ? outC & ~3 : 0;
-  const pix = outH * outW;
-  memory.fill(dw, 0, <usize>(kH * kW) * outB);
-  for (let p = p0; p < p1; p++) {
-    const img = p / pix, rem = p - img * pix, oy = rem / outW, ox = rem - oy * outW;
-    const y0 = oy * sH - padTop, x0 = ox * sW - padLeft;
-    const ky0 = tapBegin(oy, sH, dH, padTop), ky1 = tapEnd(oy, sH, dH, padTop, inH, kH);
-    const kx0 = tapBegin(ox, sW, dW, padLeft), kx1 = tapEnd(ox, sW, dW, padLeft, inW, kW);
-    const g = dy + <usize>p * outB;
-    for (let ky = ky0; ky < ky1; ky++) {
-      for (let kx = kx0; kx < kx1; kx++) {
-        const xs = x + cellAt(img, inH, inW, y0, x0, ky, kx, dH, dW) * pixB;
-        const d = dw + <usize>(ky * kW + kx) * outB;
-        let j = 0;
-        for (; j < vec; j += 4) {
-          const jo = <usize>j * 4;
-          v128.store(d + jo, madd(v128.load(xs + jo), v128.load(g + jo), v128.load(d + jo)));
-        }
-        for (; j < outC; j++) {
-          const di = d + <usize>j * 4;
-          store<f32>(di, load<f32>(di) + load<f32>(xs + <usize>(j / mult) * 4) * load<f32>(g + <usize>j * 4));
-        }
+  const pixB = <usize>ch * 4, rowB = <usize>inW * pixB, imgB = <usize>inH * rowB;
+  const taps = kH * kW;
+  memory.fill(dw, 0, <usize>taps * pixB);
+  for (let t0 = p0; t0 < p1; t0 += FILTER_BLOCK) {
+    const n = min(FILTER_BLOCK, p1 - t0);
+    originTable(table, x, t0, n, outH, outW, sH, sW, rowB, imgB, pixB);
+    const tEnd = table + <usize>n * 4;
+    const dyBlock = dy + <usize>t0 * pixB;
+    for (let t = 0; t < taps; t += 4) {
+      // Taps past the last repeat it: computed, never stored.
+      const rows = min(4, taps - t);
+      const t1 = t + min(1, rows - 1), t2 = t + min(2, rows - 1), t3 = t + min(3, rows - 1);
+      const f0 = <usize>(t / kW * dH) * rowB + <usize>(t % kW * dW) * pixB;
+      const f1 = <usize>(t1 / kW * dH) * rowB + <usize>(t1 % kW * dW) * pixB;
+      const f2 = <usize>(t2 / kW * dH) * rowB + <usize>(t2 % kW * dW) * pixB;
+      const f3 = <usize>(t3 / kW * dH) * rowB + <usize>(t3 % kW * dW) * pixB;
+      for (let c = 0; c < ch; c += 8) {
+        const nc = min(8, ch - c), co = <usize>c * 4;
+        const d0 = dw + <usize>t * pixB + co, d1 = dw + <usize>t1 * pixB + co, d2 = dw + <usize>t2 * pixB + co, d3 = dw + <usize>t3 * pixB + co;
+        let c00 = v128.load(d0), c01 = v128.load(d0, 16), c10 = v128.load(d1), c11 = v128.load(d1, 16);
+        let c20 = v128.load(d2), c21 = v128.load(d2, 16), c30 = v128.load(d3), c31 = v128.load(d3, 16);
+        let tp = table;
+        let g = dyBlock + co;
+        do {
+          const xo = <usize>load<i32>(tp) + co;
+          const g0 = v128.load(g), g1 = v128.load(g, 16);
+          c00 = madd(v128.load(xo + f0), g0, c00); c01 = madd(v128.load(xo + f0, 16), g1, c01);
+          c10 = madd(v128.load(xo + f1), g0, c10); c11 = madd(v128.load(xo + f1, 16), g1, c11);
+          c20 = madd(v128.load(xo + f2), g0, c20); c21 = madd(v128.load(xo + f2, 16), g1, c21);
+          c30 = madd(v128.load(xo + f3), g0, c30); c31 = madd(v128.load(xo + f3, 16), g1, c31);
+          tp += 4;
+          g += pixB;
+        } while (tp < tEnd);
+        store8(d0, c00, c01, nc);
+        if (rows > 1) store8(d1, c10, c11, nc);
+        if (rows > 2) store8(d2, c20, c21, nc);
+        if (rows > 3) store8(d3, c30, c31, nc);
       }
     }
   }
