@@ -4,6 +4,8 @@ import type { Plan } from './plan.js';
 
 export class PlanCache {
   private readonly plans = new Map<string, Plan>();
+  /** Facts derived from the model's graph (e.g. its largest activation), forgotten with the plans. */
+  readonly facts = new Map<string, number>();
 
   constructor(private readonly capacity = 8) {}
 
@@ -28,6 +30,7 @@ export class PlanCache {
 
   /** Drops every plan whose key starts with `prefix` (all when omitted), freeing their buffers. */
   clear(prefix = ''): void {
+    if (prefix === '') this.facts.clear();
     for (const [key, plan] of [...this.plans]) {
       if (!key.startsWith(prefix)) continue;
       this.plans.delete(key);
