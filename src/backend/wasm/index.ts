@@ -27,6 +27,8 @@ const MIN_ELEMENTS = 64;
 const MIN_GEMM_MACS = 512;
 /** Multiply-adds per extra thread before a GEMM is split (~50 us of work at 40 GFLOP/s). */
 const MACS_PER_THREAD = 1 << 20;
+/** Rows of A from which a row-major B is packed into panels first (measured on the inference GEMM). */
+const PACK_B_MIN_ROWS = 128;
 /** Row split granularity: a multiple of both GEMM tiles (4 and 6 rows). */
 const ROW_GRAIN = 12;
 
@@ -208,7 +210,9 @@ export class WasmBackend implements Backend {
     const { batch, m, k, n, transA, transB } = d;
     const rt = this.rt;
     const panels = (n + 7) >> 3;
-    const packed = transB ? rt.alloc(panels * k * 8) : 0;
+    // A row-major B is packed into contiguous panels too when enough rows of A pass each panel to repay it.
+    const packRows = !transB && m >= PACK_B_MIN_ROWS;
+    const packed = transB || packRows ? rt.alloc(panels * k * 8) : 0;
     const scratch = rt.alloc(m * 8);
     // Packed A: one m x min(k, 256) block per thread (threads splitting panels each pack all rows).
     const apackFloats = m * Math.min(k, 256);
@@ -218,9 +222,10 @@ export class WasmBackend implements Backend {
       const aPtr = pa + p * d.aBatchStride * 4;
       const bOff = p * d.bBatchStride;
       let bp: number, ldb: number, panelStride: number;
-      if (transB) {
+      if (transB || packRows) {
         if (bOff !== packedFrom) {
-          rt.exports.packBT(pb + bOff * 4, n, k, packed);
+          if (transB) rt.exports.packBT(pb + bOff * 4, n, k, packed);
+          else rt.exports.packB(pb + bOff * 4, n, k, packed);
           packedFrom = bOff;
         }
         bp = packed;

@@ -19,6 +19,8 @@
 const KC: i32 = 256;
 /** Rows per micro-tile. */
 const MR: i32 = 4;
+/** Rows per cache block of packed A (a multiple of MR): 128 x 256 floats = 128 KB, within L2. */
+const MC: i32 = 128;
 
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
@@ -133,25 +135,61 @@ export function gemm(
     return;
   }
   const full = i0 + ((i1 - i0) / MR) * MR;
+  // Scratch rows are indexed from the thread's first row, i0.
+  const s = scratch - <usize>i0 * 32;
   for (let kb = 0; kb < k; kb += KC) {
     const kc = min(KC, k - kb);
     const accum = kb > 0;
     const ak = a + <usize>kb * <usize>csA;
-    for (let i = i0; i < full; i += MR) packA(ak + <usize>i * <usize>rsA, rsA, csA, kc, apack + <usize>(i - i0) * <usize>kc * 4);
-    for (let p = p0; p < p1; p++) {
-      const j = p * 8;
-      const nc = min(8, n - j);
-      const bp = b + <usize>p * <usize>panelStride + <usize>kb * <usize>ldb;
-      if (nc == 8) {
-        panelRows(apack, ak, rsA, csA, bp, ldb, kc, c + <usize>j * 4, ldc, i0, full, i1, accum);
-      } else {
-        // Partial panel: run full-width tiles into scratch, copy back the nc valid columns.
-        const s = scratch - <usize>i0 * 32;
-        if (accum) {
-          for (let i = i0; i < i1; i++) memory.copy(s + <usize>i * 32, c + <usize>i * ldc + <usize>j * 4, <usize>nc * 4);
+    // Blocks of MC rows: a block's packed A (MC x kc floats) stays in L2 while every panel of B passes it.
+    for (let r0 = i0; r0 < i1; r0 += MC) {
+      const r1 = min(i1, r0 + MC);
+      const rfull = min(r1, full);
+      const ap = apack + <usize>(r0 - i0) * <usize>kc * 4;
+      for (let i = r0; i < rfull; i += MR) packA(ak + <usize>i * <usize>rsA, rsA, csA, kc, apack + <usize>(i - i0) * <usize>kc * 4);
+      for (let p = p0; p < p1; p++) {
+        const j = p * 8;
+        const nc = min(8, n - j);
+        const bp = b + <usize>p * <usize>panelStride + <usize>kb * <usize>ldb;
+        if (nc == 8) {
+          panelRows(ap, ak, rsA, csA, bp, ldb, kc, c + <usize>j * 4, ldc, r0, rfull, r1, accum);
+        } else {
+          // Partial panel: run full-width tiles into scratch, copy back the nc valid columns.
+          if (accum) {
+            for (let i = r0; i < r1; i++) memory.copy(s + <usize>i * 32, c + <usize>i * ldc + <usize>j * 4, <usize>nc * 4);
+          }
+          panelRows(ap, ak, rsA, csA, bp, ldb, kc, s, 32, r0, rfull, r1, accum);
+          for (let i = r0; i < r1; i++) memory.copy(c + <usize>i * ldc + <usize>j * 4, s + <usize>i * 32, <usize>nc * 4);
         }
-        panelRows(apack, ak, rsA, csA, bp, ldb, kc, s, 32, i0, full, i1, accum);
-        for (let i = i0; i < i1; i++) memory.copy(c + <usize>i * ldc + <usize>j * 4, s + <usize>i * 32, <usize>nc * 4);
+      }
+    }
+  }
+}
+
+/**
+ * Packs B stored [k, n] (row-major) into ceil(n/8) contiguous panels of k x 8, zero padded: a panel then
+ * streams through L1 in 32-byte steps instead of touching a cache line per row. Pays when many rows of A
+ * pass each panel (large m).
+ */
+export function packB(b: usize, n: i32, k: i32, dst: usize): void {
+  const panels = (n + 7) >> 3;
+  const ldb = <usize>n * 4;
+  for (let p = 0; p < panels; p++) {
+    const d = dst + <usize>p * <usize>k * 32;
+    const j = p * 8;
+    const src = b + <usize>j * 4;
+    if (j + 8 <= n) {
+      for (let q = 0; q < k; q++) {
+        const row = src + <usize>q * ldb;
+        v128.store(d + <usize>q * 32, v128.load(row));
+        v128.store(d + <usize>q * 32, v128.load(row, 16), 16);
+      }
+    } else {
+      const nc = n - j;
+      for (let q = 0; q < k; q++) {
+        const row = src + <usize>q * ldb;
+        const out = d + <usize>q * 32;
+        for (let l = 0; l < 8; l++) store<f32>(out + <usize>l * 4, l < nc ? load<f32>(row + <usize>l * 4) : 0);
       }
     }
   }

@@ -7,6 +7,7 @@ export interface KernelExports {
   gemm(a: number, rsA: number, csA: number, b: number, ldb: number, panelStride: number, c: number,
     n: number, k: number, i0: number, i1: number, p0: number, p1: number, scratch: number, apack: number): void;
   packBT(b: number, n: number, k: number, dst: number): void;
+  packB(b: number, n: number, k: number, dst: number): void;
   biasAct(x: number, bias: number, out: number, rows: number, cols: number, act: number): void;
   logSoftmax(x: number, out: number, rows: number, cols: number): void;
   activationGrad(act: number, y: number, dy: number, out: number, n: number): void;
