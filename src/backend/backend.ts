@@ -101,11 +101,14 @@ export interface Backend {
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, p: PoolInfo): void;
   avgPool(x: Float32Array, out: Float32Array, p: PoolInfo): void;
   avgPoolGrad(dy: Float32Array, dx: Float32Array, p: PoolInfo): void;
-  /** Batch normalisation over x viewed as [rows, cols], statistics per column; null mean/variance: the batch's own. */
+  /** Per-column mean and biased variance of x viewed as [rows, cols]: out = [mean (cols) | variance (cols)]. */
   moments(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
-  batchNorm(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
-  batchNormGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number): void;
-  batchNormParamGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
+  /** out = (x - mean) / sqrt(variance + eps) * gamma + beta per column. */
+  batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
+  /** dx of batchNorm; with batchStats the statistics are x's own, so the gradient also flows through them. */
+  batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number, batchStats: boolean): void;
+  /** [dgamma | dbeta] of batchNorm: out = [sum dy xhat (cols) | sum dy (cols)]. */
+  batchNormParamGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
   /** In place: Adam / AdamW update of param with moments m and v. */
   adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void;
   /** In place: SGD with (optional, Nesterov) momentum; velocity may be null when momentum is 0. */

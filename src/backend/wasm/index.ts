@@ -356,15 +356,15 @@ export class WasmBackend implements Backend {
     this.norm.moments(x, out, rows, cols);
   }
 
-  batchNorm(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
+  batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
     this.norm.batchNorm(x, mean, variance, gamma, beta, out, rows, cols, eps);
   }
 
-  batchNormGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number): void {
-    this.norm.batchNormGrad(x, mean, variance, gamma, dy, dx, rows, cols, eps);
+  batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number, batchStats: boolean): void {
+    this.norm.batchNormGrad(x, mean, variance, gamma, dy, dx, rows, cols, eps, batchStats);
   }
 
-  batchNormParamGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
+  batchNormParamGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
     this.norm.batchNormParamGrad(x, mean, variance, dy, out, rows, cols, eps);
   }
 

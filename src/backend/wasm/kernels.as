@@ -540,48 +540,59 @@ export function reduceSum(x: usize, out: usize, outer: i32, reduced: i32, inner:
   v128.store(ap, f64x2.add(v128.load(ap, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))), 16);
 }
 
+/** Rows summed in f32 before a block's sums join the f64 totals: fast, and float32-accurate per block. */
+const SUM_BLOCK: i32 = 32;
+
 /**
  * Per-column sums into acc (f64, zeroed here): kind 0 sum x; kind 1 sum (x - mean)^2;
  * kind 2 sum dy into acc[0, cols) and sum dy (x - mean) into acc[cols, 2 cols).
+ * Four columns at a time, over blocks of SUM_BLOCK rows in f32 registers.
  */
 export function channelSums(kind: i32, x: usize, dy: usize, mean: usize, rows: i32, cols: i32, acc: usize): void {
   memory.fill(acc, 0, <usize>cols * (kind == 2 ? 16 : 8));
   const cols4 = cols & ~3;
   const acc2 = acc + <usize>cols * 8;
-  for (let r = 0; r < rows; r++) {
-    const xr = x + <usize>r * <usize>cols * 4;
-    const dr = dy + <usize>r * <usize>cols * 4;
+  const stride = <usize>cols * 4;
+  for (let r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
+    const r1 = min(rows, r0 + SUM_BLOCK);
     let c = 0;
     for (; c < cols4; c += 4) {
       const o = <usize>c * 4;
-      const ap = acc + <usize>c * 8;
-      const v = v128.load(xr + o);
-      if (kind == 0) addPromoted(ap, v);
-      else {
-        const d = f32x4.sub(v, v128.load(mean + o));
-        if (kind == 1) addPromoted(ap, f32x4.mul(d, d));
+      const m = kind == 0 ? f32x4.splat(0) : v128.load(mean + o);
+      let s1 = f32x4.splat(0), s2 = f32x4.splat(0);
+      let xp = x + <usize>r0 * stride + o;
+      let dp = dy + <usize>r0 * stride + o;
+      for (let r = r0; r < r1; r++) {
+        const v = f32x4.sub(v128.load(xp), m);
+        if (kind == 0) s1 = f32x4.add(s1, v);
+        else if (kind == 1) s1 = f32x4.add(s1, f32x4.mul(v, v));
         else {
-          const g = v128.load(dr + o);
-          addPromoted(ap, g);
-          addPromoted(acc2 + <usize>c * 8, f32x4.mul(g, d));
+          const g = v128.load(dp);
+          s1 = f32x4.add(s1, g);
+          s2 = f32x4.add(s2, f32x4.mul(g, v));
         }
+        xp += stride;
+        dp += stride;
       }
+      addPromoted(acc + <usize>c * 8, s1);
+      if (kind == 2) addPromoted(acc2 + <usize>c * 8, s2);
     }
     for (; c < cols; c++) {
       const o = <usize>c * 4;
-      const ap = acc + <usize>c * 8;
-      const v = load<f32>(xr + o);
-      if (kind == 0) store<f64>(ap, load<f64>(ap) + <f64>v);
-      else {
-        const d = v - load<f32>(mean + o);
-        if (kind == 1) store<f64>(ap, load<f64>(ap) + <f64>(d * d));
+      const m: f32 = kind == 0 ? 0 : load<f32>(mean + o);
+      let s1: f64 = 0, s2: f64 = 0;
+      for (let r = r0; r < r1; r++) {
+        const v = load<f32>(x + <usize>r * stride + o) - m;
+        if (kind == 0) s1 += <f64>v;
+        else if (kind == 1) s1 += <f64>(v * v);
         else {
-          const g = load<f32>(dr + o);
-          store<f64>(ap, load<f64>(ap) + <f64>g);
-          const bp = acc2 + <usize>c * 8;
-          store<f64>(bp, load<f64>(bp) + <f64>(g * d));
+          const g = load<f32>(dy + <usize>r * stride + o);
+          s1 += <f64>g;
+          s2 += <f64>(g * v);
         }
       }
+      store<f64>(acc + <usize>c * 8, load<f64>(acc + <usize>c * 8) + s1);
+      if (kind == 2) store<f64>(acc2 + <usize>c * 8, load<f64>(acc2 + <usize>c * 8) + s2);
     }
   }
 }
