@@ -63,6 +63,15 @@ export interface AdamParams {
  * from allocFloat32 live in the backend's own memory (WebAssembly memory for wasm), so a kernel
  * uses them in place; any other array is copied in and out.
  */
+export interface RmspropParams {
+  lr: number;
+  /** Decay of the mean square. */
+  rho: number;
+  /** 0 for none; else the step accumulates in `mom`. */
+  momentum: number;
+  epsilon: number;
+}
+
 export interface Backend {
   readonly name: string;
   /** A zeroed float32 array in backend memory, for long-lived buffers (weights, plan buffers). */
@@ -111,6 +120,8 @@ export interface Backend {
   batchNormParamGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
   /** In place: Adam / AdamW update of param with moments m and v. */
   adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void;
+  /** In place: RMSprop; mom may be null when momentum is 0. */
+  rmspropUpdate(param: Float32Array, grad: Float32Array, rms: Float32Array, mom: Float32Array | null, p: RmspropParams): void;
   /** In place: SGD with (optional, Nesterov) momentum; velocity may be null when momentum is 0. */
   sgdUpdate(param: Float32Array, grad: Float32Array, velocity: Float32Array | null, lr: number, momentum: number, nesterov: boolean): void;
 }

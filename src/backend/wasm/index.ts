@@ -2,7 +2,7 @@
 // elementwise, sums) with worker threads for large GEMMs; everything else goes to the reference.
 // Importing this file only registers the backend; the module is compiled on first getBackend().
 
-import type { AdamParams, ArgReduceOp, Backend, BinaryOp, FusedActivation, MatmulDims, ReduceOp, UnaryOp } from '../backend.js';
+import type { AdamParams, RmspropParams, ArgReduceOp, Backend, BinaryOp, FusedActivation, MatmulDims, ReduceOp, UnaryOp } from '../backend.js';
 import { registerBackend } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 import type { Shape } from '../../tensor/shape.js';
@@ -299,7 +299,13 @@ export class WasmBackend implements Backend {
   }
 
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
-    jsBackend.softmax(x, out, rows, cols);
+    if (rows * cols < MIN_ELEMENTS) return jsBackend.softmax(x, out, rows, cols);
+    const rt = this.rt;
+    rt.reset();
+    const px = rt.put(x);
+    const po = rt.outPtr(out);
+    rt.exports.softmax(px, po, rows, cols);
+    rt.finish(po, out);
   }
 
   logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
@@ -382,6 +388,20 @@ export class WasmBackend implements Backend {
     if (!rt.isResident(param)) rt.copyOut(pp, param);
     if (!rt.isResident(m)) rt.copyOut(pm, m);
     if (!rt.isResident(v)) rt.copyOut(pv, v);
+  }
+
+  rmspropUpdate(param: Float32Array, grad: Float32Array, rms: Float32Array, mom: Float32Array | null, p: RmspropParams): void {
+    if (param.length < MIN_ELEMENTS) return jsBackend.rmspropUpdate(param, grad, rms, mom, p);
+    const rt = this.rt;
+    rt.reset();
+    const pp = rt.put(param);
+    const pg = rt.put(grad);
+    const pr = rt.put(rms);
+    const pm = mom && p.momentum !== 0 ? rt.put(mom) : 0;
+    rt.exports.rmsprop(pp, pg, pr, pm, param.length, p.lr, p.rho, pm ? p.momentum : 0, p.epsilon);
+    if (!rt.isResident(param)) rt.copyOut(pp, param);
+    if (!rt.isResident(rms)) rt.copyOut(pr, rms);
+    if (pm && !rt.isResident(mom!)) rt.copyOut(pm, mom!);
   }
 
   sgdUpdate(param: Float32Array, grad: Float32Array, velocity: Float32Array | null, lr: number, momentum: number, nesterov: boolean): void {

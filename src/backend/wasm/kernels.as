@@ -298,6 +298,62 @@ export function logSoftmax(x: usize, out: usize, rows: i32, cols: i32): void {
   }
 }
 
+/** Row-wise softmax of [rows, cols], shifted by the row max; the exp sum is accumulated in f64. */
+export function softmax(x: usize, out: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * <usize>cols * 4;
+    const or = out + <usize>r * <usize>cols * 4;
+    let mx: f32 = -Infinity;
+    for (let c = 0; c < cols; c++) mx = max(mx, load<f32>(xr + <usize>c * 4));
+    let sum: f64 = 0;
+    for (let c = 0; c < cols; c++) {
+      const e = Mathf.exp(load<f32>(xr + <usize>c * 4) - mx);
+      store<f32>(or + <usize>c * 4, e);
+      sum += <f64>e;
+    }
+    const inv = <f32>(1 / sum);
+    for (let c = 0; c < cols; c++) store<f32>(or + <usize>c * 4, load<f32>(or + <usize>c * 4) * inv);
+  }
+}
+
+/**
+ * In place RMSprop on n floats: rms = rho rms + (1 - rho) g^2, step = lr g / (sqrt(rms) + eps); with
+ * momentum (mom != 0) mom = momentum mom + step, p -= mom; else p -= step.
+ */
+export function rmsprop(p: usize, g: usize, rms: usize, mom: usize, n: i32, lr: f32, rho: f32, momentum: f32, eps: f32): void {
+  const vrho = f32x4.splat(rho), vrho1 = f32x4.splat(1 - rho), vlr = f32x4.splat(lr), veps = f32x4.splat(eps), vmom = f32x4.splat(momentum);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i * 4;
+    const gv = v128.load(g + o);
+    const r = f32x4.add(f32x4.mul(vrho, v128.load(rms + o)), f32x4.mul(vrho1, f32x4.mul(gv, gv)));
+    v128.store(rms + o, r);
+    const step = f32x4.div(f32x4.mul(vlr, gv), f32x4.add(f32x4.sqrt(r), veps));
+    if (momentum != 0) {
+      const mv = f32x4.add(f32x4.mul(vmom, v128.load(mom + o)), step);
+      v128.store(mom + o, mv);
+      v128.store(p + o, f32x4.sub(v128.load(p + o), mv));
+    } else {
+      v128.store(p + o, f32x4.sub(v128.load(p + o), step));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    const gv = load<f32>(g + o);
+    const r = rho * load<f32>(rms + o) + (1 - rho) * gv * gv;
+    store<f32>(rms + o, r);
+    const step = (lr * gv) / (Mathf.sqrt(r) + eps);
+    if (momentum != 0) {
+      const mv = momentum * load<f32>(mom + o) + step;
+      store<f32>(mom + o, mv);
+      store<f32>(p + o, load<f32>(p + o) - mv);
+    } else {
+      store<f32>(p + o, load<f32>(p + o) - step);
+    }
+  }
+}
+
 /** In place Adam / AdamW on n floats; c1, c2 are the bias corrections 1 - beta^t. */
 export function adam(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32, c1: f32, c2: f32, wd: f32): void {
   const vb1 = f32x4.splat(b1), vb1c = f32x4.splat(1 - b1);

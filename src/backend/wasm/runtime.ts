@@ -10,6 +10,8 @@ export interface KernelExports {
   packB(b: number, n: number, k: number, dst: number): void;
   biasAct(x: number, bias: number, out: number, rows: number, cols: number, act: number): void;
   logSoftmax(x: number, out: number, rows: number, cols: number): void;
+  softmax(x: number, out: number, rows: number, cols: number): void;
+  rmsprop(p: number, g: number, rms: number, mom: number, n: number, lr: number, rho: number, momentum: number, eps: number): void;
   activationGrad(act: number, y: number, dy: number, out: number, n: number): void;
   channelSums(kind: number, x: number, dy: number, mean: number, rows: number, cols: number, acc: number): void;
   channelAffine(x: number, dy: number, a: number, b: number, c: number, out: number, rows: number, cols: number): void;
