@@ -29,6 +29,11 @@ const MIN_GEMM_MACS = 512;
 const MACS_PER_THREAD = 1 << 20;
 /** Rows of A from which a row-major B is packed into panels first (measured on the inference GEMM). */
 const PACK_B_MIN_ROWS = 128;
+/** Chunks of a shared GEMM per thread: enough that an idle thread can take over a slow one's work. */
+const CHUNKS_PER_THREAD = 4;
+/** Parameter blocks of shared GEMMs in flight before one is reused, and each block's size in int32s. */
+const CHUNK_RING = 64;
+const CHUNK_BLOCK_INTS = 32;
 /** Row split granularity: a multiple of both GEMM tiles (4 and 6 rows). */
 const ROW_GRAIN = 12;
 
@@ -253,12 +258,8 @@ export class WasmBackend implements Backend {
       const rowChunks = Math.floor(m / ROW_GRAIN);
       const list: number[][] = [];
       if (rowChunks >= parts) {
-        for (let t = 0; t < parts; t++) {
-          const i0 = Math.round((rowChunks * t) / parts) * ROW_GRAIN;
-          const i1 = t === parts - 1 ? m : Math.round((rowChunks * (t + 1)) / parts) * ROW_GRAIN;
-          // The kernel indexes scratch rows relative to i0, so each thread gets its own rows of it.
-          list.push([a, rsA, csA, b, ldb, panelStride, c, n, k, i0, i1, 0, panels, scratch + i0 * 32, apack + i0 * kc * 4]);
-        }
+        this.sharedRows(a, rsA, csA, b, ldb, panelStride, c, m, n, k, scratch, apack, parts, pool!);
+        return;
       } else if (panels >= parts) {
         for (let t = 0; t < parts; t++) {
           const p0 = Math.round((panels * t) / parts);
@@ -275,6 +276,31 @@ export class WasmBackend implements Backend {
     }
     gemm(a, rsA, csA, b, ldb, panelStride, c, n, k, 0, m, 0, panels, scratch, apack);
   }
+
+  /**
+   * A GEMM's rows in chunks (about CHUNKS_PER_THREAD per thread, multiples of ROW_GRAIN) that this thread
+   * and every idle worker take from a shared counter (gemmChunks in kernels.as): a worker the machine is
+   * slow to run leaves its chunks to the others. The parameter block comes from a ring, so a worker that
+   * wakes long after its GEMM finished finds another generation there and does nothing.
+   */
+  private sharedRows(a: number, rsA: number, csA: number, b: number, ldb: number, panelStride: number, c: number, m: number, n: number, k: number, scratch: number, apack: number, parts: number, pool: ThreadPool): void {
+    const rowChunks = Math.floor(m / ROW_GRAIN);
+    const grain = ROW_GRAIN * Math.max(1, Math.floor(rowChunks / (parts * CHUNKS_PER_THREAD)));
+    const gen = ++this.chunkGeneration;
+    this.chunkBlocks ??= this.rt.allocResident(CHUNK_RING * CHUNK_BLOCK_INTS);
+    const blocks = new Int32Array(this.chunkBlocks.buffer, this.chunkBlocks.byteOffset, CHUNK_RING * CHUNK_BLOCK_INTS);
+    const at = (gen % CHUNK_RING) * CHUNK_BLOCK_INTS;
+    const chunks = Math.ceil(m / grain);
+    // Field order: see GC_* in kernels.as; the generation is written last.
+    blocks.set([0, 0, 0, chunks, grain, m, a, rsA, csA, b, ldb, panelStride, c, n, k, (n + 7) >> 3, scratch, apack], at);
+    Atomics.store(blocks, at, gen);
+    const prm = this.chunkBlocks.byteOffset + at * 4;
+    const run = this.rt.exports.gemmChunks as (...args: number[]) => void;
+    pool.runShared('gemmChunks', [prm, gen], run, () => Atomics.load(blocks, at + 2) >= chunks);
+  }
+
+  private chunkGeneration = 0;
+  private chunkBlocks: Float32Array | null = null;
 
   biasActivation(x: Float32Array, bias: Float32Array | null, out: Float32Array, rows: number, cols: number, act: FusedActivation): void {
     if (rows * cols < MIN_ELEMENTS) return jsBackend.biasActivation(x, bias, out, rows, cols, act);

@@ -166,6 +166,48 @@ export function gemm(
   }
 }
 
+// Parameter block of gemmChunks (i32 fields), written by the JS side (wasm/index.ts).
+const GC_GEN = 0, GC_NEXT = 1, GC_DONE = 2, GC_CHUNKS = 3, GC_GRAIN = 4, GC_M = 5, GC_A = 6, GC_RSA = 7, GC_CSA = 8,
+  GC_B = 9, GC_LDB = 10, GC_PANEL = 11, GC_C = 12, GC_N = 13, GC_K = 14, GC_PANELS = 15, GC_SCRATCH = 16, GC_APACK = 17;
+
+@inline function field(prm: usize, i: i32): i32 {
+  return load<i32>(prm + <usize>i * 4);
+}
+
+/** Takes the next unclaimed index at ptr (atomically where threads share the memory). */
+@inline function claim(ptr: usize): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.add<i32>(ptr, 1);
+  const v = load<i32>(ptr);
+  store<i32>(ptr, v + 1);
+  return v;
+}
+
+/**
+ * A GEMM split into row chunks that every thread calling this takes from one shared counter until none
+ * are left, so a thread that is slow to start (the machine busy with other work) leaves its share to the
+ * others instead of holding them up. `gen` must match the block's generation, so a thread that wakes up
+ * after its GEMM is finished (and the block reused) does nothing. Counts finished chunks at GC_DONE.
+ */
+export function gemmChunks(prm: usize, gen: i32): void {
+  const current = ASC_FEATURE_THREADS ? atomic.load<i32>(prm + <usize>GC_GEN * 4) : field(prm, GC_GEN);
+  if (current != gen) return;
+  const chunks = field(prm, GC_CHUNKS), grain = field(prm, GC_GRAIN), m = field(prm, GC_M);
+  const k = field(prm, GC_K);
+  const kc = min(k, KC);
+  for (;;) {
+    const j = claim(prm + <usize>GC_NEXT * 4);
+    if (j >= chunks) return;
+    const i0 = j * grain;
+    const i1 = min(m, i0 + grain);
+    gemm(
+      <usize>field(prm, GC_A), field(prm, GC_RSA), field(prm, GC_CSA), <usize>field(prm, GC_B), field(prm, GC_LDB), field(prm, GC_PANEL),
+      <usize>field(prm, GC_C), field(prm, GC_N), k, i0, i1, 0, field(prm, GC_PANELS),
+      <usize>field(prm, GC_SCRATCH) + <usize>i0 * 32, <usize>field(prm, GC_APACK) + <usize>i0 * <usize>kc * 4,
+    );
+    claim(prm + <usize>GC_DONE * 4);
+  }
+}
+
 /**
  * Packs B stored [k, n] (row-major) into ceil(n/8) contiguous panels of k x 8, zero padded: a panel then
  * streams through L1 in 32-byte steps instead of touching a cache line per row. Pays when many rows of A

@@ -8,6 +8,7 @@ export interface KernelExports {
     n: number, k: number, i0: number, i1: number, p0: number, p1: number, scratch: number, apack: number): void;
   packBT(b: number, n: number, k: number, dst: number): void;
   packB(b: number, n: number, k: number, dst: number): void;
+  gemmChunks(prm: number, gen: number): void;
   biasAct(x: number, bias: number, out: number, rows: number, cols: number, act: number): void;
   logSoftmax(x: number, out: number, rows: number, cols: number): void;
   softmax(x: number, out: number, rows: number, cols: number): void;
