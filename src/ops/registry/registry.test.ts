@@ -289,7 +289,7 @@ describe.each(entries)('op %s', (op, c, index) => {
   const floatInputs = (inputs: Tensor[]) => inputs.map((t, i) => (t.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
   const differentiable = typeof def.vjp === 'function' && c.gradcheck !== false;
 
-  if (differentiable) it(`${c.label}: gradient matches finite differences`, () => {
+  if (differentiable) it.each(['js', 'wasm'])(`${c.label}: gradient matches finite differences on %s`, (backend) => withBackend(backend, () => {
     const inputs = make();
     const which = floatInputs(inputs);
     if (which.length === 0) return;
@@ -299,7 +299,7 @@ describe.each(entries)('op %s', (op, c, index) => {
       return eager(all).cast('float32');
     };
     checkGradients(f, which.map((k) => inputs[k]), { step: 1e-2, rtol: 3e-2, atol: 3e-3 });
-  });
+  }));
 
   it.each(['js', 'wasm'])(`${c.label}: a plan on %s gives the eager forward and backward`, (backend) => {
     withBackend(backend, () => {
