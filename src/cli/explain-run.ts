@@ -8,6 +8,7 @@ import { runExplainer, isMethodName, METHODS, NEEDS_BACKGROUND, type MethodName 
 import { patchGroups } from '../explain/groups.js';
 import type { Explanation } from '../explain/explanation.js';
 import { UserError } from './errors.js';
+import { explainOnWorkers, type RedisFlags } from './explain-distributed.js';
 
 export interface ExplainRequest {
   method: string;
@@ -26,6 +27,8 @@ export interface ExplainRequest {
   samples?: number;
   steps?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Run on BullMQ workers (glassbox explain --redis URL). */
+  distributed?: RedisFlags;
 }
 
 /** Which option carries the sample count, per method. */
@@ -67,5 +70,6 @@ export async function explainRows(r: ExplainRequest): Promise<Explanation> {
     if (method !== 'integrated-gradients') throw new UserError('--steps applies to integrated-gradients only');
     options.steps = r.steps;
   }
+  if (r.distributed) return explainOnWorkers(method, r.model, explained, options, r.distributed);
   return runExplainer(method, r.model, explained, options);
 }
