@@ -1,4 +1,4 @@
-// `glassbox worker --redis URL [--concurrency N]`: takes explanation shards from the queue until Ctrl-C/SIGTERM.
+// `glassbox worker --redis URL [--concurrency N]`: takes explanation shards and sweep trials from the queue until Ctrl-C/SIGTERM.
 
 import { Command } from 'commander';
 import { startWorker } from '../distributed/worker.js';
@@ -15,7 +15,7 @@ interface WorkerFlags {
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('take explanation shards from a BullMQ queue on Redis until Ctrl-C or SIGTERM (which hand the current job back)')
+    .description('take explanation shards and sweep trials from a BullMQ queue on Redis until Ctrl-C or SIGTERM (which hand the current job back)')
     .requiredOption('--redis <url>', 'Redis to take jobs from: redis://[:PASSWORD@]HOST:PORT, rediss:// for TLS')
     .option('--queue <name>', 'queue name (the same as the submitting command\'s)', 'glassbox')
     .option('--concurrency <n>', 'jobs at once, each on its own compute thread', integer('--concurrency', 1), 1)
@@ -25,7 +25,10 @@ export function registerWorkerCommand(program: Command): void {
 }
 
 async function runWorker(o: WorkerFlags): Promise<void> {
-  const worker = await startWorker({ redis: o.redis, queue: o.queue, concurrency: o.concurrency, threads: o.threads, lockSeconds: o.lockSeconds });
+  const { sweepTrialHandler } = await import('./sweep-trial.js');
+  const worker = await startWorker({
+    redis: o.redis, queue: o.queue, concurrency: o.concurrency, threads: o.threads, lockSeconds: o.lockSeconds, handlers: { 'sweep-trial': sweepTrialHandler() },
+  });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
