@@ -20,7 +20,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--queue <name>', 'queue name (the same as the submitting command\'s)', 'glassbox')
     .option('--concurrency <n>', 'jobs at once, each on its own compute thread', integer('--concurrency', 1), 1)
     .option('--threads <n>', 'kernel threads per job (default: the cores shared among the jobs, at most 4)', integer('--threads', 1))
-    .option('--lock-seconds <s>', 'a job whose worker dies returns to the queue after about this long', number('--lock-seconds', 1), 30)
+    .option('--lock-seconds <s>', 'a job whose worker dies returns to the queue after about this long', number('--lock-seconds', 1), 10)
     .action(runWorker);
 }
 

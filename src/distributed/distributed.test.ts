@@ -14,7 +14,7 @@ import { Rng, setSeed } from '../util/random.js';
 import { runExplainer } from '../explain/run.js';
 import { saveModel } from '../io/save-load.js';
 import { distributed } from './explain-distributed.js';
-import { glassboxProcess, startTestRedis, startTestWorker, stopProcess, type TestProcess, type TestRedis } from './test-redis.js';
+import { glassboxProcess, startTestRedis, startTestWorker, stopProcess, testCertificates, type TestProcess, type TestRedis } from './test-redis.js';
 
 const M = 64;
 function smallModel(inputs = M): Sequential {
@@ -128,7 +128,7 @@ describe('distributed explanations on a real redis-server', () => {
   it('Ctrl-C on explain --redis removes the queued jobs and stops the shard being worked on', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gb-dist-'));
     const mnistModel = smallModel(784);
-    mnistModel.metadata = { dataset: 'mnist' };
+    mnistModel.metadata = { dataset: 'mnist', imageShape: [28, 28] };
     await saveModel(mnistModel, dir);
     const worker = workers[0];
     const seen = worker.log().length;
@@ -173,6 +173,36 @@ describe('Redis URLs with a password', () => {
         await worker.stop();
       }
     } finally {
+      await redis.stop();
+    }
+  });
+});
+
+describe('Redis over TLS (rediss://)', () => {
+  it('works with the server\'s CA trusted (NODE_EXTRA_CA_CERTS), and says what to do without it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gb-tls-'));
+    const c = testCertificates(dir);
+    const redis = await startTestRedis(['--tls-cert-file', c.cert, '--tls-key-file', c.key, '--tls-ca-cert-file', c.ca, '--tls-auth-clients', 'no'], '', true);
+    const env = { NODE_EXTRA_CA_CERTS: c.ca };
+    let worker: TestProcess | null = null;
+    try {
+      await expect(distributed('exact-shapley', smallModel(6), rows(2, 1, 6), { background: rows(5, 2, 6), redis: redis.url })).rejects.toThrow(/cannot use Redis at rediss:.*trust the server's CA \(NODE_EXTRA_CA_CERTS=ca.pem\)/);
+      const model = smallModel(784);
+      model.metadata = { dataset: 'mnist', imageShape: [28, 28] };
+      await saveModel(model, join(dir, 'model'));
+      const args = ['explain', '--model', join(dir, 'model'), '--data', 'mnist', '--rows', '0:4', '--patch', '7', '--samples', '300', '--format', 'none', '--json'];
+      const local = glassboxProcess([...args, '--out', join(dir, 'local.html')]);
+      worker = await startTestWorker(redis.url, [], env);
+      const remote = glassboxProcess([...args, '--out', join(dir, 'remote.html'), '--redis', redis.url, '--shard-rows', '3'], env);
+      expect(await remote.exited).toBe(0);
+      expect(await local.exited).toBe(0);
+      const result = (p: TestProcess) => JSON.parse(p.stdout().trim().split('\n').pop()!);
+      const [a, b] = [result(local), result(remote)];
+      delete a.report;
+      delete b.report;
+      expect(b).toEqual(a);
+    } finally {
+      if (worker) await stopProcess(worker);
       await redis.stop();
     }
   });

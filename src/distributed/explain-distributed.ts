@@ -8,7 +8,7 @@ import { shapleyPredictions } from '../explain/shapley-common.js';
 import type { Explanation } from '../explain/explanation.js';
 import type { Progress, WeightedBackground } from '../explain/types.js';
 import { checkRows, floatRows } from '../explain/predictor.js';
-import { BlobStore } from './blobs.js';
+import { BLOB_TTL_SECONDS, BlobStore } from './blobs.js';
 import { f32ToBase64, f32ToBytes } from './codec.js';
 import { DISTRIBUTED_METHODS, arithmetic, checkOptions, checkRunSpec, isDistributedMethod, type ExplainRunSpec, type ShardJobData } from './explain-spec.js';
 import { decodeExplanation } from './explanation-codec.js';
@@ -16,7 +16,6 @@ import { DEFAULT_QUEUE, checkQueueName, keyPrefix, newRunId, runKey, runPartKey 
 import { mergeShards } from './merge.js';
 import { connectRedis } from './redis.js';
 import { runJobs, type RunJob } from './run-tracker.js';
-import { BLOB_TTL_SECONDS } from './blobs.js';
 
 export interface DistributedOptions {
   /** redis:// or rediss:// URL of the Redis the workers use. */

@@ -30,6 +30,8 @@ export interface TrackOptions {
 }
 
 const POLL_MS = 500;
+/** How often every pending job's state is read (a lost job, a missed event); longer for runs of thousands of jobs. */
+const FULL_CHECK_MS = 2000;
 
 /** Runs `jobs` on the queue's workers; resolves with their results in order, or rejects with the first failure. */
 export async function runJobs(redis: Redis, jobs: RunJob[], o: TrackOptions): Promise<unknown[]> {
@@ -49,7 +51,14 @@ export async function runJobs(redis: Redis, jobs: RunJob[], o: TrackOptions): Pr
     if (i !== undefined && typeof done === 'number' && Number.isFinite(done)) progress[i] = Math.min(jobs[i].units, Math.max(0, done));
     report();
   });
-  const finished = ({ jobId: id }: { jobId: string }) => index.has(id) && wake?.();
+  // Jobs an event says finished are looked at at once; all pending jobs (lost ones, missed events) every few seconds.
+  const finishedIds = new Set<number>();
+  const finished = ({ jobId: id }: { jobId: string }) => {
+    const i = index.get(id);
+    if (i === undefined) return;
+    finishedIds.add(i);
+    wake?.();
+  };
   events.on('completed', finished);
   events.on('failed', finished);
   events.on('error', () => {});
@@ -63,13 +72,17 @@ export async function runJobs(redis: Redis, jobs: RunJob[], o: TrackOptions): Pr
     })));
     report();
     let lastContact = Date.now();
+    let lastFull = 0;
     while (pending.size > 0) {
       checkCancelled(o.signal);
       try {
-        if (!(await redis.exists(o.runKey))) {
+        const full = Date.now() - lastFull >= Math.max(FULL_CHECK_MS, 2 * pending.size);
+        if (full && !(await redis.exists(o.runKey))) {
           throw new RunEnded(`Redis no longer holds this run (restarted without persistence, or its keys were deleted); nothing partial is returned: run the command again`);
         }
-        const order = [...pending];
+        const order = full ? [...pending] : [...finishedIds].filter((i) => pending.has(i));
+        finishedIds.clear();
+        if (full) lastFull = Date.now();
         const states = await Promise.all(order.map((i) => queue.getJobState(ids[i])));
         for (const [k, state] of states.entries()) {
           const i = order[k];

@@ -36,7 +36,7 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Kernel threads per job (default: the cores shared among the jobs, at most 4). */
   threads?: number;
-  /** A job whose worker stops renewing its lock (killed) goes back to the queue after about this long (default 30 s). */
+  /** A job whose worker stops renewing its lock (killed) goes back to the queue after about this long (default 10 s: compute threads keep the main thread free to renew it). */
   lockSeconds?: number;
   /** Handlers by job kind; explain shards are handled unless replaced. */
   handlers?: Record<string, JobHandler>;
@@ -53,7 +53,7 @@ export interface RunningWorker {
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const queue = checkQueueName(o.queue ?? DEFAULT_QUEUE);
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const lockMs = Math.round((o.lockSeconds ?? 30) * 1000);
+  const lockMs = Math.round((o.lockSeconds ?? 10) * 1000);
   if (!(lockMs >= 1000)) throw new Error(`--lock-seconds must be at least 1, got ${o.lockSeconds}`);
   const { Worker, UnrecoverableError, WaitingError } = await import('bullmq');
   const handlers: Record<string, JobHandler> = { ...(await defaultHandlers()), ...o.handlers };
