@@ -4,7 +4,8 @@
 import './backend/js/index.js';
 import './backend/wasm/index.js';
 import { modelFromArtifacts, type ModelArtifacts } from './io/artifacts.js';
-import type { Sequential } from './train/sequential.js';
+import type { Tensor } from './tensor/tensor.js';
+import type { LayersModel } from './train/layers-model.js';
 
 export { Tensor, type DType, type TypedArray, type NestedArray } from './tensor/tensor.js';
 export * from './ops/index.js';
@@ -24,6 +25,6 @@ export * as explain from './explain/index.js';
 export { Explanation, type Predictor } from './explain/index.js';
 
 /** Rebuilds a model from `toArtifacts` output (model.json text + safetensors bytes), checking every size first. */
-export function loadModelFromArtifacts(artifacts: ModelArtifacts): Sequential {
-  return modelFromArtifacts(artifacts).model;
+export function loadModelFromArtifacts<Y extends Tensor | Tensor[] = Tensor>(artifacts: ModelArtifacts): LayersModel<Y> {
+  return modelFromArtifacts(artifacts).model as LayersModel<Y>;
 }

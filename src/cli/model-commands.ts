@@ -7,7 +7,7 @@ import { setBackend } from '../backend/backend.js';
 import { METHODS } from '../explain/run.js';
 import { writeReport, type ReportOptions } from '../report/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Sequential } from '../train/sequential.js';
+import type { LayersModel } from '../train/layers-model.js';
 import type { TableBaseline } from '../data/table-pipeline.js';
 import { subTable } from '../data/csv-table.js';
 import { toCsv } from '../data/csv-write.js';
@@ -23,7 +23,7 @@ import { UserError } from './errors.js';
 import { TablePipeline } from '../data/table-pipeline.js';
 import { preprocessingNotes } from '../io/onnx-preprocess.js';
 
-async function openModel(dir: string): Promise<Sequential> {
+async function openModel(dir: string): Promise<LayersModel<Tensor>> {
   const model = await loadModel(dir);
   if (!model.compileConfig) throw new UserError(`${dir}: the saved model has no compile config (loss), so it cannot be evaluated`);
   return model;
@@ -132,7 +132,7 @@ async function explainCommand(o: ExplainFlags): Promise<void> {
 }
 
 /** The training section of a report from what the model recorded when it was trained: curves, held-out scores, settings. */
-function trainingReport(model: Sequential): Pick<ReportOptions, 'trainingHistory' | 'evaluation' | 'trainingSettings'> {
+function trainingReport(model: LayersModel<Tensor>): Pick<ReportOptions, 'trainingHistory' | 'evaluation' | 'trainingSettings'> {
   const t = model.metadata.training as (Record<string, unknown> & { history?: Record<string, number[]>; settings?: Record<string, unknown>; warning?: string }) | undefined;
   if (!t) return {};
   const scores = scoresWithPrefix(t, 'test_');

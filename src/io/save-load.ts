@@ -2,14 +2,15 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { Sequential } from '../train/sequential.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { LayersModel, type AnyLayersModel } from '../train/layers-model.js';
 import { toArtifacts, modelFromArtifacts, isArtifacts, type ModelArtifacts, type LoadedModel, type ArtifactExtras } from './artifacts.js';
 import { writeModelFolder, readJsonFile, readWeightsFile } from './model-files.js';
 import { MODEL_JSON, WEIGHTS_FILE, isTfjsDocument, parseJsonText, validateModelDocument } from './model-format.js';
 import { tfjsToArtifacts } from './tfjs-import.js';
 
 /** Saves `dir/model.json` and `dir/weights.safetensors` atomically; returns the folder. */
-export async function saveModel(model: Sequential, dir: string, extras: ArtifactExtras = {}): Promise<string> {
+export async function saveModel(model: AnyLayersModel, dir: string, extras: ArtifactExtras = {}): Promise<string> {
   if (typeof dir !== 'string' || dir === '') throw new Error('saveModel: pass a folder path, e.g. saveModel(model, "runs/mnist")');
   const { modelJson, weights } = toArtifacts(model, extras);
   await writeModelFolder(dir, MODEL_JSON, modelJson, WEIGHTS_FILE, weights);
@@ -18,10 +19,11 @@ export async function saveModel(model: Sequential, dir: string, extras: Artifact
 
 /**
  * Loads a model from a folder saved by `saveModel`, a path to its model.json, a TensorFlow.js
- * layers-model model.json (with its weight shards beside it), or in-memory artifacts.
+ * layers-model model.json (with its weight shards beside it), or in-memory artifacts. Typed as a model of
+ * one output; a model with several returns a list from predict (type it as LayersModel<Tensor[]>).
  */
-export async function loadModel(source: string | ModelArtifacts): Promise<Sequential> {
-  return (await loadModelWithState(source)).model;
+export async function loadModel(source: string | ModelArtifacts): Promise<LayersModel<Tensor>> {
+  return (await loadModelWithState(source)).model as LayersModel<Tensor>;
 }
 
 /** Like loadModel, but also returns the document and all tensors (for checkpoints). */
@@ -56,4 +58,4 @@ function shardPath(dir: string, p: string): string {
 }
 
 /** Registers saveModel as `model.save(dir)`. */
-Sequential.saver = (model, destination) => saveModel(model, destination);
+LayersModel.saver = (model, destination) => saveModel(model, destination);

@@ -25,7 +25,13 @@ interface LayerCase {
   trainable?: number;
   /** Inputs other than uniform floats (embedding ids). */
   input?: () => gb.Tensor;
+  /** Merge layers: the shapes of their several inputs (inputShape is then the first). */
+  inputShapes?: LayerShape[];
 }
+
+/** A merge layer's case: two or three inputs of these shapes. */
+const merge = (name: string, make: () => Layer, inputShapes: LayerShape[], outputShape: LayerShape, gradStep?: number): LayerCase =>
+  ({ name, make, inputShape: inputShapes[0], inputShapes, outputShape, weightShapes: [], gradStep });
 
 const CASES: LayerCase[] = [
   { name: 'Dense tanh', make: () => gb.layers.dense({ units: 3, activation: 'tanh', inputShape: [4] }), inputShape: [4], outputShape: [3], weightShapes: [[4, 3], [3]] },
@@ -61,17 +67,35 @@ const CASES: LayerCase[] = [
     name: 'Embedding', make: () => gb.layers.embedding({ inputDim: 7, outputDim: 3, inputLength: 4 }), inputShape: [4], outputShape: [4, 3], weightShapes: [[7, 3]],
     input: () => gb.tensor2d([[0, 6, 2, 2], [1, 1, 5, 0], [3, 4, 6, 6]], undefined, 'int32'),
   },
+  { name: 'InputLayer', make: () => gb.layers.inputLayer({ inputShape: [2, 3] }), inputShape: [2, 3], outputShape: [2, 3], weightShapes: [] },
+  merge('Add of three', () => gb.layers.add(), [[2, 3], [2, 3], [2, 3]], [2, 3]),
+  merge('Subtract', () => gb.layers.subtract(), [[4], [4]], [4]),
+  merge('Multiply, broadcast', () => gb.layers.multiply(), [[2, 3], [1, 3]], [2, 3]),
+  merge('Average', () => gb.layers.average(), [[5], [5]], [5]),
+  merge('Maximum', () => gb.layers.maximum(), [[6], [6]], [6], 1e-3),
+  merge('Minimum', () => gb.layers.minimum(), [[6], [6]], [6], 1e-3),
+  merge('Concatenate on the last axis', () => gb.layers.concatenate(), [[2, 3], [2, 1]], [2, 4]),
+  merge('Concatenate on axis 1', () => gb.layers.concatenate({ axis: 1 }), [[2, 3], [1, 3]], [3, 3]),
+  merge('Dot of vectors, normalised', () => gb.layers.dot({ axes: 1, normalize: true }), [[4], [4]], [1]),
+  merge('Dot of matrices', () => gb.layers.dot({ axes: [2, 1] }), [[2, 3], [3, 4]], [2, 4]),
 ];
 
 const BATCH = 3;
 
+/** The layer's input for `rows` rows: one tensor, or a list for a merge layer. */
+function inputsFor(c: LayerCase, rows: number, seed: number): gb.Tensor | gb.Tensor[] {
+  if (c.input) return c.input();
+  return c.inputShapes ? c.inputShapes.map((s, i) => randomTensor([rows, ...s], seed + i)) : randomTensor([rows, ...c.inputShape], seed);
+}
+const list = (x: gb.Tensor | gb.Tensor[]) => (Array.isArray(x) ? x : [x]);
+
 describe.each(CASES)('generic layer test: $name', (c) => {
-  const input = () => (c.input ? c.input() : randomTensor([BATCH, ...c.inputShape], 5));
+  const input = () => inputsFor(c, BATCH, 5) as gb.Tensor;
 
   it('output shape matches computeOutputShape and the expected shape', () => {
     const layer = c.make();
     const y = layer.apply(input());
-    expect(layer.computeOutputShape(c.inputShape)).toEqual(c.outputShape);
+    expect(layer.outputShapeFor(c.inputShapes ?? [c.inputShape])).toEqual(c.outputShape);
     expect(y.shape).toEqual([BATCH, ...c.outputShape]);
     expect(Array.from(y.values).every(Number.isFinite)).toBe(true);
   });
@@ -117,16 +141,19 @@ describe.each(CASES)('generic layer test: $name', (c) => {
     layer.apply(x);
     // Dropout in training mode with a fixed generator: the same mask on every call.
     const options = () => ({ training: true, rng: new Rng(3) });
-    if (x.dtype === 'float32') checkGradients((xi) => layer.apply(xi, options()), [x], { step: c.gradStep });
+    if (list(x)[0].dtype === 'float32') checkGradients((...xs) => layer.apply(c.inputShapes ? xs : xs[0], options()), list(x), { step: c.gradStep });
     if (layer.trainableWeights.length > 0) checkVariableGradients(() => layer.apply(x, options()), layer.trainableWeights, { step: c.gradStep });
   });
 });
 
 describe.each(CASES)('generic model test: $name', (c) => {
-  const input = () => (c.input ? c.input() : randomTensor([BATCH * 3, ...c.inputShape], 6));
+  const input = () => inputsFor(c, BATCH * 3, 6) as gb.Tensor;
+  // A layer of one input as a Sequential model; a merge layer in a functional model of its inputs.
   const build = () => {
     gb.setSeed(2);
-    const model = gb.sequential({ layers: [c.make()] });
+    const layer = c.make();
+    const inputs = c.inputShapes?.map((shape) => gb.input({ shape }));
+    const model = inputs ? gb.model({ inputs, outputs: layer.apply(inputs) }) : gb.sequential({ layers: [layer] });
     model.compile({ optimizer: gb.train.sgd(0.05), loss: 'meanSquaredError' });
     return model;
   };
@@ -134,7 +161,7 @@ describe.each(CASES)('generic model test: $name', (c) => {
   it('trains the same through plans as eagerly, and summary() counts its parameters', async () => {
     const [planned, eager] = [build(), build()];
     const x = input();
-    const y = randomTensor([x.shape[0], ...c.outputShape], 8);
+    const y = randomTensor([list(x)[0].shape[0], ...c.outputShape], 8);
     const args = { epochs: 2, batchSize: 4, verbose: 0 as const, shuffleSeed: 3 };
     // 9 rows in batches of 4 leave a last batch of 1, which batch normalisation refuses in training.
     if (c.name.startsWith('BatchNormalization')) args.batchSize = 3;
@@ -143,7 +170,7 @@ describe.each(CASES)('generic model test: $name', (c) => {
     hp.history.loss.forEach((v, i) => expect(v).toBeCloseTo(he.history.loss[i], 4));
     eager.getWeights().forEach((w, i) => expectClose(planned.getWeights()[i], Array.from(w.values), 1e-4, 1e-4));
     expectClose(planned.predict(x), Array.from(eager.apply(x, { training: false }).values), 1e-5, 1e-4);
-    const row = planned.summaryRows()[0];
+    const row = planned.summaryRows().at(-1)!;
     expect(row.outputShape).toEqual(c.outputShape);
     expect(row.params).toBe(c.weightShapes.reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0));
     expect(row.flops).toBeGreaterThanOrEqual(0);
@@ -152,13 +179,14 @@ describe.each(CASES)('generic model test: $name', (c) => {
   it('saves and loads to the same predictions, and exports to ONNX that onnxruntime agrees with', async () => {
     const model = build();
     const x = input();
-    await model.fit(x, randomTensor([x.shape[0], ...c.outputShape], 8), { epochs: 1, batchSize: 3, verbose: 0 });
+    await model.fit(x, randomTensor([list(x)[0].shape[0], ...c.outputShape], 8), { epochs: 1, batchSize: 3, verbose: 0 });
     const want = model.predict(x);
     const again = await gb.loadModel(gb.toArtifacts(model));
     expectClose(again.predict(x), Array.from(want.values), 0, 0);
     const session = await ort.InferenceSession.create(gb.toOnnx(model));
-    const feed = new ort.Tensor('float32', Float32Array.from(x.values), x.shape);
-    const got = (await session.run({ input: feed })).output.data as Float32Array;
+    const names = c.inputShapes ? model.inputNames : ['input'];
+    const feeds = Object.fromEntries(list(x).map((t, i) => [names[i], new ort.Tensor('float32', Float32Array.from(t.values), t.shape)]));
+    const got = (await session.run(feeds))[c.inputShapes ? model.outputNames[0] : 'output'].data as Float32Array;
     expectClose(got, Array.from(want.values), 1e-5, 1e-4);
   });
 });

@@ -7,6 +7,8 @@ import { Conv, DepthwiseConv2D, SeparableConv2D } from './conv.js';
 import { GlobalPooling, Pooling } from './pooling.js';
 import { BatchNormalization, LayerNormalization } from './normalization.js';
 import { Embedding, Reshape, ZeroPadding2D } from './shape-layers.js';
+import { InputLayer } from './input-layer.js';
+import { Concatenate, Dot, ElementwiseMerge } from './merge.js';
 
 type LayerFactory = (config: Record<string, unknown>) => Layer;
 
@@ -36,6 +38,10 @@ registerLayer('LayerNormalization', (c) => new LayerNormalization(c as never));
 registerLayer('Reshape', (c) => new Reshape(c as never));
 registerLayer('ZeroPadding2D', (c) => new ZeroPadding2D(c as never));
 registerLayer('Embedding', (c) => new Embedding(c as never));
+registerLayer('InputLayer', (c) => new InputLayer(c as never));
+for (const kind of ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum'] as const) registerLayer(kind, (c) => new ElementwiseMerge(c, kind));
+registerLayer('Concatenate', (c) => new Concatenate(c as never));
+registerLayer('Dot', (c) => new Dot(c as never));
 
 export function registeredLayers(): string[] {
   return [...factories.keys()];
