@@ -10,6 +10,7 @@ import { batchNormalization, layerNormalization } from './normalization.js';
 import { embedding, reshape, zeroPadding2d } from './shape-layers.js';
 import { inputLayer } from './input-layer.js';
 import { add, average, concatenate, dot, maximum, minimum, multiply, subtract } from './merge.js';
+import { elu, leakyReLU, prelu, reLU, softmax, thresholdedReLU } from './activation-layers.js';
 
 /** Layer factories, TensorFlow.js style: `layers.dense({units: 10})` (with TensorFlow.js' aliases for pooling). */
 export const layers = {
@@ -22,6 +23,7 @@ export const layers = {
   globalMaxPool1d: globalMaxPooling1d, globalMaxPool2d: globalMaxPooling2d,
   batchNormalization, layerNormalization, reshape, zeroPadding2d, embedding,
   inputLayer, add, subtract, multiply, average, maximum, minimum, concatenate, dot,
+  leakyReLU, elu, reLU, thresholdedReLU, softmax, prelu,
 };
 
 export { Layer, type LayerArgs, type LayerConfig, type SerializedLayer, type CallOptions } from './layer.js';
@@ -36,6 +38,7 @@ export type { StackConfig, GraphConfig, ModelConfig, SummaryRow, TensorSpec, Top
 export { LayerGraph } from './functional.js';
 export { SymbolicTensor, type LayerNode } from './symbolic.js';
 export { input, InputLayer, type InputArgs, type InputLayerArgs } from './input-layer.js';
+export { AlphaActivation, PReLU, ReLU, Softmax, ThresholdedReLU, type AlphaArgs, type PReLUArgs, type ReLUArgs, type SoftmaxArgs, type ThresholdedReLUArgs } from './activation-layers.js';
 export { Merge, ElementwiseMerge, Concatenate, Dot, type ConcatenateArgs, type DotArgs } from './merge.js';
 export { deserializeLayer, registerLayer, registeredLayers } from './registry.js';
 export { ACTIVATIONS, getActivation, resolveActivation, type ActivationName } from './activations.js';

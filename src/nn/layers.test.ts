@@ -67,6 +67,21 @@ const CASES: LayerCase[] = [
     name: 'Embedding', make: () => gb.layers.embedding({ inputDim: 7, outputDim: 3, inputLength: 4 }), inputShape: [4], outputShape: [4, 3], weightShapes: [[7, 3]],
     input: () => gb.tensor2d([[0, 6, 2, 2], [1, 1, 5, 0], [3, 4, 6, 6]], undefined, 'int32'),
   },
+  { name: 'Conv2D channels-first, explicit padding', make: () => gb.layers.conv2d({ filters: 3, kernelSize: 3, strides: [2, 1], padding: [[1, 1], [0, 2]], dataFormat: 'channelsFirst', inputShape: [2, 5, 4] }), inputShape: [2, 5, 4], outputShape: [3, 3, 4], weightShapes: [[3, 3, 2, 3], [3]] },
+  { name: 'Conv1D channels-first', make: () => gb.layers.conv1d({ filters: 2, kernelSize: 2, dataFormat: 'channelsFirst', inputShape: [3, 6] }), inputShape: [3, 6], outputShape: [2, 5], weightShapes: [[2, 3, 2], [2]] },
+  { name: 'DepthwiseConv2D channels-first', make: () => gb.layers.depthwiseConv2d({ kernelSize: 2, dataFormat: 'channelsFirst', inputShape: [3, 4, 4] }), inputShape: [3, 4, 4], outputShape: [3, 3, 3], weightShapes: [[2, 2, 3, 1], [3]] },
+  { name: 'MaxPooling2D channels-first, explicit padding', make: () => gb.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: [[1, 1], [1, 1]], dataFormat: 'channelsFirst', inputShape: [2, 5, 4] }), inputShape: [2, 5, 4], outputShape: [2, 3, 2], weightShapes: [], gradStep: 1e-3 },
+  { name: 'AveragePooling1D channels-first', make: () => gb.layers.averagePooling1d({ poolSize: 2, dataFormat: 'channelsFirst', inputShape: [3, 6] }), inputShape: [3, 6], outputShape: [3, 3], weightShapes: [] },
+  { name: 'GlobalAveragePooling2D channels-first, keepDims', make: () => gb.layers.globalAveragePooling2d({ dataFormat: 'channelsFirst', keepDims: true, inputShape: [4, 3, 2] }), inputShape: [4, 3, 2], outputShape: [4, 1, 1], weightShapes: [] },
+  { name: 'BatchNormalization on axis 1 (channels-first)', make: () => gb.layers.batchNormalization({ axis: 1, inputShape: [3, 2, 4] }), inputShape: [3, 2, 4], outputShape: [3, 2, 4], weightShapes: [[3], [3], [3], [3]], trainable: 2 },
+  { name: 'ZeroPadding2D channels-first', make: () => gb.layers.zeroPadding2d({ padding: [1, 2], dataFormat: 'channelsFirst', inputShape: [2, 2, 3] }), inputShape: [2, 2, 3], outputShape: [2, 4, 7], weightShapes: [] },
+  { name: 'Flatten channels-first', make: () => gb.layers.flatten({ dataFormat: 'channelsFirst', inputShape: [2, 3, 2] }), inputShape: [2, 3, 2], outputShape: [12], weightShapes: [] },
+  { name: 'LeakyReLU alpha 0.1', make: () => gb.layers.leakyReLU({ alpha: 0.1, inputShape: [7] }), inputShape: [7], outputShape: [7], weightShapes: [], gradStep: 1e-3 },
+  { name: 'ELU alpha 0.5', make: () => gb.layers.elu({ alpha: 0.5, inputShape: [7] }), inputShape: [7], outputShape: [7], weightShapes: [], gradStep: 1e-3 },
+  { name: 'ReLU maxValue 0.5', make: () => gb.layers.reLU({ maxValue: 0.5, inputShape: [7] }), inputShape: [7], outputShape: [7], weightShapes: [], gradStep: 1e-3 },
+  { name: 'ThresholdedReLU', make: () => gb.layers.thresholdedReLU({ theta: 0.2, inputShape: [7] }), inputShape: [7], outputShape: [7], weightShapes: [], gradStep: 1e-3 },
+  { name: 'Softmax on axis 1', make: () => gb.layers.softmax({ axis: 1, inputShape: [3, 2] }), inputShape: [3, 2], outputShape: [3, 2], weightShapes: [] },
+  { name: 'PReLU shared over axis 2', make: () => gb.layers.prelu({ sharedAxes: [2], alphaInitializer: { className: 'randomUniform', config: { minval: 0.1, maxval: 0.3 } }, inputShape: [3, 4] }), inputShape: [3, 4], outputShape: [3, 4], weightShapes: [[3, 1]], gradStep: 1e-3 },
   { name: 'InputLayer', make: () => gb.layers.inputLayer({ inputShape: [2, 3] }), inputShape: [2, 3], outputShape: [2, 3], weightShapes: [] },
   merge('Add of three', () => gb.layers.add(), [[2, 3], [2, 3], [2, 3]], [2, 3]),
   merge('Subtract', () => gb.layers.subtract(), [[4], [4]], [4]),
@@ -322,10 +337,28 @@ describe('conv, pooling and normalisation layers refuse bad input with the layer
       .rejects.toThrow(/batch_normalization_\d+: a training batch of 1 row\(s\) gives 1 value per channel, so its variance is 0; batches need at least 2 rows/);
   });
 
-  it('channelsFirst, unknown padding and embedding ids out of range', () => {
-    expect(() => gb.layers.conv2d({ filters: 1, kernelSize: 2, dataFormat: 'channelsFirst' })).toThrow(/channelsFirst' is not supported; glassbox is channels-last/);
-    expect(() => gb.layers.conv2d({ filters: 1, kernelSize: 2, padding: 'full' as never })).toThrow(/padding must be 'valid' or 'same', got 'full'/);
+  it('unknown data formats and padding, and embedding ids out of range', () => {
+    expect(() => gb.layers.conv2d({ filters: 1, kernelSize: 2, dataFormat: 'nchw' as never })).toThrow(/dataFormat must be 'channelsLast' or 'channelsFirst', got "nchw"/);
+    expect(() => gb.layers.conv2d({ filters: 1, kernelSize: 2, padding: 'full' as never })).toThrow(/padding must be 'valid' or 'same' \(or explicit \[before, after\] pairs per spatial axis\), got "full"/);
     const model = gb.sequential({ layers: [gb.layers.embedding({ inputDim: 4, outputDim: 2, inputLength: 2 })] });
     expect(() => model.predict(gb.tensor2d([[1, 4]], undefined, 'int32'))).toThrow(/index 4 .* out of range \[0, 4\)/);
+  });
+});
+
+describe('channels-first layers compute what the channels-last layer computes on transposed input', () => {
+  const toLast = (x: gb.Tensor) => gb.transpose(x, [0, ...x.shape.slice(2).map((_, i) => i + 2), 1]);
+  const cases: [string, (format: 'channelsFirst' | 'channelsLast') => Layer, number[]][] = [
+    ['conv2d', (dataFormat) => gb.layers.conv2d({ filters: 3, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'relu', dataFormat, kernelInitializer: { className: 'glorotUniform', config: { seed: 1 } } }), [2, 4, 7, 5]],
+    ['separableConv2d', (dataFormat) => gb.layers.separableConv2d({ filters: 2, kernelSize: 2, dataFormat, depthwiseInitializer: { className: 'glorotUniform', config: { seed: 2 } }, pointwiseInitializer: { className: 'glorotUniform', config: { seed: 3 } } }), [2, 3, 5, 4]],
+    ['averagePooling2d', (dataFormat) => gb.layers.averagePooling2d({ poolSize: 2, padding: 'same', dataFormat }), [2, 3, 5, 5]],
+    ['globalMaxPooling1d', (dataFormat) => gb.layers.globalMaxPooling1d({ dataFormat }), [2, 3, 5]],
+    ['batchNormalization (axis)', (dataFormat) => gb.layers.batchNormalization({ axis: dataFormat === 'channelsFirst' ? 1 : -1, movingMeanInitializer: { className: 'randomUniform', config: { seed: 4 } } }), [2, 3, 4, 2]],
+  ];
+  it.each(cases)('%s', (_name, make, shape) => {
+    const x = randomTensor(shape, 11);
+    const y = make('channelsFirst').apply(x);
+    const want = make('channelsLast').apply(toLast(x));
+    expect(toLast(y).shape).toEqual(want.shape);
+    expectClose(toLast(y), Array.from(want.values), 1e-6);
   });
 });

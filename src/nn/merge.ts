@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, formatShape, sizeOf } from '../tensor/shape.js';
 import * as ops from '../ops/index.js';
 import { Layer, type CallOptions, type LayerArgs, type LayerConfig, type LayerShape } from './layer.js';
+import { featureAxis } from './axes.js';
 
 /** What every merge shares: a list of inputs, shapes checked at build, no weights. */
 export abstract class Merge extends Layer {
@@ -89,8 +90,7 @@ export class Concatenate extends Merge {
 
   constructor(args: ConcatenateArgs = {}) {
     super(args, 'Concatenate');
-    this.axis = args.axis ?? -1;
-    if (!Number.isInteger(this.axis) || this.axis === 0) throw new Error(`${this.name}: axis must be a non-zero integer (0 is the batch), got ${JSON.stringify(args.axis)}`);
+    this.axis = featureAxis(this.name, args.axis);
   }
 
   /** The axis within an example (no batch). */

@@ -9,6 +9,7 @@ import { BatchNormalization, LayerNormalization } from './normalization.js';
 import { Embedding, Reshape, ZeroPadding2D } from './shape-layers.js';
 import { InputLayer } from './input-layer.js';
 import { Concatenate, Dot, ElementwiseMerge } from './merge.js';
+import { AlphaActivation, PReLU, ReLU, Softmax, ThresholdedReLU } from './activation-layers.js';
 
 type LayerFactory = (config: Record<string, unknown>) => Layer;
 
@@ -42,6 +43,12 @@ registerLayer('InputLayer', (c) => new InputLayer(c as never));
 for (const kind of ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum'] as const) registerLayer(kind, (c) => new ElementwiseMerge(c, kind));
 registerLayer('Concatenate', (c) => new Concatenate(c as never));
 registerLayer('Dot', (c) => new Dot(c as never));
+registerLayer('LeakyReLU', (c) => new AlphaActivation(c, 'LeakyReLU'));
+registerLayer('ELU', (c) => new AlphaActivation(c, 'ELU'));
+registerLayer('ReLU', (c) => new ReLU(c as never));
+registerLayer('ThresholdedReLU', (c) => new ThresholdedReLU(c as never));
+registerLayer('Softmax', (c) => new Softmax(c as never));
+registerLayer('PReLU', (c) => new PReLU(c as never));
 
 export function registeredLayers(): string[] {
   return [...factories.keys()];

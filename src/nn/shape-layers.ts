@@ -53,10 +53,13 @@ export interface ZeroPadding2DArgs extends LayerArgs {
 export class ZeroPadding2D extends Layer {
   readonly className = 'ZeroPadding2D';
   readonly padding: [[number, number], [number, number]];
+  readonly dataFormat: 'channelsLast' | 'channelsFirst';
 
   constructor(args: ZeroPadding2DArgs = {}) {
     super(args, 'ZeroPadding2D');
-    if (args.dataFormat === 'channelsFirst') throw new Error(`${this.name}: dataFormat 'channelsFirst' is not supported; glassbox is channels-last`);
+    const format = args.dataFormat ?? 'channelsLast';
+    if (format !== 'channelsLast' && format !== 'channelsFirst') throw new Error(`${this.name}: dataFormat must be 'channelsLast' or 'channelsFirst', got ${JSON.stringify(format)}`);
+    this.dataFormat = format;
     const p = args.padding ?? 1;
     const pad: [[number, number], [number, number]] =
       typeof p === 'number' ? [[p, p], [p, p]] : typeof p[0] === 'number' ? [[p[0] as number, p[0] as number], [p[1] as number, p[1] as number]] : [[...(p[0] as [number, number])], [...(p[1] as [number, number])]] as [[number, number], [number, number]];
@@ -65,17 +68,19 @@ export class ZeroPadding2D extends Layer {
   }
 
   call(x: Tensor): Tensor {
-    return ops.pad(x, [[0, 0], this.padding[0], this.padding[1], [0, 0]]);
+    const none: [number, number] = [0, 0];
+    return ops.pad(x, this.dataFormat === 'channelsFirst' ? [none, none, this.padding[0], this.padding[1]] : [none, this.padding[0], this.padding[1], none]);
   }
 
   override computeOutputShape(inputShape: LayerShape): LayerShape {
-    if (inputShape.length !== 3) throw new Error(`${this.name}: expected input [batch, height, width, channels], got [batch, ${inputShape.join(', ')}]`);
+    const first = this.dataFormat === 'channelsFirst';
+    if (inputShape.length !== 3) throw new Error(`${this.name}: expected input ${first ? '[batch, channels, height, width]' : '[batch, height, width, channels]'}, got [batch, ${inputShape.join(', ')}]`);
     const [[t, b], [l, r]] = this.padding;
-    return [inputShape[0] + t + b, inputShape[1] + l + r, inputShape[2]];
+    return first ? [inputShape[0], inputShape[1] + t + b, inputShape[2] + l + r] : [inputShape[0] + t + b, inputShape[1] + l + r, inputShape[2]];
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), padding: this.padding.map((p) => [...p]), dataFormat: 'channelsLast' };
+    return { ...super.getConfig(), padding: this.padding.map((p) => [...p]), dataFormat: this.dataFormat };
   }
 }
 
