@@ -6,7 +6,8 @@ import { Activation, Dropout, Flatten } from './simple-layers.js';
 import { Conv, DepthwiseConv2D, SeparableConv2D } from './conv.js';
 import { GlobalPooling, Pooling } from './pooling.js';
 import { BatchNormalization, LayerNormalization } from './normalization.js';
-import { Embedding, Reshape, ZeroPadding2D } from './shape-layers.js';
+import { Embedding, Permute, Reshape, ZeroPadding2D } from './shape-layers.js';
+import { OpLayer } from './op-layer.js';
 import { InputLayer } from './input-layer.js';
 import { Concatenate, Dot, ElementwiseMerge } from './merge.js';
 import { AlphaActivation, PReLU, ReLU, Softmax, ThresholdedReLU } from './activation-layers.js';
@@ -49,6 +50,8 @@ registerLayer('ReLU', (c) => new ReLU(c as never));
 registerLayer('ThresholdedReLU', (c) => new ThresholdedReLU(c as never));
 registerLayer('Softmax', (c) => new Softmax(c as never));
 registerLayer('PReLU', (c) => new PReLU(c as never));
+registerLayer('Permute', (c) => new Permute(c as never));
+registerLayer('Op', (c) => new OpLayer(c as never));
 
 export function registeredLayers(): string[] {
   return [...factories.keys()];

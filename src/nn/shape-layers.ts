@@ -1,4 +1,4 @@
-// Layers that rearrange values: reshape (per example) and zeroPadding2d; and embedding (integer ids to vectors).
+// Layers that rearrange values: reshape and permute (per example), zeroPadding2d; and embedding (integer ids to vectors).
 
 import type { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../autograd/variable.js';
@@ -41,6 +41,38 @@ export class Reshape extends Layer {
 
   override getConfig(): LayerConfig {
     return { ...super.getConfig(), targetShape: [...this.targetShape] };
+  }
+}
+
+export interface PermuteArgs extends LayerArgs {
+  /** The new order of an example's axes, 1-based (Keras): [2, 1] swaps the two axes of [batch, a, b]. */
+  dims: number[];
+}
+
+export class Permute extends Layer {
+  readonly className = 'Permute';
+  readonly dims: number[];
+
+  constructor(args: PermuteArgs) {
+    super(args, 'Permute');
+    const d = args?.dims;
+    if (!Array.isArray(d) || d.length === 0 || [...d].sort((a, b) => a - b).some((v, i) => v !== i + 1)) {
+      throw new Error(`${this.name}: dims must be a permutation of 1..n (the axes of one example, 1-based), got ${JSON.stringify(d)}`);
+    }
+    this.dims = [...d];
+  }
+
+  call(x: Tensor): Tensor {
+    return ops.transpose(x, [0, ...this.dims]);
+  }
+
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
+    if (inputShape.length !== this.dims.length) throw new Error(`${this.name}: dims ${JSON.stringify(this.dims)} need inputs of rank ${this.dims.length + 1}, got [batch, ${inputShape.join(', ')}]`);
+    return this.dims.map((d) => inputShape[d - 1]);
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), dims: [...this.dims] };
   }
 }
 
@@ -139,5 +171,6 @@ export class Embedding extends Layer {
 }
 
 export const reshape = (args: ReshapeArgs) => new Reshape(args);
+export const permute = (args: PermuteArgs) => new Permute(args);
 export const zeroPadding2d = (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args);
 export const embedding = (args: EmbeddingArgs) => new Embedding(args);
