@@ -8,6 +8,7 @@ import { toArtifacts, modelFromArtifacts, isArtifacts, type ModelArtifacts, type
 import { writeModelFolder, readJsonFile, readWeightsFile } from './model-files.js';
 import { MODEL_JSON, WEIGHTS_FILE, isTfjsDocument, parseJsonText, validateModelDocument } from './model-format.js';
 import { tfjsToArtifacts } from './tfjs-import.js';
+import { onnxToModel } from './onnx-import.js';
 
 /** Saves `dir/model.json` and `dir/weights.safetensors` atomically; returns the folder. */
 export async function saveModel(model: AnyLayersModel, dir: string, extras: ArtifactExtras = {}): Promise<string> {
@@ -23,6 +24,7 @@ export async function saveModel(model: AnyLayersModel, dir: string, extras: Arti
  * one output; a model with several returns a list from predict (type it as LayersModel<Tensor[]>).
  */
 export async function loadModel(source: string | ModelArtifacts): Promise<LayersModel<Tensor>> {
+  if (typeof source === 'string' && /\.onnx$/i.test(source)) return (await loadOnnxFile(source)) as LayersModel<Tensor>;
   return (await loadModelWithState(source)).model as LayersModel<Tensor>;
 }
 
@@ -48,6 +50,22 @@ export async function loadModelWithState(source: string | ModelArtifacts): Promi
   const doc = validateModelDocument(raw, jsonPath);
   const { bytes, path } = await readWeightsFile(dir, doc.weights, jsonPath);
   return modelFromArtifacts({ modelJson: text, weights: bytes }, path === join(dir, doc.weights.file) ? dir : path, true);
+}
+
+/** ONNX files are read whole (weights inside); protobuf cannot hold more than 2 GiB. */
+const MAX_ONNX_BYTES = 2 ** 31;
+
+/** An ONNX model file as a glassbox model (see onnx-import.ts). */
+export async function loadOnnxFile(path: string): Promise<AnyLayersModel> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    throw new Error(`loadModel: ${path} does not exist`);
+  }
+  if (size > MAX_ONNX_BYTES) throw new Error(`${path}: ${size} bytes is more than an ONNX file can hold (2 GiB); external-data models are not supported`);
+  const buf = await readFile(path);
+  return onnxToModel(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
 }
 
 /** A shard path resolved inside the model folder (the manifest was already checked for '..' and absolute paths). */

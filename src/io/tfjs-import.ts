@@ -8,6 +8,7 @@ import { encodeSafetensors } from './safetensors.js';
 import { crc32 } from './crc32.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, WEIGHTS_FILE, isObject, sealedModelJson, type ModelDocument } from './model-format.js';
 import { GENERATED_BY, type ModelArtifacts } from './artifacts.js';
+import { halfToFloat } from './float16.js';
 
 export interface TfjsWeightSpec {
   name: string;
@@ -141,15 +142,6 @@ function decodeWeight(spec: TfjsWeightSpec, bytes: Uint8Array, n: number): Tenso
     for (let i = 0; i < n; i++) out[i] = min + scale * (q.dtype === 'uint8' ? bytes[i] : view.getUint16(i * 2, true));
   }
   return new Tensor(out, spec.shape);
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
 /**
