@@ -13,7 +13,7 @@ import { alongAxis, featureAxis, resolveAxis } from './axes.js';
 export interface NormArgs extends LayerArgs {
   /**
    * The channel axis, counted with the batch as 0 or from the end: -1 (the last, default); batch
-   * normalisation also takes another (1 for channels-first images), layer normalisation only -1.
+   * normalisation also takes another (1 for channels-first images), layer normalisation only the last.
    */
   axis?: number;
   epsilon?: number;
@@ -41,11 +41,9 @@ abstract class Normalization extends Layer {
 
   readonly axis: number;
 
-  constructor(args: NormArgs, className: string, defaultEpsilon: number, anyAxis = false) {
+  constructor(args: NormArgs, className: string, defaultEpsilon: number) {
     super(args, className);
-    const axis = featureAxis(this.name, args?.axis);
-    if (!anyAxis && axis !== -1) throw new Error(`${this.name}: only axis -1 (the channels, last) is supported, got ${JSON.stringify(args.axis)}`);
-    this.axis = axis;
+    this.axis = featureAxis(this.name, args?.axis);
     this.epsilon = args?.epsilon ?? defaultEpsilon;
     if (!(this.epsilon > 0)) throw new Error(`${this.name}: epsilon must be positive, got ${this.epsilon}`);
     this.center = args?.center ?? true;
@@ -102,7 +100,7 @@ export class BatchNormalization extends Normalization {
   movingVariance: Variable | null = null;
 
   constructor(args: BatchNormalizationArgs = {}) {
-    super(args, 'BatchNormalization', 1e-3, true);
+    super(args, 'BatchNormalization', 1e-3);
     this.momentum = args.momentum ?? 0.99;
     if (!(this.momentum >= 0 && this.momentum < 1)) throw new Error(`${this.name}: momentum must be in [0, 1), got ${this.momentum}`);
     this.movingMeanInitializer = normalizeInitializer(args.movingMeanInitializer ?? 'zeros');
@@ -154,6 +152,9 @@ export class LayerNormalization extends Normalization {
   }
 
   override build(inputShape: LayerShape): void {
+    if (resolveAxis(this.name, this.axis, inputShape.length + 1) !== inputShape.length) {
+      throw new Error(`${this.name}: only the last axis is supported (axis -1), got axis ${this.axis} for inputs of rank ${inputShape.length + 1}`);
+    }
     this.buildAffine(inputShape[inputShape.length - 1]);
     super.build(inputShape);
   }

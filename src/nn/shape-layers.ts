@@ -123,7 +123,7 @@ export interface EmbeddingArgs extends LayerArgs {
   embeddingsInitializer?: InitializerSpec;
   embeddingsRegularizer?: RegularizerSpec | null;
   maskZero?: boolean;
-  inputLength?: number | number[];
+  inputLength?: number | number[] | null;
 }
 
 /** Integer ids [batch, ...] to learned vectors [batch, ..., outputDim]. */
@@ -137,7 +137,7 @@ export class Embedding extends Layer {
 
   constructor(args: EmbeddingArgs) {
     const length = args?.inputLength;
-    super(args && !args.inputShape && !args.batchInputShape && length !== undefined ? { ...args, inputShape: Array.isArray(length) ? length : [length] } : args, 'Embedding');
+    super(args && !args.inputShape && !args.batchInputShape && length !== undefined && length !== null ? { ...args, inputShape: Array.isArray(length) ? length : [length] } : args, 'Embedding');
     for (const key of ['inputDim', 'outputDim'] as const) {
       if (!Number.isInteger(args?.[key]) || args[key] < 1) throw new Error(`${this.name}: ${key} must be a positive integer, got ${args?.[key]}`);
     }
