@@ -11,8 +11,9 @@ import { tfjsToArtifacts } from './tfjs-import.js';
 import { onnxToModel } from './onnx-import.js';
 
 /** Saves `dir/model.json` and `dir/weights.safetensors` atomically; returns the folder. */
-export async function saveModel(model: AnyLayersModel, dir: string, extras: ArtifactExtras = {}): Promise<string> {
-  if (typeof dir !== 'string' || dir === '') throw new Error('saveModel: pass a folder path, e.g. saveModel(model, "runs/mnist")');
+export async function saveModel(model: AnyLayersModel, destination: string, extras: ArtifactExtras = {}): Promise<string> {
+  if (typeof destination !== 'string' || destination === '') throw new Error('saveModel: pass a folder path, e.g. saveModel(model, "runs/mnist")');
+  const dir = localPath(destination, 'save');
   const { modelJson, weights } = toArtifacts(model, extras);
   await writeModelFolder(dir, MODEL_JSON, modelJson, WEIGHTS_FILE, weights);
   return dir;
@@ -24,8 +25,26 @@ export async function saveModel(model: AnyLayersModel, dir: string, extras: Arti
  * one output; a model with several returns a list from predict (type it as LayersModel<Tensor[]>).
  */
 export async function loadModel(source: string | ModelArtifacts): Promise<LayersModel<Tensor>> {
-  if (typeof source === 'string' && /\.onnx$/i.test(source)) return (await loadOnnxFile(source)) as LayersModel<Tensor>;
-  return (await loadModelWithState(source)).model as LayersModel<Tensor>;
+  const from = typeof source === 'string' ? localPath(source, 'load') : source;
+  if (typeof from === 'string' && /\.onnx$/i.test(from)) return (await loadOnnxFile(from)) as LayersModel<Tensor>;
+  return (await loadModelWithState(from)).model as LayersModel<Tensor>;
+}
+
+/** TensorFlow.js' tf.loadLayersModel: a model.json path or file:// URL (a glassbox folder or .onnx file too). */
+export async function loadLayersModel(pathOrUrl: string, _options?: unknown): Promise<LayersModel<Tensor>> {
+  if (typeof pathOrUrl !== 'string') throw new Error(`loadLayersModel: pass a path or a file:// URL to model.json, got ${typeof pathOrUrl}`);
+  return loadModel(pathOrUrl);
+}
+
+/** A file path from what TensorFlow.js code passes: 'file://' URLs or paths; browser and network schemes are refused. */
+function localPath(destination: string, what: 'save' | 'load'): string {
+  if (destination.startsWith('file://')) return decodeURIComponent(destination.slice('file://'.length));
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(destination)?.[1];
+  if (scheme) {
+    throw new Error(`${what}: '${scheme}://' locations are not supported; glassbox ${what === 'save' ? 'saves to' : 'loads from'} files (a path or file:// URL)${
+      what === 'save' ? ', and in browsers to bytes with toArtifacts(model)' : ', and in browsers from bytes with loadModelFromArtifacts'}`);
+  }
+  return destination;
 }
 
 /** Like loadModel, but also returns the document and all tensors (for checkpoints). */

@@ -45,4 +45,5 @@ export { Merge, ElementwiseMerge, Concatenate, Dot, type ConcatenateArgs, type D
 export { deserializeLayer, registerLayer, registeredLayers } from './registry.js';
 export { ACTIVATIONS, getActivation, resolveActivation, type ActivationName } from './activations.js';
 export { initialize, type InitializerName, type InitializerSpec } from './initializers.js';
+export { initializers, type Initializer } from './initializer-factories.js';
 export { Regularizer, regularizers, type RegularizerConfig } from './regularizers.js';

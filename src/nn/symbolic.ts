@@ -4,6 +4,7 @@
 import type { DType } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Layer, LayerShape } from './layer.js';
+import { describe } from '../util/describe.js';
 
 /** One call of a layer on symbolic inputs: the edge list of a functional model. */
 export interface LayerNode {
@@ -71,13 +72,7 @@ export function applySymbolic(layer: Layer, inputs: readonly SymbolicTensor[]): 
   return node.output;
 }
 
-/** A short description of a value for argument errors: its type, or its class for objects. */
-export function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return `an array of ${x.length}`;
-  if (typeof x === 'object') return `a ${(x as object).constructor?.name ?? 'object'}`;
-  return `${typeof x} ${typeof x === 'string' ? JSON.stringify(x) : String(x)}`;
-}
+export { describe };
 
 /** The symbolic tensor an input layer starts a graph with (a node without inputs). */
 export function sourceTensor(layer: Layer, exampleShape: LayerShape, dtype: DType): SymbolicTensor {

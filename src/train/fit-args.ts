@@ -40,6 +40,8 @@ export interface FitArgs {
    * op by op through autograd instead: slower, the reference the plans are tested against.
    */
   engine?: 'plan' | 'eager';
+  /** Kept for TensorFlow.js code: glassbox lets the event loop run every 200 ms on its own. */
+  yieldEvery?: 'auto' | 'batch' | 'epoch' | 'never' | number;
 }
 
 export interface TrainingState {
@@ -83,7 +85,7 @@ export function prefixed(prefix: string, metric: Metric): Metric {
   };
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'initialEpoch', 'initialBatch', 'shuffleSeed', 'engine'];
+const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'initialEpoch', 'initialBatch', 'shuffleSeed', 'engine', 'yieldEvery'];
 
 export function checkFitArgs(args: FitArgs, epochs: number, batchSize: number, initialEpoch: number): void {
   const known = new Set(FIT_KEYS);

@@ -1,17 +1,12 @@
-// LayersModel: a model over a topology (a stack or a functional graph) that predicts, summarises, compiles,
-// fits and evaluates through compiled plans (the Keras / TensorFlow.js API). Sequential and model() build on it.
+// LayersModel: a model over a topology (a stack or a functional graph) that compiles, fits and evaluates
+// through compiled plans (the Keras / TensorFlow.js API); Sequential and model() build on it.
 
 import { Tensor, type DType } from '../tensor/tensor.js';
-import { formatShape } from '../tensor/shape.js';
-import type { Variable } from '../autograd/variable.js';
 import { gradientsOf } from '../autograd/grad.js';
 import * as ops from '../ops/index.js';
-import type { CallOptions, Layer, LayerShape } from '../nn/layer.js';
-import type { ModelConfig, SummaryRow, TensorSpec, Topology } from '../nn/topology.js';
-import { describe, isSymbolic } from '../nn/symbolic.js';
-import { PlanCache } from '../plan/cache.js';
-import { runInference } from '../plan/model-plans.js';
-import { runGraphInference } from '../plan/graph-inference.js';
+import type { CallOptions } from '../nn/layer.js';
+import type { Topology } from '../nn/topology.js';
+import { describe } from '../nn/symbolic.js';
 import { producerOf } from '../ops/run.js';
 import { Rng, getRng } from '../util/random.js';
 import { getLoss, type Loss } from './losses.js';
@@ -24,9 +19,9 @@ import { BatchGatherer } from './batches.js';
 import { evaluateStepPlan, inputName, outputName, targetName, trainStepPlan, type TargetSpec, type TrainStep } from './step-plans.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { checkFitArgs, mixSeed, prefixed, type CompileArgs, type CompileConfig, type EvaluateArgs, type FitArgs, type ModelMetadata, type TrainingState } from './fit-args.js';
-import { summaryText } from './summary.js';
-
-let modelCount = 0;
+import { ModelBase } from './model-base.js';
+import { evaluateDataset, fitDataset, type FitDatasetArgs } from './fit-dataset.js';
+import type { Dataset } from '../data/dataset.js';
 
 /** A model of any number of outputs (what loaders and savers take). */
 export type AnyLayersModel = LayersModel<Tensor | Tensor[]>;
@@ -38,13 +33,10 @@ type StepResult = { loss: number; outputs: () => Tensor[] };
  * Y is what predict and apply return: one tensor for a model with one output (Sequential, most
  * functional models), a list for several.
  */
-export class LayersModel<Y extends Tensor | Tensor[] = Tensor> {
+export class LayersModel<Y extends Tensor | Tensor[] = Tensor> extends ModelBase<Y> {
   /** Set by io/ on import, so model.save works without train/ depending on io/. */
   static saver: ((model: LayersModel<Tensor | Tensor[]>, destination: string) => Promise<unknown>) | null = null;
 
-  readonly name: string;
-  /** Compiled plans of this model (inference, gradients, training), freed when evicted or the model changes. */
-  readonly plans = new PlanCache();
   optimizer: Optimizer | null = null;
   /** The loss of the first output (every output's, for a model with one). */
   loss: Loss | null = null;
@@ -59,168 +51,8 @@ export class LayersModel<Y extends Tensor | Tensor[] = Tensor> {
   /** Per output, the indices into `metrics` that read it. */
   private metricOutputs: number[] = [];
 
-  constructor(protected readonly topology: Topology, name?: string) {
-    this.name = name ?? `model_${++modelCount}`;
-  }
-
-  get layers(): Layer[] {
-    return [...this.topology.layers];
-  }
-
-  /** The layer with this name, or at this index of `layers`. */
-  getLayer(nameOrIndex: string | number): Layer {
-    if (typeof nameOrIndex === 'number') {
-      const layer = this.topology.layers[nameOrIndex];
-      if (!Number.isInteger(nameOrIndex) || !layer) throw new Error(`getLayer: index ${nameOrIndex} is outside the ${this.topology.layers.length} layers`);
-      return layer;
-    }
-    if (typeof nameOrIndex !== 'string') throw new Error(`getLayer: pass a layer name or index, got ${describe(nameOrIndex)}`);
-    const layer = this.topology.layers.find((l) => l.name === nameOrIndex);
-    if (!layer) throw new Error(`getLayer: no layer named '${nameOrIndex}'; the model has ${this.topology.layers.map((l) => l.name).join(', ')}`);
-    return layer;
-  }
-
-  /** Declared inputs: name, shape of one example, dtype. */
-  get inputSpecs(): TensorSpec[] {
-    return this.topology.inputs();
-  }
-
-  get inputNames(): string[] {
-    return this.inputSpecs.map((s) => s.name);
-  }
-
-  get outputNames(): string[] {
-    return this.topology.outputs().map((o) => o.name);
-  }
-
-  /** Shape of one example of each input (no batch dimension). */
-  get inputShapes(): LayerShape[] {
-    return this.inputSpecs.map((s) => s.shape);
-  }
-
-  get outputShapes(): LayerShape[] {
-    return this.topology.outputs().map((o) => o.shape);
-  }
-
-  /** Shape of one example (no batch dimension) of a single-input model. */
-  get inputShape(): LayerShape {
-    const shapes = this.inputShapes;
-    if (shapes.length !== 1) throw new Error(`${this.name} has ${shapes.length} inputs; inputShape is for models with one (use inputShapes)`);
-    return shapes[0];
-  }
-
-  get outputShape(): LayerShape {
-    const shapes = this.outputShapes;
-    if (shapes.length !== 1) throw new Error(`${this.name} has ${shapes.length} outputs; outputShape is for models with one (use outputShapes)`);
-    return shapes[0];
-  }
-
-  /** Forward pass; differentiable (record gradients with grad/variableGrads). */
-  apply(x: Tensor | Tensor[] | Record<string, Tensor>, options: CallOptions = {}): Y {
-    if (isSymbolic(x) || (Array.isArray(x) && x.some(isSymbolic))) {
-      throw new Error(`${this.name}.apply: calling a model on symbolic tensors (nesting models) is not supported; apply its layers instead`);
-    }
-    const xs = dataList(x, this.inputNames, 'x', `${this.name}.apply`);
-    xs.forEach((t, i) => this.checkInput(t, i));
-    return this.single(this.topology.run(xs, options)) as Y;
-  }
-
-  /** The inference forward pass on one tensor per input (what multi-input plans trace). */
-  forward(xs: Tensor[]): Tensor[] {
-    return this.topology.run(xs, { training: false });
-  }
-
-  private single(ys: Tensor[]): Tensor | Tensor[] {
-    return ys.length === 1 ? ys[0] : ys;
-  }
-
-  /** Inference in batches of at most batchSize rows, each through a compiled plan (no gradients recorded). */
-  predict(x: ModelData, options: { batchSize?: number; verbose?: boolean } = {}): Y {
-    if (options === null || typeof options !== 'object') throw new Error(`predict: options must be an object like {batchSize: 32}, got ${describe(options)}`);
-    const xs = dataList(x, this.inputNames, 'x', 'predict');
-    xs.forEach((t, i) => this.checkInput(t, i));
-    const batchSize = options.batchSize ?? 1024;
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
-    if (xs.length === 1 && this.outputShapes.length === 1) return runInference(this as unknown as LayersModel<Tensor>, xs[0], batchSize) as Y;
-    return this.single(runGraphInference(this, xs, batchSize)) as Y;
-  }
-
-  /** predict on one batch (TensorFlow.js' predictOnBatch): every row in one plan run. */
-  predictOnBatch(x: ModelData): Y {
-    const rows = dataList(x, this.inputNames, 'x', 'predictOnBatch')[0].shape[0];
-    return this.predict(x, { batchSize: Math.max(1, rows) });
-  }
-
-  /** Frees the buffers of every compiled plan now (they are rebuilt on next use). */
-  releasePlans(): void {
-    this.plans.clear();
-  }
-
-  protected checkInput(x: Tensor, i: number): void {
-    const name = this.inputNames.length === 1 ? this.name : `${this.name} input '${this.inputNames[i]}'`;
-    if (!(x instanceof Tensor)) throw new Error(`${name}: expected a Tensor input, got ${describe(x)}; wrap arrays with tensor2d(...)`);
-    const expected = this.inputShapes[i];
-    const got = x.shape.slice(1);
-    if (x.rank !== expected.length + 1 || got.some((d, k) => d !== expected[k])) {
-      throw new Error(
-        `${name}: expected input of shape [batch, ${expected.join(', ')}], got ${formatShape(x.shape)}` +
-          (x.rank === expected.length ? ' — add a batch dimension (e.g. x.reshape([1, ...]))' : ''),
-      );
-    }
-  }
-
-  get weights(): Variable[] {
-    return this.topology.layers.flatMap((l) => l.weights);
-  }
-
-  get trainableWeights(): Variable[] {
-    return this.topology.layers.flatMap((l) => l.trainableWeights);
-  }
-
-  get nonTrainableWeights(): Variable[] {
-    return this.topology.layers.flatMap((l) => l.nonTrainableWeights);
-  }
-
-  getWeights(): Tensor[] {
-    return this.topology.layers.flatMap((l) => l.getWeights());
-  }
-
-  setWeights(weights: readonly Tensor[]): void {
-    const total = this.weights.length;
-    if (!Array.isArray(weights)) throw new Error(`${this.name}.setWeights: pass a list of tensors, got ${describe(weights)}`);
-    if (weights.length !== total) throw new Error(`${this.name}.setWeights: got ${weights.length} tensors, the model has ${total}`);
-    let offset = 0;
-    for (const layer of this.topology.layers) {
-      const n = layer.weights.length;
-      layer.setWeights(weights.slice(offset, offset + n));
-      offset += n;
-    }
-  }
-
-  countParams(): number {
-    return this.topology.layers.reduce((n, l) => n + l.countParams(), 0);
-  }
-
-  summaryRows(): SummaryRow[] {
-    return this.topology.summaryRows();
-  }
-
-  /** Prints (or hands to `print`) each layer's output shape, parameters and forward FLOPs; returns the text. */
-  summary(print: (line: string) => void = console.log): string {
-    const trainable = this.trainableWeights.reduce((n, w) => n + w.size, 0);
-    const out = summaryText(this.name, this.summaryRows(), this.countParams(), trainable);
-    print(out);
-    return out;
-  }
-
-  getConfig(): ModelConfig {
-    return this.topology.getConfig(this.name);
-  }
-
-  /** The topology as JSON (glassbox's camelCase layer configs; see the README's differences from TensorFlow.js). */
-  toJSON(_unused?: unknown, returnString = true): string | object {
-    const doc = { className: this.constructor.name === 'Sequential' ? 'Sequential' : 'Model', config: this.getConfig(), format: 'glassbox' };
-    return returnString ? JSON.stringify(doc) : doc;
+  constructor(topology: Topology, name?: string) {
+    super(topology, name);
   }
 
   // ---- training ----
@@ -496,16 +328,41 @@ export class LayersModel<Y extends Tensor | Tensor[] = Tensor> {
 
   /** One optimiser step; returns the loss, or [loss, ...metrics] for this batch. */
   trainOnBatch(x: ModelData, y: ModelData): number | number[] {
-    this.requireCompiled('trainOnBatch');
-    const [xs, ys] = this.modelData(x, y, 'trainOnBatch');
-    const step = trainStepPlan(this, xs[0].shape[0], this.xDtypes(xs), this.targetSpecs(ys));
-    xs.forEach((t, i) => step.plan.inputs[inputName(i)].set(t.values));
-    const result = this.runTrainStep(step, ys, getRng());
+    const [, ys, result] = this.planStepOn(x, y, getRng(), 'trainOnBatch');
     if (!Number.isFinite(result.loss)) throw new Error(`trainOnBatch: the loss became ${result.loss}; lower the learning rate or scale inputs`);
     if (this.metrics.length === 0) return result.loss;
     const metrics = this.freshMetrics();
     this.updateMetrics(metrics, ys, result.outputs());
     return [result.loss, ...metrics.map((m) => m.result())];
+  }
+
+  /** Checks a batch, then runs the training plan for its row count on it. */
+  private planStepOn(x: ModelData, y: ModelData, rng: Rng, where: string): [Tensor[], Tensor[], StepResult] {
+    this.requireCompiled(where);
+    const [xs, ys] = this.modelData(x, y, where);
+    const step = trainStepPlan(this, xs[0].shape[0], this.xDtypes(xs), this.targetSpecs(ys));
+    xs.forEach((t, i) => step.plan.inputs[inputName(i)].set(t.values));
+    return [xs, ys, this.runTrainStep(step, ys, rng)];
+  }
+
+  /** One optimiser step on a batch that also moves the epoch's metrics (fitDataset's step). */
+  trainBatch(x: ModelData, y: ModelData, rng: Rng, where: string): { loss: number; rows: number } {
+    const [xs, ys, result] = this.planStepOn(x, y, rng, where);
+    if (this.metrics.length > 0) this.updateMetrics(this.metrics, ys, result.outputs());
+    return { loss: result.loss, rows: xs[0].shape[0] };
+  }
+
+  /** Trains on the batches a dataset yields (TensorFlow.js' fitDataset); see fit-dataset.ts. */
+  async fitDataset(dataset: Dataset<unknown>, args: FitDatasetArgs = {}): Promise<History> {
+    this.requireCompiled('fitDataset');
+    return fitDataset(this, dataset, args);
+  }
+
+  /** Loss and metrics over a dataset's batches: a scalar, or [loss, ...metrics] (TensorFlow.js' evaluateDataset). */
+  async evaluateDataset(dataset: Dataset<unknown>, args: { batches?: number } = {}): Promise<Tensor | Tensor[]> {
+    this.requireCompiled('evaluateDataset');
+    const scalars = Object.values(await evaluateDataset(this, dataset, args)).map((v) => ops.scalar(v));
+    return scalars.length === 1 ? scalars[0] : scalars;
   }
 
   /** Saves model.json + weights.safetensors into a folder (see io/); `file://` and `localstorage://` forms as in TensorFlow.js. */

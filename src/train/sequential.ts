@@ -17,6 +17,7 @@ export class Sequential extends LayersModel<Tensor> {
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
       throw new Error('sequential: pass {layers: [...]} (or nothing, then model.add(layer))');
     }
+    if (args.layers !== undefined && !Array.isArray(args.layers)) throw new Error(`sequential: layers must be a list of layers, got ${typeof args.layers}`);
     const name = args.name ?? `sequential_${++sequentialCount}`;
     super(new LayerStack(name), name);
     for (const layer of args.layers ?? []) this.add(layer);
