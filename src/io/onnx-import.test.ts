@@ -149,6 +149,52 @@ describe('ONNX operators agree with onnxruntime', () => {
     expect((fixed.predict(new Tensor(new Float32Array(20), [5, 4])) as Tensor).shape).toEqual([5, 2, 2]);
   });
 
+  it('Erf on its own, Gelu (opset 20), Exp, Neg, Sqrt, and Pow by a constant', async () => {
+    expect(await agree({
+      input: [6],
+      floats: { two: { dims: [], values: [2] } },
+      nodes: [
+        { op: 'Erf', inputs: ['x'], outputs: ['e'] },
+        { op: 'Gelu', inputs: ['e'], outputs: ['g'] },
+        { op: 'Exp', inputs: ['g'], outputs: ['x1'] },
+        { op: 'Neg', inputs: ['x1'], outputs: ['n'] },
+        { op: 'Pow', inputs: ['n', 'two'], outputs: ['p'] },
+        { op: 'Sqrt', inputs: ['p'], outputs: ['y'] },
+      ],
+      opset: 20,
+    })).toBeLessThan(1e-6);
+  });
+
+  it('a graph of two inputs: both computed operands of Sub, Div, Max and MatMul', async () => {
+    const bytes = onnx.ModelProto.encode(onnx.ModelProto.create({
+      irVersion: 8, opsetImport: [{ domain: '', version: 13 }],
+      graph: {
+        name: 'two',
+        node: [
+          { opType: 'Sub', input: ['a', 'b'], output: ['s'], name: 'sub' },
+          { opType: 'Div', input: ['s', 'b'], output: ['d'], name: 'div' },
+          { opType: 'Max', input: ['d', 'a'], output: ['m'], name: 'max' },
+          { opType: 'Unsqueeze', input: ['m', 'one'], output: ['u'], name: 'col' },
+          { opType: 'Unsqueeze', input: ['a', 'two'], output: ['v'], name: 'row' },
+          { opType: 'MatMul', input: ['u', 'v'], output: ['y'], name: 'outer' },
+        ],
+        initializer: [{ name: 'one', dataType: 7, dims: [1], int64Data: [2] }, { name: 'two', dataType: 7, dims: [1], int64Data: [1] }],
+        input: ['a', 'b'].map((name) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'n' }, { dimValue: 3 }] } } } })),
+        output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }],
+      },
+    })).finish();
+    const [a, b] = [random(6), random(6).map((v) => v + 2)];
+    const session = await ort.InferenceSession.create(bytes);
+    const feeds = { a: new ort.Tensor('float32', Float32Array.from(a), [2, 3]), b: new ort.Tensor('float32', Float32Array.from(b), [2, 3]) };
+    const want = (await session.run(feeds)).y.data as Float32Array;
+    const model = onnxToModel(bytes);
+    expect(model.inputNames).toEqual(['a', 'b']);
+    const got = (model.predict([new Tensor(Float32Array.from(a), [2, 3]), new Tensor(Float32Array.from(b), [2, 3])]) as Tensor).values;
+    let d = 0;
+    for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(got[i] - want[i]));
+    expect(d).toBeLessThan(1e-6);
+  });
+
   it('an imported graph exports back to ONNX with its names', async () => {
     const bytes = build({ input: [3], floats: { w: { dims: [3, 2] } }, nodes: [{ op: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] }] });
     const again = await ort.InferenceSession.create(toOnnx(onnxToModel(bytes)));

@@ -105,9 +105,9 @@ describe.skipIf(!made)(`PyTorch models through ONNX${reason}`, () => {
     expect(planned.evaluateLogs(x, labels).loss).toBeLessThan(before);
   });
 
-  it('saves and loads bit-exactly, and exports to ONNX that onnxruntime runs with the same names', async () => {
-    const model = await gb.loadModel(join(dir, 'residual.onnx'));
-    const x = inputOf(fixture('residual'));
+  it.each(['residual', 'activations'] as const)('%s: saves and loads bit-exactly (Op layers too), and exports to ONNX that onnxruntime runs with the same names', async (name) => {
+    const model = await gb.loadModel(join(dir, `${name}.onnx`));
+    const x = inputOf(fixture(name));
     const want = model.predict(x);
     const again = await gb.loadModel(gb.toArtifacts(model));
     expect(Array.from(again.predict(x).values)).toEqual(Array.from(want.values));
