@@ -11,7 +11,7 @@ export type Fusion =
   /** The node's work is done by a later node's replacement. */
   | { kind: 'skip' }
   /** The node runs `run` on the values named `inputs` instead of its own handler. */
-  | { kind: 'replace'; inputs: string[]; run: (ctx: NodeContext) => OnnxValue; outputName?: string }
+  | { kind: 'replace'; inputs: string[]; run: (ctx: NodeContext) => OnnxValue; outputName?: string; layoutAware?: boolean }
   /** The node runs as usual; its layer takes this graph output's name. */
   | { kind: 'keep'; outputName: string };
 
@@ -76,7 +76,7 @@ export function findFusions(nodes: readonly INode[], values: ReadonlyMap<string,
       last = m1;
     }
     skip.forEach((k) => fusions.set(k, { kind: 'skip' }));
-    fusions.set(last, { kind: 'replace', inputs: [x], run: geluOf });
+    fusions.set(last, { kind: 'replace', inputs: [x], run: geluOf, layoutAware: true });
   }
 
   function matchDense(m: number): void {

@@ -1,13 +1,16 @@
 // ONNX import: an ONNX graph (opsets 11 to 20) becomes a functional glassbox model whose layers hold the
 // graph's weights, so it predicts, trains, saves, exports and is explained like any glassbox model. Inputs keep
 // the graph's names and layout (NCHW stays NCHW); outputs keep their names. Shape arithmetic (Shape, Gather,
-// Concat ... before a Reshape) is folded with the batch size kept symbolic. Nothing in the file is evaluated
-// as code: every node maps through a fixed table, and anything else is refused naming the node and the op.
+// Concat ... before a Reshape) is folded with the batch size kept symbolic. Between convolutions the values are kept
+// channels-last (glassbox's fast layout), moved back to the graph's layout only where an op needs it (a flatten,
+// a reshape, a graph output). Nothing in the file is evaluated as code: every node maps through a fixed table, and
+// anything else is refused naming the node and the op.
 
 import type { Tensor } from '../tensor/tensor.js';
 import type { Layer } from '../nn/layer.js';
 import { input } from '../nn/input-layer.js';
 import { Activation } from '../nn/simple-layers.js';
+import { Permute } from '../nn/shape-layers.js';
 import type { SymbolicTensor } from '../nn/symbolic.js';
 import { model } from '../train/model.js';
 import type { AnyLayersModel } from '../train/layers-model.js';
@@ -17,8 +20,11 @@ import { findFusions, type Fusions } from './onnx-fuse.js';
 
 /** A value of the graph while it is imported. */
 export type OnnxValue =
-  /** Depends on the inputs: a layer output, batch first. */
-  | { kind: 'sym'; t: SymbolicTensor }
+  /**
+   * Depends on the inputs: a layer output, batch first. channelsLast: held with the channel axis (the graph's
+   * axis 1) moved last; the value in the graph's own layout is its transpose.
+   */
+  | { kind: 'sym'; t: SymbolicTensor; channelsLast?: boolean }
   /** A float constant; `initializer` names it when it is one of the graph's weights (trained when fine-tuning). */
   | { kind: 'const'; t: Tensor; initializer: string | null }
   /** An integer constant (shapes, axes, indices); entries may be the symbolic batch size. */
@@ -33,6 +39,11 @@ export interface NodeContext {
   readonly attr: Attributes;
   /** The batch size the graph was exported with when it is fixed (a Reshape to [1, -1] then means the batch). */
   readonly staticBatch: number | null;
+  /** The node makes a graph output: it must give it in the graph's layout (not channels-last). */
+  readonly onnxLayout: boolean;
+  /** A channels-last value in the graph's layout, and the reverse (Permute layers, made once per value). */
+  toFirst(t: SymbolicTensor): SymbolicTensor;
+  toLast(t: SymbolicTensor): SymbolicTensor;
   /** Throws one message naming the file, the node and the op. */
   fail(message: string): never;
   /**
@@ -43,6 +54,14 @@ export interface NodeContext {
 }
 
 export const SUPPORTED_OPSETS = [11, 20] as const;
+
+/** Ops whose handlers take channels-last inputs as they are (elementwise, convolutions, pooling, ...); every other op sees the graph's layout. */
+const LAYOUT_AWARE = new Set([
+  'Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'BatchNormalization',
+  'Relu', 'Sigmoid', 'Tanh', 'Softplus', 'LeakyRelu', 'Elu', 'PRelu', 'Clip', 'Gelu', 'Erf',
+  'Exp', 'Log', 'Sqrt', 'Neg', 'Abs', 'Reciprocal', 'Floor', 'Sign',
+  'Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Pow', 'Concat', 'Identity', 'Dropout', 'Pad',
+]);
 
 /** Layer names unique in the model, from node names (or op type and position); graph output names are kept for the layers that make them. */
 class Names {
@@ -97,12 +116,13 @@ export function onnxToModel(bytes: Uint8Array, source = 'model.onnx'): AnyLayers
   });
   const nodes = graph.node ?? [];
   const fusions = findFusions(nodes, values, outputNames);
-  const state: ImportState = { source, opset, values, names, fusions, staticBatch, outputNames, unmade: new Map() };
+  const state: ImportState = { source, opset, values, names, fusions, staticBatch, outputNames, unmade: new Map(), toFirst: new Map(), toLast: new Map() };
   nodes.forEach((node, index) => importNode(node, index, state));
   const outputs = outputNames.map((name) => {
     const v = values.get(name);
     if (!v) throw new Error(`${source}: graph output '${name}' is made by no node`);
     if (v.kind !== 'sym') throw new Error(`${source}: graph output '${name}' is a constant that does not depend on the inputs; nothing to import`);
+    if (v.channelsLast) return new Permute({ dims: firstDims(v.t.exampleShape.length), name: names.claim(name) }).apply(v.t);
     // An output that no layer of its own name makes (a graph input passed through, a shared value) gets an identity layer.
     if (v.t.node.layer.name === name) return v.t;
     return new Activation({ activation: 'linear', name: names.claim(name) }).apply(v.t);
@@ -122,7 +142,14 @@ interface ImportState {
   outputNames: string[];
   /** Node outputs the import does not make (MaxPool indices, a Dropout mask), by value name: what made them. */
   unmade: Map<string, string>;
+  /** Layout conversions made so far, so each value is permuted once. */
+  toFirst: Map<SymbolicTensor, SymbolicTensor>;
+  toLast: Map<SymbolicTensor, SymbolicTensor>;
 }
+
+/** Permute dims (1-based, per example) moving the channel axis last, and back. */
+const lastDims = (rank: number) => [...Array.from({ length: rank - 1 }, (_, i) => i + 2), 1];
+const firstDims = (rank: number) => [rank, ...Array.from({ length: rank - 1 }, (_, i) => i + 1)];
 
 function importNode(node: INode, index: number, s: ImportState): void {
   const opType = node.opType ?? '';
@@ -144,8 +171,18 @@ function importNode(node: INode, index: number, s: ImportState): void {
   const outputs = node.output ?? [];
   // The layer that makes a graph output takes its name (through passthroughs such as Identity and Dropout).
   const outputName = fused?.outputName ?? (outputs[0] && s.outputNames.includes(outputs[0]) ? outputs[0] : null);
+  const convert = (cache: Map<SymbolicTensor, SymbolicTensor>, t: SymbolicTensor, dims: number[], suffix: string): SymbolicTensor => {
+    let out = cache.get(t);
+    if (!out) cache.set(t, (out = new Permute({ dims, name: s.names.take(`${t.node.layer.name}_${suffix}`) }).apply(t)));
+    return out;
+  };
+  const toFirst = (t: SymbolicTensor) => convert(s.toFirst, t, firstDims(t.exampleShape.length), 'to_channels_first');
+  const toLast = (t: SymbolicTensor) => convert(s.toLast, t, lastDims(t.exampleShape.length), 'to_channels_last');
+  const aware = (fused?.kind === 'replace' ? fused.layoutAware === true : LAYOUT_AWARE.has(opType)) && !outputName;
+  // Ops that read axes or element order get their inputs in the graph's layout.
+  const given = aware ? inputs : inputs.map((v) => (v?.kind === 'sym' && v.channelsLast ? { kind: 'sym' as const, t: toFirst(v.t) } : v));
   const ctx: NodeContext = {
-    opType, opset: s.opset, inputs, staticBatch: s.staticBatch, fail,
+    opType, opset: s.opset, inputs: given, staticBatch: s.staticBatch, fail, onnxLayout: outputName !== null, toFirst, toLast,
     attr: new Attributes(node, fail),
     layer: (make, ins, weights, final = true) => {
       let layer: Layer;

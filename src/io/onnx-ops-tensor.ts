@@ -13,7 +13,8 @@ import type { SymbolicTensor } from '../nn/symbolic.js';
 import { readTensor, type Dim } from './onnx-read.js';
 import type { NodeContext, OnnxValue } from './onnx-import.js';
 import {
-  asFloat, axisOf, checkBroadcastConstant, constOut, inputAt, intsAt, intsOut, opLayer, optionalInts, rankOf, staticInts, symAt, symOut,
+  asFloat, axisOf, checkBroadcastConstant, constOut, constantChannelsLast, inputAt, intsAt, intsOut, opLayer, optionalInts, rankOf, staticInts, symAt, symOut,
+  withLayout,
 } from './onnx-values.js';
 import { embeddingOf } from './onnx-ops.js';
 
@@ -24,23 +25,29 @@ const FOLD: Record<string, (a: number, b: number) => number> = {
   Add: (a, b) => a + b, Sub: (a, b) => a - b, Mul: (a, b) => a * b, Div: (a, b) => Math.trunc(a / b), Max: Math.max, Min: Math.min, Pow: (a, b) => a ** b,
 };
 
-/** Elementwise arithmetic: folded on constants, a merge layer on two layer outputs, an Op layer with a constant operand. */
+/**
+ * Elementwise arithmetic: folded on constants, a merge layer on two layer outputs, an Op layer with a constant operand.
+ * On values held channels-last it stays channels-last (a constant is rearranged to match); mixed layouts meet in the graph's.
+ */
 function binary(onnx: string, fn: BinaryOp): Handler {
   return (ctx) => {
     const [a, b] = [inputAt(ctx, 0, 'A'), inputAt(ctx, 1, 'B')];
     if (a.kind === 'ints' && b.kind === 'ints') return foldInts(ctx, onnx, a, b);
     if (a.kind !== 'sym' && b.kind !== 'sym') return constOut(fold(fn, asFloat(ctx, a), asFloat(ctx, b)));
     if (a.kind === 'sym' && b.kind === 'sym') {
+      const last = a.channelsLast === true && b.channelsLast === true && a.t.exampleShape.length === b.t.exampleShape.length;
+      const [x, y] = last ? [a.t, b.t] : [symAt(ctx, 0, 'A'), symAt(ctx, 1, 'B')];
       const merge = MERGES[onnx];
-      if (merge) return symOut(ctx.layer((n) => new ElementwiseMerge({ name: n }, merge), [a.t, b.t]));
-      return opLayer(ctx, 'binary', { fn }, [a, b]);
+      if (merge) return symOut(ctx.layer((n) => new ElementwiseMerge({ name: n }, merge), [x, y]), last);
+      return withLayout(opLayer(ctx, 'binary', { fn }, [symOut(x), symOut(y)]), last);
     }
-    const s = (a.kind === 'sym' ? a : b) as { t: SymbolicTensor };
+    const s = (a.kind === 'sym' ? a : b) as { t: SymbolicTensor; channelsLast?: boolean };
     const c = a.kind === 'sym' ? b : a;
-    const ct = asFloat(ctx, c);
-    checkBroadcastConstant(ctx, ct, s.t.exampleShape);
-    const operand: OnnxValue = c.kind === 'const' ? c : constOut(ct);
-    return opLayer(ctx, 'binary', { fn }, a.kind === 'sym' ? [a, operand] : [operand, b]);
+    const given = asFloat(ctx, c);
+    checkBroadcastConstant(ctx, given, s.t.exampleShape);
+    const ct = s.channelsLast ? constantChannelsLast(ctx, given, s.t.exampleShape.length) : given;
+    const operand: OnnxValue = c.kind === 'const' && ct === given ? c : { kind: 'const', t: ct, initializer: c.kind === 'const' ? c.initializer : null };
+    return withLayout(opLayer(ctx, 'binary', { fn }, a.kind === 'sym' ? [a, operand] : [operand, b]), s.channelsLast);
   };
 }
 
@@ -143,12 +150,16 @@ function concat(ctx: NodeContext): OnnxValue {
     const ts = values.map((v) => asFloat(ctx, v));
     return constOut(ops.concat(ts, axisOf(ctx, ctx.attr.int('axis', 0), ts[0].rank, true)));
   }
-  const first = values.find((v) => v.kind === 'sym') as { t: SymbolicTensor };
-  const axis = axisOf(ctx, ctx.attr.int('axis', 0), rankOf(first.t));
   if (values.some((v) => v.kind !== 'sym')) ctx.fail('concatenating constants with computed values along a non-batch axis is not supported');
-  const syms = values.map((v) => (v as { t: SymbolicTensor }).t);
-  if (syms.length === 1) return symOut(ctx.layer((n) => new Reshape({ targetShape: syms[0].exampleShape, name: n }), syms));
-  return symOut(ctx.layer((n) => new Concatenate({ axis, name: n }), syms));
+  const syms = values as { kind: 'sym'; t: SymbolicTensor; channelsLast?: boolean }[];
+  const rank = rankOf(syms[0].t);
+  const axis = axisOf(ctx, ctx.attr.int('axis', 0), rank);
+  // All held channels-last: the graph's channel axis (1) is the last, its other axes one place earlier.
+  const last = syms.every((v) => v.channelsLast);
+  const ts = last ? syms.map((v) => v.t) : syms.map((v) => (v.channelsLast ? ctx.toFirst(v.t) : v.t));
+  const layerAxis = last ? (axis === 1 ? -1 : axis - 1) : axis;
+  if (ts.length === 1) return symOut(ctx.layer((n) => new Reshape({ targetShape: ts[0].exampleShape, name: n }), ts), last);
+  return symOut(ctx.layer((n) => new Concatenate({ axis: layerAxis, name: n }), ts), last);
 }
 
 function shape(ctx: NodeContext): OnnxValue {
@@ -256,8 +267,9 @@ function dropout(ctx: NodeContext): OnnxValue {
 /** Pad with a constant (mode 'constant'); the batch axis may not be padded. */
 function pad(ctx: NodeContext): OnnxValue {
   if (ctx.attr.string('mode', 'constant') !== 'constant') ctx.fail(`mode '${ctx.attr.string('mode', '')}' is not supported (only 'constant')`);
-  const x = symAt(ctx, 0, 'data');
-  const rank = rankOf(x);
+  const raw = inputAt(ctx, 0, 'data');
+  if (raw.kind !== 'sym') return ctx.fail('padding a constant is not supported');
+  const rank = rankOf(raw.t);
   const pads = staticInts(ctx, inputAt(ctx, 1, 'pads'), 'pads');
   const axes = (optionalInts(ctx, 3, 'axes', null) ?? Array.from({ length: rank }, (_, i) => i)).map((a) => axisOf(ctx, a, rank, true));
   const value = ctx.inputs[2] ? asFloat(ctx, inputAt(ctx, 2, 'constant_value')).values[0] : 0;
@@ -265,8 +277,9 @@ function pad(ctx: NodeContext): OnnxValue {
   axes.forEach((a, k) => (pairs[a] = [pads[k], pads[k + axes.length]]));
   if (pairs[0][0] !== 0 || pairs[0][1] !== 0) ctx.fail('pads the batch axis; not supported');
   if (pairs.flat().some((p) => p < 0)) ctx.fail('negative pads (cropping) are not supported');
-  if (pairs.every(([a, b]) => a === 0 && b === 0)) return symOut(x);
-  return opLayer(ctx, 'pad', { paddings: pairs.slice(1), value }, [symOut(x)]);
+  // No padding at all (PyTorch writes such Pads before pooling): the value as it is, in whatever layout it is held.
+  if (pairs.every(([a, b]) => a === 0 && b === 0)) return raw;
+  return opLayer(ctx, 'pad', { paddings: pairs.slice(1), value }, [symOut(symAt(ctx, 0, 'data'))]);
 }
 
 /** ReduceSum / Mean / Max / Min over non-batch axes; the axes are an input from opset 13 (Sum) or 18 (the others). */

@@ -14,7 +14,9 @@ import { AlphaActivation, PReLU, ReLU, Softmax } from '../nn/activation-layers.j
 import { Embedding, Reshape, ZeroPadding2D } from '../nn/shape-layers.js';
 import type { SymbolicTensor } from '../nn/symbolic.js';
 import type { NodeContext, OnnxValue } from './onnx-import.js';
-import { asFloat, axisOf, constOut, floatAt, inputAt, opLayer, rankOf, symAt, symOut } from './onnx-values.js';
+import {
+  asFloat, axisOf, constOut, constantChannelsLast, floatAt, inputAt, lastAt, opLayer, rankOf, symAt, symOut, withLayout, worksChannelsLast,
+} from './onnx-values.js';
 import { TENSOR_HANDLERS } from './onnx-ops-tensor.js';
 
 export type Handler = (ctx: NodeContext) => OnnxValue | OnnxValue[];
@@ -24,12 +26,16 @@ function activation(name: 'relu' | 'sigmoid' | 'tanh' | 'softplus' | 'gelu', fol
   return (ctx) => {
     const v = inputAt(ctx, 0, 'X');
     if (v.kind !== 'sym') return constOut(fold(asFloat(ctx, v)));
-    return symOut(ctx.layer((n) => new Activation({ activation: name, name: n }), [v.t]));
+    return symOut(ctx.layer((n) => new Activation({ activation: name, name: n }), [v.t]), v.channelsLast);
   };
 }
 
-/** ONNX's GELU spelled out with Erf (see onnx-fuse.ts), as one gelu activation. */
-export const geluOf = (ctx: NodeContext): OnnxValue => symOut(ctx.layer((n) => new Activation({ activation: 'gelu', name: n }), [symAt(ctx, 0, 'X')]));
+/** ONNX's GELU spelled out with Erf (see onnx-fuse.ts), as one gelu activation (in whatever layout its input is held). */
+export const geluOf = (ctx: NodeContext): OnnxValue => {
+  const v = inputAt(ctx, 0, 'X');
+  if (v.kind !== 'sym') return ctx.fail('GELU of a constant is not supported');
+  return symOut(ctx.layer((n) => new Activation({ activation: 'gelu', name: n }), [v.t]), v.channelsLast);
+};
 
 /** MatMul + Add of a bias (see onnx-fuse.ts): inputs A, W, bias. */
 export function denseFromMatMul(ctx: NodeContext): OnnxValue {
@@ -98,30 +104,32 @@ const layerPadding = (pads: [number, number][]) => (pads.every(([a, b]) => a ===
 
 function conv(ctx: NodeContext): OnnxValue {
   ctx.attr.only(['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides']);
-  const x = symAt(ctx, 0, 'X');
+  const first = symAt(ctx, 0, 'X');
+  const last = worksChannelsLast(ctx, rankOf(first));
+  const x = last ? lastAt(ctx, 0, 'X') : first;
   const w = floatAt(ctx, 1, 'W');
   const spatial = rankOf(x) - 2;
   if (spatial !== 1 && spatial !== 2) ctx.fail(`only 1-D and 2-D convolutions are supported, got an input of rank ${rankOf(x)}`);
   const [outC, perGroup, ...kernel] = w.shape;
-  const inC = x.exampleShape[0];
+  const inC = first.exampleShape[0];
   const group = ctx.attr.int('group', 1);
-  const g = windowGeometry(ctx, kernel, x.exampleShape.slice(1));
+  const g = windowGeometry(ctx, kernel, first.exampleShape.slice(1));
   const bias = ctx.inputs[2] ? floatAt(ctx, 2, 'B') : null;
   const common = {
     kernelSize: kernel, strides: g.strides, dilationRate: g.dilations, padding: layerPadding(g.pads),
-    dataFormat: 'channelsFirst' as const, useBias: bias !== null,
+    dataFormat: last ? 'channelsLast' as const : 'channelsFirst' as const, useBias: bias !== null,
   };
   if (group === 1) {
       if (perGroup !== inC) ctx.fail(`W has ${perGroup} input channels, X has ${inC}`);
       // ONNX [outC, inC, k...] -> Keras [k..., inC, outC].
       const kernelW = ops.transpose(w, spatial === 2 ? [2, 3, 1, 0] : [2, 1, 0]);
-      return symOut(ctx.layer((n) => new Conv({ ...common, filters: outC, name: n }, spatial as 1 | 2), [x], bias ? [kernelW, bias] : [kernelW]));
+      return symOut(ctx.layer((n) => new Conv({ ...common, filters: outC, name: n }, spatial as 1 | 2), [x], bias ? [kernelW, bias] : [kernelW]), last);
   }
   if (group === inC && perGroup === 1 && spatial === 2 && outC % inC === 0) {
       // Depthwise: output channel c * multiplier + m reads input channel c. [outC, 1, kH, kW] -> [kH, kW, inC, multiplier].
       const multiplier = outC / inC;
       const kernelW = ops.transpose(ops.reshape(w, [inC, multiplier, kernel[0], kernel[1]]), [2, 3, 0, 1]);
-      return symOut(ctx.layer((n) => new DepthwiseConv2D({ ...common, depthMultiplier: multiplier, name: n }), [x], bias ? [kernelW, bias] : [kernelW]));
+      return symOut(ctx.layer((n) => new DepthwiseConv2D({ ...common, depthMultiplier: multiplier, name: n }), [x], bias ? [kernelW, bias] : [kernelW]), last);
   }
   return ctx.fail(`grouped convolution with group ${group} (neither 1 nor the ${inC} input channels) is not supported`);
 }
@@ -130,11 +138,14 @@ function conv(ctx: NodeContext): OnnxValue {
 function pool(kind: 'max' | 'avg'): Handler {
   return (ctx) => {
     ctx.attr.only(['auto_pad', 'ceil_mode', 'count_include_pad', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides']);
-    const x = symAt(ctx, 0, 'X');
+    const first = symAt(ctx, 0, 'X');
+    const last = worksChannelsLast(ctx, rankOf(first));
+    const x = last ? lastAt(ctx, 0, 'X') : first;
+    const dataFormat = last ? 'channelsLast' as const : 'channelsFirst' as const;
     const spatial = rankOf(x) - 2;
     if (spatial !== 1 && spatial !== 2) ctx.fail(`only 1-D and 2-D pooling is supported, got an input of rank ${rankOf(x)}`);
     const kernel = ctx.attr.ints('kernel_shape') ?? ctx.fail('kernel_shape is required');
-    const sizes = x.exampleShape.slice(1);
+    const sizes = first.exampleShape.slice(1);
     const g = windowGeometry(ctx, kernel!, sizes);
     if (g.dilations.some((d) => d !== 1)) ctx.fail('dilated pooling is not supported');
     if (ctx.attr.int('ceil_mode', 0)) {
@@ -153,30 +164,35 @@ function pool(kind: 'max' | 'avg'): Handler {
       // Padded zeros count in the average: pad first, then pool without padding.
       if (spatial !== 2) ctx.fail('count_include_pad with padding is supported for 2-D pooling only');
       const [top, left] = [g.pads[0], g.pads[1]];
-      input = ctx.layer((n) => new ZeroPadding2D({ padding: [top, left], dataFormat: 'channelsFirst', name: n }), [x], undefined, false);
+      input = ctx.layer((n) => new ZeroPadding2D({ padding: [top, left], dataFormat, name: n }), [x], undefined, false);
       g.pads = g.pads.map(() => [0, 0]);
     }
-    const args = { poolSize: kernel!, strides: g.strides, padding: layerPadding(g.pads), dataFormat: 'channelsFirst' as const };
-    return symOut(ctx.layer((n) => new Pooling({ ...args, name: n }, kind, spatial as 1 | 2), [input]));
+    const args = { poolSize: kernel!, strides: g.strides, padding: layerPadding(g.pads), dataFormat };
+    return symOut(ctx.layer((n) => new Pooling({ ...args, name: n }, kind, spatial as 1 | 2), [input]), last);
   };
 }
 
 function globalPool(kind: 'max' | 'avg'): Handler {
   return (ctx) => {
-    const x = symAt(ctx, 0, 'X');
+    const first = symAt(ctx, 0, 'X');
+    const last = worksChannelsLast(ctx, rankOf(first));
+    const x = last ? lastAt(ctx, 0, 'X') : first;
     const spatial = rankOf(x) - 2;
     if (spatial !== 1 && spatial !== 2) ctx.fail(`only 1-D and 2-D global pooling is supported, got an input of rank ${rankOf(x)}`);
-    return symOut(ctx.layer((n) => new GlobalPooling({ dataFormat: 'channelsFirst', keepDims: true, name: n }, kind, spatial as 1 | 2), [x]));
+    const dataFormat = last ? 'channelsLast' as const : 'channelsFirst' as const;
+    return symOut(ctx.layer((n) => new GlobalPooling({ dataFormat, keepDims: true, name: n }, kind, spatial as 1 | 2), [x]), last);
   };
 }
 
 function batchNorm(ctx: NodeContext): OnnxValue {
   ctx.attr.only(['epsilon', 'momentum', 'training_mode', 'spatial']);
   if (ctx.attr.int('training_mode', 0)) ctx.fail('training_mode = 1 (batch statistics at inference) is not supported; export the model in eval mode');
-  const x = symAt(ctx, 0, 'X');
+  const first = symAt(ctx, 0, 'X');
+  const last = worksChannelsLast(ctx, rankOf(first));
+  const x = last ? lastAt(ctx, 0, 'X') : first;
   const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => floatAt(ctx, i, ['scale', 'B', 'input_mean', 'input_var'][i - 1]));
-  const args = { axis: 1, epsilon: ctx.attr.float('epsilon', 1e-5), momentum: ctx.attr.float('momentum', 0.9) };
-  return symOut(ctx.layer((n) => new BatchNormalization({ ...args, name: n }), [x], [gamma, beta, mean, variance]));
+  const args = { axis: last ? -1 : 1, epsilon: ctx.attr.float('epsilon', 1e-5), momentum: ctx.attr.float('momentum', 0.9) };
+  return symOut(ctx.layer((n) => new BatchNormalization({ ...args, name: n }), [x], [gamma, beta, mean, variance]), last);
 }
 
 function layerNorm(ctx: NodeContext): OnnxValue {
@@ -194,19 +210,22 @@ function alphaActivation(kind: 'LeakyReLU' | 'ELU', fallback: number): Handler {
     const alpha = ctx.attr.float('alpha', fallback);
     const v = inputAt(ctx, 0, 'X');
     if (v.kind !== 'sym') return constOut(kind === 'ELU' ? ops.elu(asFloat(ctx, v), alpha) : ops.leakyRelu(asFloat(ctx, v), alpha));
-    return symOut(ctx.layer((n) => new AlphaActivation({ alpha, name: n }, kind), [v.t]));
+    return symOut(ctx.layer((n) => new AlphaActivation({ alpha, name: n }, kind), [v.t]), v.channelsLast);
   };
 }
 
 function prelu(ctx: NodeContext): OnnxValue {
-  const x = symAt(ctx, 0, 'X');
-  const slope = floatAt(ctx, 1, 'slope');
+  const v = inputAt(ctx, 0, 'X');
+  if (v.kind !== 'sym') return ctx.fail('PRelu of a constant is not supported');
+  const x = v.t;
+  const given = floatAt(ctx, 1, 'slope');
+  const slope = v.channelsLast ? constantChannelsLast(ctx, given, x.exampleShape.length) : given;
   const example = x.exampleShape;
   if (slope.rank > example.length) ctx.fail(`slope of shape ${formatShape(slope.shape)} does not broadcast to one example ${formatShape(example)}`);
   const padded = [...Array<number>(example.length - slope.rank).fill(1), ...slope.shape];
   if (padded.some((d, i) => d !== 1 && d !== example[i])) ctx.fail(`slope of shape ${formatShape(slope.shape)} does not broadcast to one example ${formatShape(example)}`);
   const sharedAxes = padded.map((d, i) => (d === 1 && example[i] !== 1 ? i + 1 : -1)).filter((a) => a > 0);
-  return symOut(ctx.layer((n) => new PReLU({ sharedAxes, name: n }), [x], [ops.reshape(slope, padded)]));
+  return symOut(ctx.layer((n) => new PReLU({ sharedAxes, name: n }), [x], [ops.reshape(slope, padded)]), v.channelsLast);
 }
 
 /** Clip to [min, max]: relu, relu6 or a capped relu where it can, else maximum and minimum with constants. */
@@ -216,11 +235,11 @@ function clip(ctx: NodeContext): OnnxValue {
   const lo = bound(1, 'min');
   const hi = bound(2, 'max');
   if (v.kind !== 'sym') return constOut(ops.clipByValue(asFloat(ctx, v), lo ?? -Infinity, hi ?? Infinity));
-  if (lo === 0) return symOut(ctx.layer((n) => new ReLU({ maxValue: hi, name: n }), [v.t]));
+  if (lo === 0) return symOut(ctx.layer((n) => new ReLU({ maxValue: hi, name: n }), [v.t]), v.channelsLast);
   let y: OnnxValue = v;
   if (lo !== null) y = opLayer(ctx, 'binary', { fn: 'maximum' }, [y, constOut(ops.scalar(lo))], hi === null);
   if (hi !== null) y = opLayer(ctx, 'binary', { fn: 'minimum' }, [y, constOut(ops.scalar(hi))]);
-  return y;
+  return withLayout(y, v.channelsLast);
 }
 
 /** Softmax and LogSoftmax: along `axis` from opset 13; before, over the axes from `axis` on, flattened. */
@@ -251,11 +270,13 @@ export function embeddingOf(ctx: NodeContext, table: Tensor, ids: SymbolicTensor
 
 const unaryOp = (fn: 'exp' | 'log' | 'sqrt' | 'neg' | 'abs' | 'reciprocal' | 'floor' | 'sign', fold: (t: Tensor) => Tensor): Handler => (ctx) => {
   const v = inputAt(ctx, 0, 'X');
-  return v.kind === 'sym' ? opLayer(ctx, 'unary', { fn, alpha: 0 }, [v]) : constOut(fold(asFloat(ctx, v)));
+  return v.kind === 'sym' ? withLayout(opLayer(ctx, 'unary', { fn, alpha: 0 }, [v]), v.channelsLast) : constOut(fold(asFloat(ctx, v)));
 };
 
 function erf(ctx: NodeContext): OnnxValue {
-  return opLayer(ctx, 'erf', {}, [inputAt(ctx, 0, 'X').kind === 'sym' ? inputAt(ctx, 0, 'X') : ctx.fail('Erf of a constant is not supported')]);
+  const v = inputAt(ctx, 0, 'X');
+  if (v.kind !== 'sym') return ctx.fail('Erf of a constant is not supported');
+  return withLayout(opLayer(ctx, 'erf', {}, [v]), v.channelsLast);
 }
 
 function gelu(ctx: NodeContext): OnnxValue {

@@ -3,13 +3,14 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
+import * as ops from '../ops/index.js';
 import type { OpAttrs, OpName } from '../ops/registry/index.js';
 import { OpLayer, type OpConstant } from '../nn/op-layer.js';
 import type { SymbolicTensor } from '../nn/symbolic.js';
 import type { Dim } from './onnx-read.js';
 import type { NodeContext, OnnxValue } from './onnx-import.js';
 
-export const symOut = (t: SymbolicTensor): OnnxValue => ({ kind: 'sym', t });
+export const symOut = (t: SymbolicTensor, channelsLast = false): OnnxValue => (channelsLast ? { kind: 'sym', t, channelsLast } : { kind: 'sym', t });
 export const constOut = (t: Tensor): OnnxValue => ({ kind: 'const', t, initializer: null });
 export const intsOut = (values: Dim[], shape: number[] = [values.length]): OnnxValue => ({ kind: 'ints', values, shape });
 
@@ -20,11 +21,32 @@ export function inputAt(ctx: NodeContext, i: number, what: string): OnnxValue {
   return v;
 }
 
-/** Input i as a layer output (it must depend on the graph's inputs). */
+/** Input i as a layer output in the graph's layout (it must depend on the graph's inputs). */
 export function symAt(ctx: NodeContext, i: number, what: string): SymbolicTensor {
   const v = inputAt(ctx, i, what);
-  if (v.kind !== 'sym') ctx.fail(`input ${i} (${what}) must be computed from the graph's inputs, but it is a constant`);
-  return (v as { t: SymbolicTensor }).t;
+  if (v.kind !== 'sym') return ctx.fail(`input ${i} (${what}) must be computed from the graph's inputs, but it is a constant`);
+  return v.channelsLast ? ctx.toFirst(v.t) : v.t;
+}
+
+/** Input i channels-last (for convolutions and pooling), permuted once if it is in the graph's layout. */
+export function lastAt(ctx: NodeContext, i: number, what: string): SymbolicTensor {
+  const v = inputAt(ctx, i, what);
+  if (v.kind !== 'sym') return ctx.fail(`input ${i} (${what}) must be computed from the graph's inputs, but it is a constant`);
+  return v.channelsLast ? v.t : ctx.toLast(v.t);
+}
+
+/** Whether a node works channels-last: not when it makes a graph output, and only on images and sequences. */
+export const worksChannelsLast = (ctx: NodeContext, rank: number) => !ctx.onnxLayout && rank >= 3;
+
+/**
+ * A constant that broadcasts against a value in the graph's layout, rearranged for the value held channels-last:
+ * padded to the example's rank (a leading batch axis of 1 dropped), then its axis 0 moved last.
+ */
+export function constantChannelsLast(ctx: NodeContext, c: Tensor, exampleRank: number): Tensor {
+  const shape = c.rank === exampleRank + 1 ? c.shape.slice(1) : c.shape;
+  if (shape.length > exampleRank) ctx.fail(`a constant of shape ${formatShape(c.shape)} does not broadcast to one example of rank ${exampleRank}`);
+  const full = ops.reshape(c, [...Array<number>(exampleRank - shape.length).fill(1), ...shape]);
+  return ops.transpose(full, [...Array.from({ length: exampleRank - 1 }, (_, i) => i + 1), 0]);
 }
 
 /** Input i as a float constant (integer constants are converted). */
@@ -79,6 +101,9 @@ export function checkBroadcastConstant(ctx: NodeContext, c: Tensor, example: rea
     ctx.fail(`a constant of shape ${formatShape(c.shape)} would vary along the batch axis of [batch, ${example.join(', ')}]`);
   }
 }
+
+/** The same layer output marked as held channels-last (or not). */
+export const withLayout = (v: OnnxValue, channelsLast: boolean | undefined): OnnxValue => (v.kind === 'sym' ? symOut(v.t, channelsLast === true) : v);
 
 /** An Op layer running `op` on operands: symbolic values become its inputs, initializers its (trained) weights, other constants its config. */
 export function opLayer<P extends OpName>(ctx: NodeContext, op: P, attrs: OpAttrs[P], operands: OnnxValue[], final = true): OnnxValue {
