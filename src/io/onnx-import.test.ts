@@ -138,6 +138,22 @@ describe('ONNX operators agree with onnxruntime', () => {
     })).toBeLessThan(1e-5);
   });
 
+  it('channels-last inside: per-channel constants, PRelu slopes, Concat along a spatial axis, then a Transpose back', async () => {
+    expect(await agree({
+      input: [2, 5, 4],
+      floats: { w: { dims: [3, 2, 3, 3] }, bias: { dims: [3, 1, 1] }, scale: { dims: [1, 3, 1, 1] }, slope: { dims: [3, 1, 1] } },
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+        { op: 'Add', inputs: ['c', 'bias'], outputs: ['a'] },
+        { op: 'Mul', inputs: ['scale', 'a'], outputs: ['m'] },
+        { op: 'PRelu', inputs: ['m', 'slope'], outputs: ['p'] },
+        { op: 'Concat', inputs: ['p', 'c'], outputs: ['j'], attrs: { axis: 2 } },
+        { op: 'MaxPool', inputs: ['j'], outputs: ['q'], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+        { op: 'Transpose', inputs: ['q'], outputs: ['y'], attrs: { perm: [0, 3, 1, 2] } },
+      ],
+    })).toBeLessThan(1e-5);
+  });
+
   it('Gather of a weight table by integer inputs is an embedding', async () => {
     const ids = new Tensor(Int32Array.from([0, 4, 2, 2, 1, 3]), [3, 2], 'int32');
     expect(await agree({ input: [2], inputType: 7, floats: { table: { dims: [5, 3] } }, nodes: [{ op: 'Gather', inputs: ['table', 'x'], outputs: ['y'] }] }, ids)).toBeLessThan(1e-7);
