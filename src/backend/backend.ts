@@ -63,6 +63,15 @@ export interface AdamParams {
  * from allocFloat32 live in the backend's own memory (WebAssembly memory for wasm), so a kernel
  * uses them in place; any other array is copied in and out.
  */
+export interface RmspropParams {
+  lr: number;
+  /** Decay of the mean square. */
+  rho: number;
+  /** 0 for none; else the step accumulates in `mom`. */
+  momentum: number;
+  epsilon: number;
+}
+
 export interface Backend {
   readonly name: string;
   /** A zeroed float32 array in backend memory, for long-lived buffers (weights, plan buffers). */
@@ -101,13 +110,18 @@ export interface Backend {
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, p: PoolInfo): void;
   avgPool(x: Float32Array, out: Float32Array, p: PoolInfo): void;
   avgPoolGrad(dy: Float32Array, dx: Float32Array, p: PoolInfo): void;
-  /** Batch normalisation over x viewed as [rows, cols], statistics per column; null mean/variance: the batch's own. */
+  /** Per-column mean and biased variance of x viewed as [rows, cols]: out = [mean (cols) | variance (cols)]. */
   moments(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
-  batchNorm(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
-  batchNormGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number): void;
-  batchNormParamGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
+  /** out = (x - mean) / sqrt(variance + eps) * gamma + beta per column. */
+  batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
+  /** dx of batchNorm; with batchStats the statistics are x's own, so the gradient also flows through them. */
+  batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number, batchStats: boolean): void;
+  /** [dgamma | dbeta] of batchNorm: out = [sum dy xhat (cols) | sum dy (cols)]. */
+  batchNormParamGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
   /** In place: Adam / AdamW update of param with moments m and v. */
   adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void;
+  /** In place: RMSprop; mom may be null when momentum is 0. */
+  rmspropUpdate(param: Float32Array, grad: Float32Array, rms: Float32Array, mom: Float32Array | null, p: RmspropParams): void;
   /** In place: SGD with (optional, Nesterov) momentum; velocity may be null when momentum is 0. */
   sgdUpdate(param: Float32Array, grad: Float32Array, velocity: Float32Array | null, lr: number, momentum: number, nesterov: boolean): void;
 }

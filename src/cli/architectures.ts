@@ -24,6 +24,8 @@ export interface ArchOptions {
   dropout: number;
   optimizer: string;
   lr: number;
+  /** Gradient clipping by global norm (--clip-norm). */
+  clipNorm?: number;
 }
 
 /**
@@ -101,7 +103,7 @@ export function buildModel(o: ArchOptions, inputs: number, outputs: number, task
     throw new UserError(`${o.config ? `--config ${o.config}` : `--arch ${o.arch}`}: ${(e as Error).message}`);
   }
   model.compile({
-    optimizer: getOptimizer({ name: o.optimizer, learningRate: o.lr }),
+    optimizer: getOptimizer({ name: o.optimizer, learningRate: o.lr, ...(o.clipNorm !== undefined ? { clipNorm: o.clipNorm } : {}) }),
     loss: task === 'classification' ? 'sparseCategoricalCrossentropy' : 'meanSquaredError',
     metrics: task === 'classification' ? ['accuracy'] : ['mae'],
   });

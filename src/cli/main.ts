@@ -38,6 +38,7 @@ program
   .addOption(new Option('--activation <name>', 'hidden activation').default('relu'))
   .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad']).default('adam'))
   .option('--lr <rate>', 'learning rate', number('--lr'), 1e-3)
+  .option('--clip-norm <n>', 'rescale gradients so their global L2 norm is at most n (tames exploding losses)', number('--clip-norm'))
   .option('--l2 <lambda>', 'L2 penalty on kernels', number('--l2'), 0)
   .option('--dropout <rate>', 'dropout after each hidden layer', number('--dropout'), 0)
   .option('--validation-split <f>', 'fraction of training rows held out for validation', fraction('--validation-split'))
@@ -54,7 +55,7 @@ program
       features: opts.features, ignore: opts.ignore, categorical: opts.categorical, task: opts.task, missing: opts.missing,
       maxCategories: opts.maxCategories, testFraction: opts.testFraction,
       out: opts.out ?? `runs/${opts.data === 'mnist' ? 'mnist' : 'model'}`, json: Boolean(opts.json), hidden: opts.hidden,
-      activation: opts.activation, optimizer: opts.optimizer, lr: opts.lr, l2: opts.l2, dropout: opts.dropout, arch: opts.arch, config: opts.config,
+      activation: opts.activation, optimizer: opts.optimizer, lr: opts.lr, l2: opts.l2, dropout: opts.dropout, arch: opts.arch, config: opts.config, clipNorm: opts.clipNorm,
       validationSplit: opts.validationSplit, patience: opts.patience, trainLimit: opts.trainLimit, testLimit: opts.testLimit,
       backend: opts.backend, verbose: true,
     };

@@ -26,6 +26,8 @@ export interface TrainOptions extends ColumnFlags {
   activation: string;
   optimizer: string;
   lr: number;
+  /** Gradient clipping by global norm (--clip-norm). */
+  clipNorm?: number;
   l2: number;
   dropout: number;
   /** Hidden layers: the MLP of --hidden (default) or the CNN preset; --config replaces both. */

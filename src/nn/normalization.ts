@@ -132,10 +132,13 @@ export class BatchNormalization extends Normalization {
           'batches need at least 2 rows (when only the last batch of an epoch has 1 row, change batchSize so the rows divide better)',
       );
     }
+    // One pass of statistics serves the normalisation, its gradient and the moving averages.
     const stats = runOp('moments', [x], {});
-    runOp('movingAverage', [this.movingMean!, ops.reshape(ops.slice(stats, [0, 0], [1, channels]), [channels])], { momentum: this.momentum });
-    runOp('movingAverage', [this.movingVariance!, ops.reshape(ops.slice(stats, [1, 0], [1, channels]), [channels])], { momentum: this.momentum });
-    return runOp('batchNorm', [x, gamma, beta], { eps: this.epsilon, batchStats: true });
+    const mean = ops.reshape(ops.slice(stats, [0, 0], [1, channels]), [channels]);
+    const variance = ops.reshape(ops.slice(stats, [1, 0], [1, channels]), [channels]);
+    runOp('movingAverage', [this.movingMean!, mean], { momentum: this.momentum });
+    runOp('movingAverage', [this.movingVariance!, variance], { momentum: this.momentum });
+    return runOp('batchNorm', [x, mean, variance, gamma, beta], { eps: this.epsilon, batchStats: true });
   }
 
   override getConfig(): LayerConfig {

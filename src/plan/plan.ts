@@ -31,6 +31,8 @@ interface Step {
   kernel: Kernel;
   ins: TypedArray[];
   out: TypedArray;
+  /** Op name and output shape, for profiles. */
+  label: string;
 }
 
 /** Where a value's elements live: a float array (a pooled block, a variable, a constant) and an element offset. */
@@ -133,6 +135,7 @@ export class Plan {
           kernel: def.prepare(node.inputs, out, node.attrs),
           ins: node.inputs.map((v, k) => viewOf(ins[k], v.dtype, v.size)),
           out: viewOf(home, out.dtype, out.size),
+          label: `${node.op} [${out.shape.join(',')}]`,
         });
         ops[node.op] = (ops[node.op] ?? 0) + 1;
       }
@@ -180,6 +183,20 @@ export class Plan {
     if (this.disposed) throw new Error('plan: this plan was disposed; compile a new one');
     const be = this.be;
     for (const s of this.steps) s.kernel(be, s.ins, s.out, ctx);
+  }
+
+  /**
+   * Runs the plan like run(), timing every kernel call; adds milliseconds per op and output shape into
+   * `times` (a diagnostic: where a step's time goes).
+   */
+  runTimed(times: Map<string, number>, ctx: RunContext = { rng: null }): void {
+    if (this.disposed) throw new Error('plan: this plan was disposed; compile a new one');
+    const be = this.be;
+    for (const s of this.steps) {
+      const t = performance.now();
+      s.kernel(be, s.ins, s.out, ctx);
+      times.set(s.label, (times.get(s.label) ?? 0) + performance.now() - t);
+    }
   }
 
   /** Returns the plan's buffers to the backend now; the plan cannot run after this. */

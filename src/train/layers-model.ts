@@ -256,7 +256,7 @@ export class LayersModel<Y extends Tensor | Tensor[] = Tensor> extends ModelBase
         if (!Number.isFinite(result.loss)) {
           throw new Error(
             `fit: the loss became ${result.loss} at epoch ${epoch + 1}, batch ${b + 1}; ` +
-              'lower the learning rate, scale inputs to [0, 1], or set clipNorm on the optimizer',
+              'lower the learning rate (--lr), scale inputs to [0, 1], or clip gradients (clipNorm on the optimizer, --clip-norm on the command line)',
           );
         }
         lossSum += result.loss * rows;

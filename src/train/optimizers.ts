@@ -264,16 +264,7 @@ export class RMSprop extends Optimizer {
   }
 
   protected update(p: Float32Array, g: Float32Array, [rms, mom]: Float32Array[], lr: number): void {
-    for (let i = 0; i < p.length; i++) {
-      rms[i] = this.rho * rms[i] + (1 - this.rho) * g[i] * g[i];
-      const step = (lr * g[i]) / (Math.sqrt(rms[i]) + this.epsilon);
-      if (this.momentum > 0) {
-        mom[i] = this.momentum * mom[i] + step;
-        p[i] -= mom[i];
-      } else {
-        p[i] -= step;
-      }
-    }
+    getBackend().rmspropUpdate(p, g, rms, mom, { lr, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon });
   }
 
   protected hyperParameters() {

@@ -1,6 +1,6 @@
 // The reference backend: plain TypeScript loops, written to be read. Every faster kernel is tested against it.
 
-import type { AdamParams, ArgReduceOp, Backend, BinaryOp, FusedActivation, MatmulDims, ReduceOp, UnaryOp } from '../backend.js';
+import type { AdamParams, RmspropParams, ArgReduceOp, Backend, BinaryOp, FusedActivation, MatmulDims, ReduceOp, UnaryOp } from '../backend.js';
 import { registerBackend } from '../backend.js';
 import type { Shape } from '../../tensor/shape.js';
 import { sizeOf, stridesOf } from '../../tensor/shape.js';
@@ -254,6 +254,20 @@ function adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v:
   }
 }
 
+function rmspropUpdate(param: Float32Array, grad: Float32Array, rms: Float32Array, mom: Float32Array | null, p: RmspropParams): void {
+  for (let i = 0; i < param.length; i++) {
+    const g = grad[i];
+    rms[i] = p.rho * rms[i] + (1 - p.rho) * g * g;
+    const step = (p.lr * g) / (Math.sqrt(rms[i]) + p.epsilon);
+    if (mom && p.momentum !== 0) {
+      mom[i] = p.momentum * mom[i] + step;
+      param[i] -= mom[i];
+    } else {
+      param[i] -= step;
+    }
+  }
+}
+
 function sgdUpdate(param: Float32Array, grad: Float32Array, velocity: Float32Array | null, lr: number, momentum: number, nesterov: boolean): void {
   for (let i = 0; i < param.length; i++) {
     if (!velocity || momentum === 0) {
@@ -303,6 +317,7 @@ export const jsBackend: Backend = {
   batchNormGrad: norm.batchNormGrad,
   batchNormParamGrad: norm.batchNormParamGrad,
   adamUpdate,
+  rmspropUpdate,
   sgdUpdate,
 };
 

@@ -14,40 +14,29 @@ export function moments(x: Float32Array, out: Float32Array, rows: number, cols: 
   }
 }
 
-/** Mean and variance per column: given, or the batch's own when null. */
-function stats(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, rows: number, cols: number): [ArrayLike<number>, ArrayLike<number>] {
-  if (mean && variance) return [mean, variance];
-  const m = new Float32Array(2 * cols);
-  moments(x, m, rows, cols);
-  return [m.subarray(0, cols), m.subarray(cols)];
-}
-
-/** out = (x - mean) / sqrt(variance + eps) * gamma + beta per column; mean/variance null: the batch's. */
-export function batchNorm(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
-  const [m, v] = stats(x, mean, variance, rows, cols);
+/** out = (x - mean) / sqrt(variance + eps) * gamma + beta per column. */
+export function batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
   for (let c = 0; c < cols; c++) {
-    const scale = gamma[c] / Math.sqrt(v[c] + eps);
-    for (let r = 0; r < rows; r++) out[r * cols + c] = (x[r * cols + c] - m[c]) * scale + beta[c];
+    const scale = gamma[c] / Math.sqrt(variance[c] + eps);
+    for (let r = 0; r < rows; r++) out[r * cols + c] = (x[r * cols + c] - mean[c]) * scale + beta[c];
   }
 }
 
 /**
- * dx of batchNorm. With given statistics (inference): dx = dy gamma / sqrt(var + eps). With the batch's
- * own (training), the gradient also flows through mean and variance:
+ * dx of batchNorm. Statistics taken as constants (inference): dx = dy gamma / sqrt(var + eps). The batch's
+ * own (training), so the gradient also flows through mean and variance:
  * dx = invStd (g - mean_r(g) - xhat mean_r(g xhat)), g = dy gamma, xhat = (x - mean) invStd.
  */
-export function batchNormGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number): void {
-  const batch = !(mean && variance);
-  const [m, v] = stats(x, mean, variance, rows, cols);
+export function batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number, batchStats: boolean): void {
   for (let c = 0; c < cols; c++) {
-    const invStd = 1 / Math.sqrt(v[c] + eps);
+    const invStd = 1 / Math.sqrt(variance[c] + eps);
     let sg = 0;
     let sgx = 0;
-    if (batch) {
+    if (batchStats) {
       for (let r = 0; r < rows; r++) {
         const g = dy[r * cols + c] * gamma[c];
         sg += g;
-        sgx += g * (x[r * cols + c] - m[c]) * invStd;
+        sgx += g * (x[r * cols + c] - mean[c]) * invStd;
       }
     }
     const mg = sg / rows;
@@ -55,21 +44,20 @@ export function batchNormGrad(x: Float32Array, mean: Float32Array | null, varian
     for (let r = 0; r < rows; r++) {
       const i = r * cols + c;
       const g = dy[i] * gamma[c];
-      dx[i] = batch ? invStd * (g - mg - (x[i] - m[c]) * invStd * mgx) : g * invStd;
+      dx[i] = batchStats ? invStd * (g - mg - (x[i] - mean[c]) * invStd * mgx) : g * invStd;
     }
   }
 }
 
 /** Gradients of gamma and beta: out = [sum_r dy xhat (cols) | sum_r dy (cols)]. */
-export function batchNormParamGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
-  const [m, v] = stats(x, mean, variance, rows, cols);
+export function batchNormParamGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
   for (let c = 0; c < cols; c++) {
-    const invStd = 1 / Math.sqrt(v[c] + eps);
+    const invStd = 1 / Math.sqrt(variance[c] + eps);
     let dg = 0;
     let db = 0;
     for (let r = 0; r < rows; r++) {
       const d = dy[r * cols + c];
-      dg += d * (x[r * cols + c] - m[c]) * invStd;
+      dg += d * (x[r * cols + c] - mean[c]) * invStd;
       db += d;
     }
     out[c] = dg;

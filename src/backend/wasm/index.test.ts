@@ -162,6 +162,35 @@ describe.each(configs)('wasm backend ($name)', ({ make }) => {
     }
   });
 
+  it('rmspropUpdate matches with and without momentum, over several steps', () => {
+    const rng = new Rng(13);
+    for (const [n, momentum] of [[50816, 0], [1003, 0.9]]) {
+      const p0 = randn(rng, n);
+      const pw = p0.slice(), rw = new Float32Array(n), mw = new Float32Array(n);
+      const pj = p0.slice(), rj = new Float32Array(n), mj = new Float32Array(n);
+      for (let step = 0; step < 4; step++) {
+        const g = randn(rng, n);
+        const params = { lr: 1e-3, rho: 0.9, momentum, epsilon: 1e-7 };
+        be.rmspropUpdate(pw, g, rw, mw, params);
+        jsBackend.rmspropUpdate(pj, g, rj, mj, params);
+      }
+      expectClose(pw, pj, rel(pj, 1e-6), `rmsprop param momentum ${momentum}`);
+      expectClose(rw, rj, rel(rj, 1e-6), 'rmsprop mean square');
+    }
+  });
+
+  it('softmax matches, including large logits and odd widths', () => {
+    const rng = new Rng(14);
+    for (const [rows, cols] of [[32, 10], [7, 33], [100, 2], [1000, 10]]) {
+      const x = randn(rng, rows * cols).map((v) => v * 30);
+      const want = new Float32Array(rows * cols);
+      jsBackend.softmax(x, want, rows, cols);
+      const got = new Float32Array(rows * cols);
+      be.softmax(x, got, rows, cols);
+      expectClose(got, want, (i) => 2e-6 + 2e-6 * Math.abs(want[i]), `softmax ${rows}x${cols}`);
+    }
+  });
+
   it('sgdUpdate matches with and without (Nesterov) momentum', () => {
     const rng = new Rng(7);
     for (const [momentum, nesterov, withVel] of [[0, false, false], [0.9, false, true], [0.9, true, true], [0, false, true]] as const) {

@@ -2,7 +2,7 @@
 // elementwise, sums) with worker threads for large GEMMs; everything else goes to the reference.
 // Importing this file only registers the backend; the module is compiled on first getBackend().
 
-import type { AdamParams, ArgReduceOp, Backend, BinaryOp, FusedActivation, MatmulDims, ReduceOp, UnaryOp } from '../backend.js';
+import type { AdamParams, RmspropParams, ArgReduceOp, Backend, BinaryOp, FusedActivation, MatmulDims, ReduceOp, UnaryOp } from '../backend.js';
 import { registerBackend } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 import type { Shape } from '../../tensor/shape.js';
@@ -27,6 +27,13 @@ const MIN_ELEMENTS = 64;
 const MIN_GEMM_MACS = 512;
 /** Multiply-adds per extra thread before a GEMM is split (~50 us of work at 40 GFLOP/s). */
 const MACS_PER_THREAD = 1 << 20;
+/** Rows of A from which a row-major B is packed into panels first (measured on the inference GEMM). */
+const PACK_B_MIN_ROWS = 128;
+/** Chunks of a shared GEMM per thread: enough that an idle thread can take over a slow one's work. */
+const CHUNKS_PER_THREAD = 4;
+/** Parameter blocks of shared GEMMs in flight before one is reused, and each block's size in int32s. */
+const CHUNK_RING = 64;
+const CHUNK_BLOCK_INTS = 32;
 /** Row split granularity: a multiple of both GEMM tiles (4 and 6 rows). */
 const ROW_GRAIN = 12;
 
@@ -208,7 +215,9 @@ export class WasmBackend implements Backend {
     const { batch, m, k, n, transA, transB } = d;
     const rt = this.rt;
     const panels = (n + 7) >> 3;
-    const packed = transB ? rt.alloc(panels * k * 8) : 0;
+    // A row-major B is packed into contiguous panels too when enough rows of A pass each panel to repay it.
+    const packRows = !transB && m >= PACK_B_MIN_ROWS;
+    const packed = transB || packRows ? rt.alloc(panels * k * 8) : 0;
     const scratch = rt.alloc(m * 8);
     // Packed A: one m x min(k, 256) block per thread (threads splitting panels each pack all rows).
     const apackFloats = m * Math.min(k, 256);
@@ -218,9 +227,10 @@ export class WasmBackend implements Backend {
       const aPtr = pa + p * d.aBatchStride * 4;
       const bOff = p * d.bBatchStride;
       let bp: number, ldb: number, panelStride: number;
-      if (transB) {
+      if (transB || packRows) {
         if (bOff !== packedFrom) {
-          rt.exports.packBT(pb + bOff * 4, n, k, packed);
+          if (transB) rt.exports.packBT(pb + bOff * 4, n, k, packed);
+          else rt.exports.packB(pb + bOff * 4, n, k, packed);
           packedFrom = bOff;
         }
         bp = packed;
@@ -248,12 +258,8 @@ export class WasmBackend implements Backend {
       const rowChunks = Math.floor(m / ROW_GRAIN);
       const list: number[][] = [];
       if (rowChunks >= parts) {
-        for (let t = 0; t < parts; t++) {
-          const i0 = Math.round((rowChunks * t) / parts) * ROW_GRAIN;
-          const i1 = t === parts - 1 ? m : Math.round((rowChunks * (t + 1)) / parts) * ROW_GRAIN;
-          // The kernel indexes scratch rows relative to i0, so each thread gets its own rows of it.
-          list.push([a, rsA, csA, b, ldb, panelStride, c, n, k, i0, i1, 0, panels, scratch + i0 * 32, apack + i0 * kc * 4]);
-        }
+        this.sharedRows(a, rsA, csA, b, ldb, panelStride, c, m, n, k, scratch, apack, parts, pool!);
+        return;
       } else if (panels >= parts) {
         for (let t = 0; t < parts; t++) {
           const p0 = Math.round((panels * t) / parts);
@@ -270,6 +276,31 @@ export class WasmBackend implements Backend {
     }
     gemm(a, rsA, csA, b, ldb, panelStride, c, n, k, 0, m, 0, panels, scratch, apack);
   }
+
+  /**
+   * A GEMM's rows in chunks (about CHUNKS_PER_THREAD per thread, multiples of ROW_GRAIN) that this thread
+   * and every idle worker take from a shared counter (gemmChunks in kernels.as): a worker the machine is
+   * slow to run leaves its chunks to the others. The parameter block comes from a ring, so a worker that
+   * wakes long after its GEMM finished finds another generation there and does nothing.
+   */
+  private sharedRows(a: number, rsA: number, csA: number, b: number, ldb: number, panelStride: number, c: number, m: number, n: number, k: number, scratch: number, apack: number, parts: number, pool: ThreadPool): void {
+    const rowChunks = Math.floor(m / ROW_GRAIN);
+    const grain = ROW_GRAIN * Math.max(1, Math.floor(rowChunks / (parts * CHUNKS_PER_THREAD)));
+    const gen = ++this.chunkGeneration;
+    this.chunkBlocks ??= this.rt.allocResident(CHUNK_RING * CHUNK_BLOCK_INTS);
+    const blocks = new Int32Array(this.chunkBlocks.buffer, this.chunkBlocks.byteOffset, CHUNK_RING * CHUNK_BLOCK_INTS);
+    const at = (gen % CHUNK_RING) * CHUNK_BLOCK_INTS;
+    const chunks = Math.ceil(m / grain);
+    // Field order: see GC_* in kernels.as; the generation is written last.
+    blocks.set([0, 0, 0, chunks, grain, m, a, rsA, csA, b, ldb, panelStride, c, n, k, (n + 7) >> 3, scratch, apack], at);
+    Atomics.store(blocks, at, gen);
+    const prm = this.chunkBlocks.byteOffset + at * 4;
+    const run = this.rt.exports.gemmChunks as (...args: number[]) => void;
+    pool.runShared('gemmChunks', [prm, gen], run, () => Atomics.load(blocks, at + 2) >= chunks);
+  }
+
+  private chunkGeneration = 0;
+  private chunkBlocks: Float32Array | null = null;
 
   biasActivation(x: Float32Array, bias: Float32Array | null, out: Float32Array, rows: number, cols: number, act: FusedActivation): void {
     if (rows * cols < MIN_ELEMENTS) return jsBackend.biasActivation(x, bias, out, rows, cols, act);
@@ -294,7 +325,13 @@ export class WasmBackend implements Backend {
   }
 
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
-    jsBackend.softmax(x, out, rows, cols);
+    if (rows * cols < MIN_ELEMENTS) return jsBackend.softmax(x, out, rows, cols);
+    const rt = this.rt;
+    rt.reset();
+    const px = rt.put(x);
+    const po = rt.outPtr(out);
+    rt.exports.softmax(px, po, rows, cols);
+    rt.finish(po, out);
   }
 
   logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
@@ -351,15 +388,15 @@ export class WasmBackend implements Backend {
     this.norm.moments(x, out, rows, cols);
   }
 
-  batchNorm(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
+  batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
     this.norm.batchNorm(x, mean, variance, gamma, beta, out, rows, cols, eps);
   }
 
-  batchNormGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number): void {
-    this.norm.batchNormGrad(x, mean, variance, gamma, dy, dx, rows, cols, eps);
+  batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number, batchStats: boolean): void {
+    this.norm.batchNormGrad(x, mean, variance, gamma, dy, dx, rows, cols, eps, batchStats);
   }
 
-  batchNormParamGrad(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
+  batchNormParamGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
     this.norm.batchNormParamGrad(x, mean, variance, dy, out, rows, cols, eps);
   }
 
@@ -377,6 +414,20 @@ export class WasmBackend implements Backend {
     if (!rt.isResident(param)) rt.copyOut(pp, param);
     if (!rt.isResident(m)) rt.copyOut(pm, m);
     if (!rt.isResident(v)) rt.copyOut(pv, v);
+  }
+
+  rmspropUpdate(param: Float32Array, grad: Float32Array, rms: Float32Array, mom: Float32Array | null, p: RmspropParams): void {
+    if (param.length < MIN_ELEMENTS) return jsBackend.rmspropUpdate(param, grad, rms, mom, p);
+    const rt = this.rt;
+    rt.reset();
+    const pp = rt.put(param);
+    const pg = rt.put(grad);
+    const pr = rt.put(rms);
+    const pm = mom && p.momentum !== 0 ? rt.put(mom) : 0;
+    rt.exports.rmsprop(pp, pg, pr, pm, param.length, p.lr, p.rho, pm ? p.momentum : 0, p.epsilon);
+    if (!rt.isResident(param)) rt.copyOut(pp, param);
+    if (!rt.isResident(rms)) rt.copyOut(pr, rms);
+    if (pm && !rt.isResident(mom!)) rt.copyOut(pm, mom!);
   }
 
   sgdUpdate(param: Float32Array, grad: Float32Array, velocity: Float32Array | null, lr: number, momentum: number, nesterov: boolean): void {

@@ -19,6 +19,8 @@
 const KC: i32 = 256;
 /** Rows per micro-tile. */
 const MR: i32 = 4;
+/** Rows per cache block of packed A (a multiple of MR): 128 x 256 floats = 128 KB, within L2. */
+const MC: i32 = 128;
 
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
@@ -133,25 +135,103 @@ export function gemm(
     return;
   }
   const full = i0 + ((i1 - i0) / MR) * MR;
+  // Scratch rows are indexed from the thread's first row, i0.
+  const s = scratch - <usize>i0 * 32;
   for (let kb = 0; kb < k; kb += KC) {
     const kc = min(KC, k - kb);
     const accum = kb > 0;
     const ak = a + <usize>kb * <usize>csA;
-    for (let i = i0; i < full; i += MR) packA(ak + <usize>i * <usize>rsA, rsA, csA, kc, apack + <usize>(i - i0) * <usize>kc * 4);
-    for (let p = p0; p < p1; p++) {
-      const j = p * 8;
-      const nc = min(8, n - j);
-      const bp = b + <usize>p * <usize>panelStride + <usize>kb * <usize>ldb;
-      if (nc == 8) {
-        panelRows(apack, ak, rsA, csA, bp, ldb, kc, c + <usize>j * 4, ldc, i0, full, i1, accum);
-      } else {
-        // Partial panel: run full-width tiles into scratch, copy back the nc valid columns.
-        const s = scratch - <usize>i0 * 32;
-        if (accum) {
-          for (let i = i0; i < i1; i++) memory.copy(s + <usize>i * 32, c + <usize>i * ldc + <usize>j * 4, <usize>nc * 4);
+    // Blocks of MC rows: a block's packed A (MC x kc floats) stays in L2 while every panel of B passes it.
+    for (let r0 = i0; r0 < i1; r0 += MC) {
+      const r1 = min(i1, r0 + MC);
+      const rfull = min(r1, full);
+      const ap = apack + <usize>(r0 - i0) * <usize>kc * 4;
+      for (let i = r0; i < rfull; i += MR) packA(ak + <usize>i * <usize>rsA, rsA, csA, kc, apack + <usize>(i - i0) * <usize>kc * 4);
+      for (let p = p0; p < p1; p++) {
+        const j = p * 8;
+        const nc = min(8, n - j);
+        const bp = b + <usize>p * <usize>panelStride + <usize>kb * <usize>ldb;
+        if (nc == 8) {
+          panelRows(ap, ak, rsA, csA, bp, ldb, kc, c + <usize>j * 4, ldc, r0, rfull, r1, accum);
+        } else {
+          // Partial panel: run full-width tiles into scratch, copy back the nc valid columns.
+          if (accum) {
+            for (let i = r0; i < r1; i++) memory.copy(s + <usize>i * 32, c + <usize>i * ldc + <usize>j * 4, <usize>nc * 4);
+          }
+          panelRows(ap, ak, rsA, csA, bp, ldb, kc, s, 32, r0, rfull, r1, accum);
+          for (let i = r0; i < r1; i++) memory.copy(c + <usize>i * ldc + <usize>j * 4, s + <usize>i * 32, <usize>nc * 4);
         }
-        panelRows(apack, ak, rsA, csA, bp, ldb, kc, s, 32, i0, full, i1, accum);
-        for (let i = i0; i < i1; i++) memory.copy(c + <usize>i * ldc + <usize>j * 4, s + <usize>i * 32, <usize>nc * 4);
+      }
+    }
+  }
+}
+
+// Parameter block of gemmChunks (i32 fields), written by the JS side (wasm/index.ts).
+const GC_GEN = 0, GC_NEXT = 1, GC_DONE = 2, GC_CHUNKS = 3, GC_GRAIN = 4, GC_M = 5, GC_A = 6, GC_RSA = 7, GC_CSA = 8,
+  GC_B = 9, GC_LDB = 10, GC_PANEL = 11, GC_C = 12, GC_N = 13, GC_K = 14, GC_PANELS = 15, GC_SCRATCH = 16, GC_APACK = 17;
+
+@inline function field(prm: usize, i: i32): i32 {
+  return load<i32>(prm + <usize>i * 4);
+}
+
+/** Takes the next unclaimed index at ptr (atomically where threads share the memory). */
+@inline function claim(ptr: usize): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.add<i32>(ptr, 1);
+  const v = load<i32>(ptr);
+  store<i32>(ptr, v + 1);
+  return v;
+}
+
+/**
+ * A GEMM split into row chunks that every thread calling this takes from one shared counter until none
+ * are left, so a thread that is slow to start (the machine busy with other work) leaves its share to the
+ * others instead of holding them up. `gen` must match the block's generation, so a thread that wakes up
+ * after its GEMM is finished (and the block reused) does nothing. Counts finished chunks at GC_DONE.
+ */
+export function gemmChunks(prm: usize, gen: i32): void {
+  const current = ASC_FEATURE_THREADS ? atomic.load<i32>(prm + <usize>GC_GEN * 4) : field(prm, GC_GEN);
+  if (current != gen) return;
+  const chunks = field(prm, GC_CHUNKS), grain = field(prm, GC_GRAIN), m = field(prm, GC_M);
+  const k = field(prm, GC_K);
+  const kc = min(k, KC);
+  for (;;) {
+    const j = claim(prm + <usize>GC_NEXT * 4);
+    if (j >= chunks) return;
+    const i0 = j * grain;
+    const i1 = min(m, i0 + grain);
+    gemm(
+      <usize>field(prm, GC_A), field(prm, GC_RSA), field(prm, GC_CSA), <usize>field(prm, GC_B), field(prm, GC_LDB), field(prm, GC_PANEL),
+      <usize>field(prm, GC_C), field(prm, GC_N), k, i0, i1, 0, field(prm, GC_PANELS),
+      <usize>field(prm, GC_SCRATCH) + <usize>i0 * 32, <usize>field(prm, GC_APACK) + <usize>i0 * <usize>kc * 4,
+    );
+    claim(prm + <usize>GC_DONE * 4);
+  }
+}
+
+/**
+ * Packs B stored [k, n] (row-major) into ceil(n/8) contiguous panels of k x 8, zero padded: a panel then
+ * streams through L1 in 32-byte steps instead of touching a cache line per row. Pays when many rows of A
+ * pass each panel (large m).
+ */
+export function packB(b: usize, n: i32, k: i32, dst: usize): void {
+  const panels = (n + 7) >> 3;
+  const ldb = <usize>n * 4;
+  for (let p = 0; p < panels; p++) {
+    const d = dst + <usize>p * <usize>k * 32;
+    const j = p * 8;
+    const src = b + <usize>j * 4;
+    if (j + 8 <= n) {
+      for (let q = 0; q < k; q++) {
+        const row = src + <usize>q * ldb;
+        v128.store(d + <usize>q * 32, v128.load(row));
+        v128.store(d + <usize>q * 32, v128.load(row, 16), 16);
+      }
+    } else {
+      const nc = n - j;
+      for (let q = 0; q < k; q++) {
+        const row = src + <usize>q * ldb;
+        const out = d + <usize>q * 32;
+        for (let l = 0; l < 8; l++) store<f32>(out + <usize>l * 4, l < nc ? load<f32>(row + <usize>l * 4) : 0);
       }
     }
   }
@@ -257,6 +337,62 @@ export function logSoftmax(x: usize, out: usize, rows: i32, cols: i32): void {
     for (let c = 0; c < cols; c++) sum += <f64>Mathf.exp(load<f32>(xr + <usize>c * 4) - mx);
     const lse = <f64>mx + Math.log(sum);
     for (let c = 0; c < cols; c++) store<f32>(or + <usize>c * 4, <f32>(<f64>load<f32>(xr + <usize>c * 4) - lse));
+  }
+}
+
+/** Row-wise softmax of [rows, cols], shifted by the row max; the exp sum is accumulated in f64. */
+export function softmax(x: usize, out: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * <usize>cols * 4;
+    const or = out + <usize>r * <usize>cols * 4;
+    let mx: f32 = -Infinity;
+    for (let c = 0; c < cols; c++) mx = max(mx, load<f32>(xr + <usize>c * 4));
+    let sum: f64 = 0;
+    for (let c = 0; c < cols; c++) {
+      const e = Mathf.exp(load<f32>(xr + <usize>c * 4) - mx);
+      store<f32>(or + <usize>c * 4, e);
+      sum += <f64>e;
+    }
+    const inv = <f32>(1 / sum);
+    for (let c = 0; c < cols; c++) store<f32>(or + <usize>c * 4, load<f32>(or + <usize>c * 4) * inv);
+  }
+}
+
+/**
+ * In place RMSprop on n floats: rms = rho rms + (1 - rho) g^2, step = lr g / (sqrt(rms) + eps); with
+ * momentum (mom != 0) mom = momentum mom + step, p -= mom; else p -= step.
+ */
+export function rmsprop(p: usize, g: usize, rms: usize, mom: usize, n: i32, lr: f32, rho: f32, momentum: f32, eps: f32): void {
+  const vrho = f32x4.splat(rho), vrho1 = f32x4.splat(1 - rho), vlr = f32x4.splat(lr), veps = f32x4.splat(eps), vmom = f32x4.splat(momentum);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i * 4;
+    const gv = v128.load(g + o);
+    const r = f32x4.add(f32x4.mul(vrho, v128.load(rms + o)), f32x4.mul(vrho1, f32x4.mul(gv, gv)));
+    v128.store(rms + o, r);
+    const step = f32x4.div(f32x4.mul(vlr, gv), f32x4.add(f32x4.sqrt(r), veps));
+    if (momentum != 0) {
+      const mv = f32x4.add(f32x4.mul(vmom, v128.load(mom + o)), step);
+      v128.store(mom + o, mv);
+      v128.store(p + o, f32x4.sub(v128.load(p + o), mv));
+    } else {
+      v128.store(p + o, f32x4.sub(v128.load(p + o), step));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * 4;
+    const gv = load<f32>(g + o);
+    const r = rho * load<f32>(rms + o) + (1 - rho) * gv * gv;
+    store<f32>(rms + o, r);
+    const step = (lr * gv) / (Mathf.sqrt(r) + eps);
+    if (momentum != 0) {
+      const mv = momentum * load<f32>(mom + o) + step;
+      store<f32>(mom + o, mv);
+      store<f32>(p + o, load<f32>(p + o) - mv);
+    } else {
+      store<f32>(p + o, load<f32>(p + o) - step);
+    }
   }
 }
 
@@ -502,48 +638,59 @@ export function reduceSum(x: usize, out: usize, outer: i32, reduced: i32, inner:
   v128.store(ap, f64x2.add(v128.load(ap, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))), 16);
 }
 
+/** Rows summed in f32 before a block's sums join the f64 totals: fast, and float32-accurate per block. */
+const SUM_BLOCK: i32 = 32;
+
 /**
  * Per-column sums into acc (f64, zeroed here): kind 0 sum x; kind 1 sum (x - mean)^2;
  * kind 2 sum dy into acc[0, cols) and sum dy (x - mean) into acc[cols, 2 cols).
+ * Four columns at a time, over blocks of SUM_BLOCK rows in f32 registers.
  */
 export function channelSums(kind: i32, x: usize, dy: usize, mean: usize, rows: i32, cols: i32, acc: usize): void {
   memory.fill(acc, 0, <usize>cols * (kind == 2 ? 16 : 8));
   const cols4 = cols & ~3;
   const acc2 = acc + <usize>cols * 8;
-  for (let r = 0; r < rows; r++) {
-    const xr = x + <usize>r * <usize>cols * 4;
-    const dr = dy + <usize>r * <usize>cols * 4;
+  const stride = <usize>cols * 4;
+  for (let r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
+    const r1 = min(rows, r0 + SUM_BLOCK);
     let c = 0;
     for (; c < cols4; c += 4) {
       const o = <usize>c * 4;
-      const ap = acc + <usize>c * 8;
-      const v = v128.load(xr + o);
-      if (kind == 0) addPromoted(ap, v);
-      else {
-        const d = f32x4.sub(v, v128.load(mean + o));
-        if (kind == 1) addPromoted(ap, f32x4.mul(d, d));
+      const m = kind == 0 ? f32x4.splat(0) : v128.load(mean + o);
+      let s1 = f32x4.splat(0), s2 = f32x4.splat(0);
+      let xp = x + <usize>r0 * stride + o;
+      let dp = dy + <usize>r0 * stride + o;
+      for (let r = r0; r < r1; r++) {
+        const v = f32x4.sub(v128.load(xp), m);
+        if (kind == 0) s1 = f32x4.add(s1, v);
+        else if (kind == 1) s1 = f32x4.add(s1, f32x4.mul(v, v));
         else {
-          const g = v128.load(dr + o);
-          addPromoted(ap, g);
-          addPromoted(acc2 + <usize>c * 8, f32x4.mul(g, d));
+          const g = v128.load(dp);
+          s1 = f32x4.add(s1, g);
+          s2 = f32x4.add(s2, f32x4.mul(g, v));
         }
+        xp += stride;
+        dp += stride;
       }
+      addPromoted(acc + <usize>c * 8, s1);
+      if (kind == 2) addPromoted(acc2 + <usize>c * 8, s2);
     }
     for (; c < cols; c++) {
       const o = <usize>c * 4;
-      const ap = acc + <usize>c * 8;
-      const v = load<f32>(xr + o);
-      if (kind == 0) store<f64>(ap, load<f64>(ap) + <f64>v);
-      else {
-        const d = v - load<f32>(mean + o);
-        if (kind == 1) store<f64>(ap, load<f64>(ap) + <f64>(d * d));
+      const m: f32 = kind == 0 ? 0 : load<f32>(mean + o);
+      let s1: f64 = 0, s2: f64 = 0;
+      for (let r = r0; r < r1; r++) {
+        const v = load<f32>(x + <usize>r * stride + o) - m;
+        if (kind == 0) s1 += <f64>v;
+        else if (kind == 1) s1 += <f64>(v * v);
         else {
-          const g = load<f32>(dr + o);
-          store<f64>(ap, load<f64>(ap) + <f64>g);
-          const bp = acc2 + <usize>c * 8;
-          store<f64>(bp, load<f64>(bp) + <f64>(g * d));
+          const g = load<f32>(dy + <usize>r * stride + o);
+          s1 += <f64>g;
+          s2 += <f64>(g * v);
         }
       }
+      store<f64>(acc + <usize>c * 8, load<f64>(acc + <usize>c * 8) + s1);
+      if (kind == 2) store<f64>(acc2 + <usize>c * 8, load<f64>(acc2 + <usize>c * 8) + s2);
     }
   }
 }

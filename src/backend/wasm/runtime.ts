@@ -7,8 +7,12 @@ export interface KernelExports {
   gemm(a: number, rsA: number, csA: number, b: number, ldb: number, panelStride: number, c: number,
     n: number, k: number, i0: number, i1: number, p0: number, p1: number, scratch: number, apack: number): void;
   packBT(b: number, n: number, k: number, dst: number): void;
+  packB(b: number, n: number, k: number, dst: number): void;
+  gemmChunks(prm: number, gen: number): void;
   biasAct(x: number, bias: number, out: number, rows: number, cols: number, act: number): void;
   logSoftmax(x: number, out: number, rows: number, cols: number): void;
+  softmax(x: number, out: number, rows: number, cols: number): void;
+  rmsprop(p: number, g: number, rms: number, mom: number, n: number, lr: number, rho: number, momentum: number, eps: number): void;
   activationGrad(act: number, y: number, dy: number, out: number, n: number): void;
   channelSums(kind: number, x: number, dy: number, mean: number, rows: number, cols: number, acc: number): void;
   channelAffine(x: number, dy: number, a: number, b: number, c: number, out: number, rows: number, cols: number): void;

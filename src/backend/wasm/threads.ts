@@ -95,6 +95,8 @@ export class ThreadPool {
   private readonly handles: WorkerHandle[] = [];
   private seq = 0;
   private readonly taskIndex: Map<string, number>;
+  /** The last sequence number handed to each worker: it is idle once its DONE slot shows it. */
+  private readonly given: Int32Array;
 
   /** Starts `workers` helper threads (the calling thread is the extra one). */
   constructor(runtime: WasmRuntime, workers: number) {
@@ -102,6 +104,7 @@ export class ThreadPool {
     this.ctrl = new Int32Array(new SharedArrayBuffer(SLOT * 4 * Math.max(workers, 1)));
     const tasks = taskNames(runtime.module);
     this.taskIndex = new Map(tasks.map((name, i) => [name, i]));
+    this.given = new Int32Array(Math.max(workers, 1));
     const wt = nodeWorkerThreads();
     for (let index = 0; index < workers; index++) {
       const data = { module: runtime.module, memory: runtime.memory, ctrl: this.ctrl.buffer, index, spin: WORKER_SPIN, tasks };
@@ -150,14 +153,10 @@ export class ThreadPool {
     const used: number[] = [];
     for (let p = 1; p < parts.length; p++) {
       while (Atomics.load(c, w * SLOT + READY) !== 1) w++;
-      const base = w * SLOT;
-      const args = parts[p];
-      if (args.length > MAX_TASK_ARGS) throw new Error(`ThreadPool: ${task} takes at most ${MAX_TASK_ARGS} arguments`);
-      c[base + TASK] = index;
-      for (let i = 0; i < MAX_TASK_ARGS; i++) c[base + ARGS + i] = args[i] ?? 0;
-      Atomics.store(c, base + SEQ, seq);
-      Atomics.notify(c, base + SEQ);
-      used.push(base);
+      // A worker still finishing an earlier shared task must not see its arguments change under it.
+      while (!this.idle(w));
+      this.assign(w, index, parts[p], seq, task);
+      used.push(w * SLOT);
       w++;
     }
     local(...parts[0]);
@@ -167,6 +166,37 @@ export class ThreadPool {
         if (++spins > 1_000_000 && canBlock()) Atomics.wait(c, base + DONE, Atomics.load(c, base + DONE), 1);
       }
     }
+  }
+
+  /**
+   * Runs the export `task` with the same arguments on this thread and on every worker that is ready
+   * and idle now; the task shares its work out itself (e.g. chunks taken from a counter), and the call
+   * returns as soon as `finished()` says all of it is done — not waiting for workers that never started.
+   */
+  runShared(task: string, args: readonly number[], local: (...args: number[]) => void, finished: () => boolean): void {
+    const index = this.taskIndex.get(task);
+    if (index === undefined) throw new Error(`ThreadPool: the kernels export no function '${task}'`);
+    const seq = ++this.seq;
+    for (let w = 0; w < this.workers; w++) {
+      if (Atomics.load(this.ctrl, w * SLOT + READY) === 1 && this.idle(w)) this.assign(w, index, args, seq, task);
+    }
+    local(...args);
+    while (!finished());
+  }
+
+  private idle(w: number): boolean {
+    return Atomics.load(this.ctrl, w * SLOT + DONE) === this.given[w];
+  }
+
+  private assign(w: number, index: number, args: readonly number[], seq: number, task: string): void {
+    if (args.length > MAX_TASK_ARGS) throw new Error(`ThreadPool: ${task} takes at most ${MAX_TASK_ARGS} arguments`);
+    const c = this.ctrl;
+    const base = w * SLOT;
+    c[base + TASK] = index;
+    for (let i = 0; i < MAX_TASK_ARGS; i++) c[base + ARGS + i] = args[i] ?? 0;
+    this.given[w] = seq;
+    Atomics.store(c, base + SEQ, seq);
+    Atomics.notify(c, base + SEQ);
   }
 
   /** Stops every worker. */

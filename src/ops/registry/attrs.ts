@@ -79,14 +79,14 @@ export interface OpAttrs {
   /** Per-channel (last axis) mean and biased variance: x -> [2, channels]. */
   moments: Record<string, never>;
   /**
-   * (x - mean) / sqrt(variance + eps) * gamma + beta per channel (last axis). batchStats: the batch's own
-   * statistics (training; inputs x, gamma, beta), else given ones (inputs x, mean, variance, gamma, beta).
+   * (x - mean) / sqrt(variance + eps) * gamma + beta per channel (last axis); inputs x, mean, variance, gamma, beta.
+   * batchStats: mean and variance are x's own statistics (training), so x's gradient also flows through them.
    */
   batchNorm: { eps: number; batchStats: boolean };
-  /** dx of batchNorm (through the batch statistics when batchStats); inputs as batchNorm's but beta replaced by dy. */
+  /** dx of batchNorm; inputs x, mean, variance, gamma, dy. */
   batchNormGrad: { eps: number; batchStats: boolean };
-  /** [dgamma; dbeta] of batchNorm: inputs x, (mean, variance,) dy -> [2, channels]. */
-  batchNormParamGrad: { eps: number; batchStats: boolean };
+  /** [dgamma; dbeta] of batchNorm: inputs x, mean, variance, dy -> [2, channels]. */
+  batchNormParamGrad: { eps: number };
   /** Side effect: variable = momentum * variable + (1 - momentum) * value (batch-norm moving statistics); inputs variable, value. */
   movingAverage: { momentum: number };
   /** Inverted-dropout mask: 1/(1-rate) with probability 1-rate, else 0; drawn from the run's generator. */

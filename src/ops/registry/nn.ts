@@ -62,23 +62,17 @@ function checkLabel(c: number, r: number, classes: number): void {
   }
 }
 
-/** log-sum-exp of row r of z [rows, classes]. */
-function logSumExp(z: ArrayLike<number>, o: number, classes: number): number {
-  let max = -Infinity;
-  for (let c = 0; c < classes; c++) if (z[o + c] > max) max = z[o + c];
-  let s = 0;
-  for (let c = 0; c < classes; c++) s += Math.exp(z[o + c] - max);
-  return max + Math.log(s);
-}
-
 export const sparseSoftmaxCE: OpDef<OpAttrs['sparseSoftmaxCE']> = {
   infer: ([logits, labels]) => ({ shape: [checkLogits(logits, labels).rows], dtype: 'float32' }),
   prepare: ([logits, labels]) => {
     const { rows, classes } = checkLogits(logits, labels);
-    return (_be, [z, y], out) => {
+    const logProbs = new Float32Array(rows * classes);
+    // The backend's log-softmax (SIMD where it has one), then each row's label entry.
+    return (be, [z, y], out) => {
+      be.logSoftmax(z as Float32Array, logProbs, rows, classes);
       for (let r = 0; r < rows; r++) {
         checkLabel(y[r], r, classes);
-        out[r] = logSumExp(z, r * classes, classes) - z[r * classes + y[r]];
+        out[r] = -logProbs[r * classes + y[r]];
       }
     };
   },

@@ -36,53 +36,45 @@ export const moments: OpDef<OpAttrs['moments']> = {
   onnx: null,
 };
 
-/** The per-channel inputs of a batchNorm-family op: [mean, variance] given, or null for the batch's own. */
-function statsOf(vals: readonly unknown[], batchStats: boolean): [F | null, F | null] {
-  return batchStats ? [null, null] : [vals[1] as F, vals[2] as F];
-}
-
 export const batchNorm: OpDef<OpAttrs['batchNorm']> = {
-  infer: (inputs, { batchStats }) => {
+  infer: (inputs) => {
     const [x] = inputs;
     const { cols } = layout(x, 'batchNorm');
+    if (inputs.length !== 5) throw new Error('batchNorm: expected x, mean, variance, gamma, beta');
     checkChannels('batchNorm', inputs.slice(1), cols);
-    if (inputs.length !== (batchStats ? 3 : 5)) throw new Error(`batchNorm: expected ${batchStats ? 'x, gamma, beta' : 'x, mean, variance, gamma, beta'}`);
     return { shape: [...x.shape], dtype: 'float32' };
   },
-  prepare: ([x], _o, { eps, batchStats }) => {
+  prepare: ([x], _o, { eps }) => {
     const { rows, cols } = layout(x, 'batchNorm');
-    return (be, vals, out) => {
-      const [mean, variance] = statsOf(vals, batchStats);
-      const [gamma, beta] = vals.slice(batchStats ? 1 : 3) as F[];
-      be.batchNorm(vals[0] as F, mean, variance, gamma, beta, out as F, rows, cols, eps);
-    };
+    return (be, [xv, mean, variance, gamma, beta], out) => be.batchNorm(xv as F, mean as F, variance as F, gamma as F, beta as F, out as F, rows, cols, eps);
   },
-  // dx by batchNormGrad (through the batch statistics in training); dgamma = sum dy xhat, dbeta = sum dy;
-  // given statistics: dmean = -gamma invStd dbeta, dvariance = -gamma invStd^2 dgamma / 2.
+  // dx by batchNormGrad (through the statistics too when they are x's own: then they get no gradient of their
+  // own, which would count that path twice); dgamma = sum dy xhat, dbeta = sum dy; statistics taken as
+  // constants get dmean = -gamma invStd dbeta, dvariance = -gamma invStd^2 dgamma / 2.
   vjp: (e, { inputs, dy, attrs, needs }) => {
+    const [x, mean, variance, gamma] = inputs;
     const { batchStats, eps } = attrs;
-    const x = inputs[0];
-    const stats = batchStats ? [] : inputs.slice(1, 3);
-    const gi = batchStats ? 1 : 3;
-    const gamma = inputs[gi];
     const cols = x.shape[x.shape.length - 1];
-    const dx = needs[0] ? e.op('batchNormGrad', [x, ...stats, gamma, dy], attrs) : null;
-    if (!needs.slice(1).some(Boolean)) return batchStats ? [dx, null, null] : [dx, null, null, null, null];
-    const both = e.op('batchNormParamGrad', [x, ...stats, dy], attrs);
+    const dx = needs[0] ? e.op('batchNormGrad', [x, mean, variance, gamma, dy], attrs) : null;
+    const wantStats = !batchStats && (needs[1] || needs[2]);
+    if (!wantStats && !needs[3] && !needs[4]) return [dx, null, null, null, null];
+    const both = e.op('batchNormParamGrad', [x, mean, variance, dy], { eps });
     const row = (i: number) => reshape(e, e.op('slice', [both], { begin: [i, 0], size: [1, cols] }), [cols]);
     const [dGamma, dBeta] = [row(0), row(1)];
-    if (batchStats) return [dx, needs[1] ? dGamma : null, needs[2] ? dBeta : null];
-    const mul = (a: typeof x, b: typeof x) => e.op('binary', [a, b], { fn: 'mul' });
-    const invStd = e.op('unary', [e.op('binary', [stats[1], e.constant(eps, [])], { fn: 'add' })], { fn: 'rsqrt', alpha: 0 });
-    const gInv = mul(gamma, invStd);
-    const dMean = needs[1] ? mul(gInv, mul(dBeta, e.constant(-1, []))) : null;
-    const dVariance = needs[2] ? mul(mul(gInv, invStd), mul(dGamma, e.constant(-0.5, []))) : null;
+    let dMean = null;
+    let dVariance = null;
+    if (wantStats) {
+      const mul = (a: typeof x, b: typeof x) => e.op('binary', [a, b], { fn: 'mul' });
+      const invStd = e.op('unary', [e.op('binary', [variance, e.constant(eps, [])], { fn: 'add' })], { fn: 'rsqrt', alpha: 0 });
+      const gInv = mul(gamma, invStd);
+      dMean = needs[1] ? mul(gInv, mul(dBeta, e.constant(-1, []))) : null;
+      dVariance = needs[2] ? mul(mul(gInv, invStd), mul(dGamma, e.constant(-0.5, []))) : null;
+    }
     return [dx, dMean, dVariance, needs[3] ? dGamma : null, needs[4] ? dBeta : null];
   },
-  // Affine in x when the statistics are given (inference).
+  // Affine in x when the statistics are constants (inference).
   deeplift: ({ batchStats }) => (batchStats ? 'none' : 'linear'),
   onnx: (e, { inputs, attrs }) => {
-    if (attrs.batchStats) throw new Error('exportOnnx: batch normalisation with batch statistics (training mode) has no ONNX mapping; export the inference graph');
     const [x, mean, variance, gamma, beta] = inputs;
     const scale = e.node('Div', [gamma, e.node('Sqrt', [e.node('Add', [variance, e.initializer([attrs.eps], [])])])]);
     return e.node('Add', [e.node('Mul', [e.node('Sub', [x, mean]), scale]), beta]);
@@ -93,11 +85,8 @@ export const batchNormGrad: OpDef<OpAttrs['batchNormGrad']> = {
   infer: ([x]) => ({ shape: [...x.shape], dtype: 'float32' }),
   prepare: ([x], _o, { eps, batchStats }) => {
     const { rows, cols } = layout(x, 'batchNormGrad');
-    return (be, vals, out) => {
-      const [mean, variance] = statsOf(vals, batchStats);
-      const [gamma, dy] = vals.slice(batchStats ? 1 : 3) as F[];
-      be.batchNormGrad(vals[0] as F, mean, variance, gamma, dy, out as F, rows, cols, eps);
-    };
+    return (be, [xv, mean, variance, gamma, dy], out) =>
+      be.batchNormGrad(xv as F, mean as F, variance as F, gamma as F, dy as F, out as F, rows, cols, eps, batchStats);
   },
   vjp: 'none',
   deeplift: 'none',
@@ -106,12 +95,9 @@ export const batchNormGrad: OpDef<OpAttrs['batchNormGrad']> = {
 
 export const batchNormParamGrad: OpDef<OpAttrs['batchNormParamGrad']> = {
   infer: ([x]) => ({ shape: [2, layout(x, 'batchNormParamGrad').cols], dtype: 'float32' }),
-  prepare: ([x], _o, { eps, batchStats }) => {
+  prepare: ([x], _o, { eps }) => {
     const { rows, cols } = layout(x, 'batchNormParamGrad');
-    return (be, vals, out) => {
-      const [mean, variance] = statsOf(vals, batchStats);
-      be.batchNormParamGrad(vals[0] as F, mean, variance, vals[batchStats ? 1 : 3] as F, out as F, rows, cols, eps);
-    };
+    return (be, [xv, mean, variance, dy], out) => be.batchNormParamGrad(xv as F, mean as F, variance as F, dy as F, out as F, rows, cols, eps);
   },
   vjp: 'none',
   deeplift: 'none',
