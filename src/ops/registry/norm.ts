@@ -66,17 +66,19 @@ export const batchNorm: OpDef<OpAttrs['batchNorm']> = {
     const gi = batchStats ? 1 : 3;
     const gamma = inputs[gi];
     const cols = x.shape[x.shape.length - 1];
-    const dx = needs[0] ? e.op('batchNormGrad', [x, ...stats, gamma, dy], attrs) : null;
+    const mul = (a: typeof x, b: typeof x) => e.op('binary', [a, b], { fn: 'mul' });
+    const invStd = () => e.op('unary', [e.op('binary', [stats[1], e.constant(eps, [])], { fn: 'add' })], { fn: 'rsqrt', alpha: 0 });
+    // Given statistics: dx = dy gamma invStd per channel, which never reads x (explainers' batched backward passes).
+    const dx = !needs[0] ? null : batchStats ? e.op('batchNormGrad', [x, ...stats, gamma, dy], attrs) : mul(dy, mul(gamma, invStd()));
     if (!needs.slice(1).some(Boolean)) return batchStats ? [dx, null, null] : [dx, null, null, null, null];
     const both = e.op('batchNormParamGrad', [x, ...stats, dy], attrs);
     const row = (i: number) => reshape(e, e.op('slice', [both], { begin: [i, 0], size: [1, cols] }), [cols]);
     const [dGamma, dBeta] = [row(0), row(1)];
     if (batchStats) return [dx, needs[1] ? dGamma : null, needs[2] ? dBeta : null];
-    const mul = (a: typeof x, b: typeof x) => e.op('binary', [a, b], { fn: 'mul' });
-    const invStd = e.op('unary', [e.op('binary', [stats[1], e.constant(eps, [])], { fn: 'add' })], { fn: 'rsqrt', alpha: 0 });
-    const gInv = mul(gamma, invStd);
+    const inv = invStd();
+    const gInv = mul(gamma, inv);
     const dMean = needs[1] ? mul(gInv, mul(dBeta, e.constant(-1, []))) : null;
-    const dVariance = needs[2] ? mul(mul(gInv, invStd), mul(dGamma, e.constant(-0.5, []))) : null;
+    const dVariance = needs[2] ? mul(mul(gInv, inv), mul(dGamma, e.constant(-0.5, []))) : null;
     return [dx, dMean, dVariance, needs[3] ? dGamma : null, needs[4] ? dBeta : null];
   },
   // Affine in x when the statistics are given (inference).
