@@ -8,13 +8,12 @@ import type { Tensor } from '../tensor/tensor.js';
 import { deepLiftPlan } from '../plan/deeplift.js';
 import { rowsWithinMemory } from '../plan/gradient-plans.js';
 import { prepareBackground } from './background.js';
-import { callChunked } from './coalitions.js';
 import { Explanation } from './explanation.js';
 import { resolveGroups } from './groups.js';
 import {
   asModel, checkAbort, checkOptionKeys, checkRows, floatRows, groupsFrom, resolveFeatureNames, resolveOutputNames, rowsPerCall, yieldToEventLoop,
 } from './predictor.js';
-import { targetOutputNames, targetsOfRows } from './targets.js';
+import { predictTargets, targetOutputNames } from './targets.js';
 import type { BackgroundOptions, CommonOptions, OutputSelection, Predictor } from './types.js';
 
 export interface DeepShapOptions extends CommonOptions, BackgroundOptions {
@@ -38,11 +37,8 @@ export async function deepShap(predictor: Predictor, x: Tensor, opts: DeepShapOp
   const N = bg.n;
   const data = floatRows(x);
   const maxRows = rowsPerCall(opts);
-  const preds = await callChunked(model, data, rows, inputs, { maxRowsPerCall: maxRows, signal: opts.signal });
-  const K = preds.length / rows;
   const sel = opts.outputs ?? 'all';
-  const targets = targetsOfRows(sel, preds, rows, 'deepShap');
-  const T = targets[0].length;
+  const { preds, K, targets, T } = await predictTargets(model, data, rows, sel, { maxRowsPerCall: maxRows, signal: opts.signal }, 'deepShap');
   const inputNames = resolveFeatureNames(opts, model, inputs);
   const groups = resolveGroups(groupsFrom(opts, model), inputs, inputNames);
   const G = groups.members.length;

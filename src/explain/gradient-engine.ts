@@ -11,8 +11,7 @@ import {
 } from './predictor.js';
 import type { CommonOptions, OutputSelection, Predictor } from './types.js';
 import type { Traceable } from '../plan/model-plans.js';
-import { callChunked } from './coalitions.js';
-import { targetOutputNames, targetsOfRows } from './targets.js';
+import { predictTargets, targetOutputNames } from './targets.js';
 
 export interface GradientOptions extends CommonOptions {
   /** Outputs to explain: 'all' (default), 'predicted' (the argmax per row), or indices. */
@@ -69,11 +68,8 @@ export async function runGradientMethod(init: GradientRunInit): Promise<Explanat
   const data = floatRows(x);
   // Rows per backward pass (points x targets): maxRowsPerCall, and for a plan what keeps its buffers near 256 MiB.
   const maxRows = model.traceable ? Math.min(rowsPerCall(opts), rowsWithinMemory(model.traceable)) : rowsPerCall(opts);
-  const preds = await callChunked(model, data, rows, inputs, { maxRowsPerCall: maxRows, signal: opts.signal });
-  const K = preds.length / rows;
   const sel = opts.outputs ?? 'all';
-  const targets = targetsOfRows(sel, preds, rows, method);
-  const T = targets[0].length;
+  const { preds, K, targets, T } = await predictTargets(model, data, rows, sel, { maxRowsPerCall: maxRows, signal: opts.signal }, method);
   const inputNames = resolveFeatureNames(opts, model, inputs);
   const groups = resolveGroups(groupsFrom(opts, model), inputs, inputNames);
   const G = groups.members.length;

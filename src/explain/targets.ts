@@ -1,6 +1,8 @@
 // Which outputs a per-output explainer explains for each row: all of them, the predicted class, or a list.
 
 import type { OutputSelection } from './types.js';
+import type { Model } from './predictor.js';
+import { callChunked } from './coalitions.js';
 
 /** The outputs explained for one row with predictions `pred` (K of them). */
 export function targetsFor(sel: OutputSelection, pred: ArrayLike<number>, K: number, method: string): Int32Array {
@@ -26,4 +28,13 @@ export function targetsOfRows(sel: OutputSelection, preds: Float32Array, rows: n
 export function targetOutputNames(sel: OutputSelection, targets: Int32Array[], names: string[]): { outputNames: string[]; targets: Int32Array | null } {
   if (sel === 'predicted') return { outputNames: names, targets: Int32Array.from(targets, (t) => t[0]) };
   return { outputNames: targets[0].length === names.length ? names : Array.from(targets[0], (k) => names[k]), targets: null };
+}
+
+/** The model's outputs for every row (in calls of at most maxRows rows) and the targets each row explains. */
+export async function predictTargets(
+  model: Model, data: Float32Array, rows: number, sel: OutputSelection, opts: { maxRowsPerCall: number; signal?: AbortSignal }, method: string,
+): Promise<{ preds: Float32Array; K: number; targets: Int32Array[]; T: number }> {
+  const preds = await callChunked(model, data, rows, data.length / rows, opts);
+  const targets = targetsOfRows(sel, preds, rows, method);
+  return { preds, K: preds.length / rows, targets, T: targets[0].length };
 }

@@ -60,11 +60,11 @@ function withLastConvolution(model: Traceable, rows: number) {
   return { ...t, h: lastConvolution(t.graph, t.x) };
 }
 
-/** A layer's output on `rows` rows: input 'x', outputs 'h' and 'y'. */
+/** A layer's output on `rows` rows: input 'x', output 'h'. */
 export function layerValuesPlan(model: Traceable, rows: number, layer: string): Plan {
   return model.plans.get(`layer:${layer}:${getBackend().name}:${rows}`, () => {
     const t = inferenceGraphAt(model, rows, layer);
-    return Plan.compile(t.graph, { inputs: { x: t.x }, outputs: { h: t.h, y: t.y } });
+    return Plan.compile(t.graph, { inputs: { x: t.x }, outputs: { h: t.h } });
   });
 }
 
