@@ -7,7 +7,8 @@ import type { Background } from './background.js';
 import type { ResolvedGroups } from './groups.js';
 import type { Model } from './predictor.js';
 import { checkAbort } from './predictor.js';
-import { firstLinear, type FirstLinear } from '../plan/linear-first.js';
+import { firstLinear, shortcutPays, type FirstLinear } from '../plan/linear-first.js';
+import type { FastPath } from './types.js';
 import { linearCoalitionEvaluator } from './linear-coalitions.js';
 
 export interface CoalitionEvaluator {
@@ -27,13 +28,11 @@ export interface CoalitionEvaluator {
 export interface EvaluatorOptions {
   maxRowsPerCall: number;
   signal?: AbortSignal;
-  /** Use the exact first-linear-map decomposition when the model allows it (default true). */
-  fastPath?: boolean;
   /** Shared across rows: f(x) for this row, and the weighted mean model output over the background. */
   fx?: Float64Array;
   fnull?: Float64Array;
-  /** The model's first linear map, found once for all rows (null: none). */
-  first?: FirstLinear | null;
+  /** The model's first linear map when the shortcut is to be used (chooseShortcut), else null: plain model calls. */
+  first: FirstLinear | null;
 }
 
 /** Weighted mean of the model's outputs over the background rows. */
@@ -82,9 +81,8 @@ export async function coalitionEvaluator(model: Model, x: Float32Array, bg: Back
   };
   // Inputs outside every group keep x's value, so the empty coalition is not plain E f(b).
   if (g.groupOf.some((gi) => gi < 0)) ev.fnull.set(await ev.evaluate(new Uint8Array(G), 1));
-  if (opts.fastPath === false || !model.traceable) return ev;
-  const first = opts.first !== undefined ? opts.first : firstLinear(model.traceable);
-  if (!first || first.inputs !== inputs) return ev;
+  const first = opts.first;
+  if (!first) return ev;
   const fast = { evaluate: linearCoalitionEvaluator(first, x, bg, g, opts.maxRowsPerCall) };
   // The fast path must reproduce the model: check f(x) and f(background) before trusting it.
   const all = new Uint8Array(G).fill(1);
@@ -100,6 +98,23 @@ export async function coalitionEvaluator(model: Model, x: Float32Array, bg: Back
     return fast.evaluate(masks, count);
   };
   return ev;
+}
+
+/**
+ * The first linear map to evaluate perturbed rows through, or null for plain model calls, and why: the
+ * shortcut needs a model whose input first meets one linear map, and (unless fastPath is 'always') forming
+ * z for a perturbed row, `zMacsPerUnit` multiply-adds per unit of z, plus the rest of the model must cost
+ * clearly less than the model.
+ */
+export function chooseShortcut(model: Model, inputs: number, zMacsPerUnit: number, fastPath: FastPath | undefined): { first: FirstLinear | null; choice: string } {
+  if (fastPath === false) return { first: null, choice: 'off (fastPath: false)' };
+  if (!model.traceable) return { first: null, choice: 'not available: the model is a plain function' };
+  const first = firstLinear(model.traceable);
+  if (!first || first.inputs !== inputs) return { first: null, choice: 'not available: the input does not first meet one linear map' };
+  const zMacs = zMacsPerUnit * first.units;
+  const costs = `${Math.round(zMacs + first.restMacs)} vs ${Math.round(first.modelMacs)} multiply-adds per row`;
+  if (fastPath !== 'always' && !shortcutPays(first, zMacs)) return { first: null, choice: `not used: through the first ${first.op} it costs more (${costs})` };
+  return { first, choice: `first ${first.op} (${costs})` };
 }
 
 function averageOverBackground(y: Float32Array, s0: number, s1: number, bg: Background, outputs: number, out: Float64Array): void {

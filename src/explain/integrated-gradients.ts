@@ -33,7 +33,9 @@ export async function integratedGradients(model: Predictor, x: Tensor, opts: Int
   if (base.length !== inputs) throw new Error(`integratedGradients: the baseline has ${base.length} values but rows have ${inputs}; pass one row`);
   const traceable = asModel(model, x.shape.slice(1)).traceable;
   const first = rule === 'gauss-legendre' && traceable ? firstLinear(traceable) : null;
-  const kinked = first && first.inputs === inputs && (first.activation === 'relu' || first.activation === 'leakyRelu') ? first : null;
+  // Dense first layers only: a convolution's units (thousands of positions x channels) would cut the path into more pieces than steps.
+  const dense = first && (first.op === 'linear' || first.op === 'matMul') && first.inputs === inputs;
+  const kinked = dense && (first.activation === 'relu' || first.activation === 'leakyRelu') ? first : null;
   return runGradientMethod({
     method: 'integrated-gradients', settings: { steps, method: rule, baseline: opts.baseline ? 'given' : 'zeros' }, predictor: model, x, opts,
     plan: (row) => {

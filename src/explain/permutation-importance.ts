@@ -4,8 +4,8 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { Rng } from '../util/random.js';
-import { callChunked } from './coalitions.js';
-import { firstLinear, type FirstLinear } from '../plan/linear-first.js';
+import { callChunked, chooseShortcut } from './coalitions.js';
+import type { FirstLinear } from '../plan/linear-first.js';
 import { bucketRows } from '../plan/model-plans.js';
 import { getBackend } from '../backend/backend.js';
 import { Explanation } from './explanation.js';
@@ -14,7 +14,7 @@ import {
   asModel, checkAbort, checkOptionKeys, checkRows, floatRows, groupsFrom, resolveFeatureNames, rowsPerCall, yieldToEventLoop,
 } from './predictor.js';
 import { type Scoring, defaultScoring, score } from './scoring.js';
-import type { CommonOptions, Predictor } from './types.js';
+import type { CommonOptions, FastPath, Predictor } from './types.js';
 
 export interface PermutationImportanceOptions extends CommonOptions {
   /** Targets: class indices [n] (int32) or values [n] / [n, outputs]. Required. */
@@ -25,8 +25,8 @@ export interface PermutationImportanceOptions extends CommonOptions {
   nRepeats?: number;
   /** Stop repeating a feature once its standard error is below this (at least 3 repeats). */
   tolerance?: number;
-  /** Use the exact decomposition of the model's first linear map when it has one (default true). */
-  fastPath?: boolean;
+  /** The exact shortcut through the model's first linear map (default true: when it pays). */
+  fastPath?: FastPath;
 }
 
 export async function permutationImportance(predictor: Predictor, x: Tensor, opts: PermutationImportanceOptions = {}): Promise<Explanation> {
@@ -49,10 +49,13 @@ export async function permutationImportance(predictor: Predictor, x: Tensor, opt
   const rng = new Rng(seed);
   const maxRows = rowsPerCall(opts);
   // With the exact fast path, the model itself predicts a sample of rows to check it; else all rows.
-  const first = opts.fastPath === false || !model.traceable ? null : firstLinear(model.traceable);
-  const checked = first && first.inputs === inputs ? Math.min(n, 512) : n;
+  // Through z, a shuffled row costs one multiply-add per unit of z for each column of the group.
+  const meanGroup = groups.members.reduce((s, m) => s + m.length, 0) / G;
+  const shortcut = chooseShortcut(model, inputs, meanGroup, opts.fastPath);
+  const first = shortcut.first;
+  const checked = first ? Math.min(n, 512) : n;
   const modelPred = await callChunked(model, data, checked, inputs, { maxRowsPerCall: maxRows, signal: opts.signal });
-  const fast = first && first.inputs === inputs ? fastPermuter(first, data, n, modelPred, checked, maxRows) : null;
+  const fast = first ? fastPermuter(first, data, n, modelPred, checked, maxRows) : null;
   const basePred = fast ? fast.baseline : checked === n ? modelPred : await callChunked(model, data, n, inputs, { maxRowsPerCall: maxRows, signal: opts.signal });
   const outputs = basePred.length / n;
   const baseline = score(scoring, y, basePred, n, outputs);
@@ -94,7 +97,7 @@ export async function permutationImportance(predictor: Predictor, x: Tensor, opt
     kind: 'global', rows: 1, features: G, outputs: 1, values: mean, stdErrors: se, baseValues: Float32Array.of(baseline),
     predictions: null, data: null, inputShape: x.shape.slice(1), featureNames: groups.names, inputNames, groups: groups.groups,
     outputNames: [scoringName], targets: null,
-    diagnostics: { baselineScore: baseline, std: Array.from(std), repeats: repeatsUsed, fastPath: fast !== null },
+    diagnostics: { baselineScore: baseline, std: Array.from(std), repeats: repeatsUsed, fastPath: fast !== null, shortcut: fast || !first ? shortcut.choice : 'not used: it did not reproduce the model' },
   });
 }
 
