@@ -94,23 +94,20 @@ export async function runGradientMethod(init: GradientRunInit): Promise<Explanat
       plans.push(plan);
       total += plan.count * T;
     }
-    const gr = gradientsOf(grads, plans, targets.slice(r, r + plans.length), T, K, inputs, maxRows);
-    plans.forEach((plan, i) => {
-      for (let t = 0; t < T; t++) {
-        const { attr, se } = plan.reduce(gr[i][t], targets[r + i][t], t);
-        for (let g = 0; g < G; g++) {
-          let s = 0;
-          let s2 = 0;
-          for (const c of groups.members[g]) {
-            s += attr[c];
-            if (se) s2 += se[c] * se[c];
-          }
-          values[((r + i) * G + g) * T + t] = s;
-          if (se) {
-            ses ??= new Float32Array(rows * G * T);
-            ses[((r + i) * G + g) * T + t] = Math.sqrt(s2);
-          }
+    forEachGradient(grads, plans, targets.slice(r, r + plans.length), T, K, inputs, maxRows, (i, t, g) => {
+      const { attr, se } = plans[i].reduce(g, targets[r + i][t], t);
+      const at = ((r + i) * G) * T + t;
+      if (se) ses ??= new Float32Array(rows * G * T);
+      for (let gi = 0; gi < G; gi++) {
+        const members = groups.members[gi];
+        let s = 0;
+        let s2 = 0;
+        for (let m = 0; m < members.length; m++) {
+          s += attr[members[m]];
+          if (se) s2 += se[members[m]] * se[members[m]];
         }
+        values[at + gi * T] = s;
+        if (se) ses![at + gi * T] = Math.sqrt(s2);
       }
     });
     r += plans.length;
@@ -131,9 +128,10 @@ export async function runGradientMethod(init: GradientRunInit): Promise<Explanat
 
 /**
  * Gradients at n points for T cotangents each: x [n, inputs], dy [T * n, K] laid out [target][point];
- * returns [T * n, inputs] in the same layout. One forward pass over the points, one backward pass.
+ * returns gradients laid out [target][point] with `stride` rows per target (>= n), valid until the next call.
+ * One forward pass over the points, one backward pass for every target.
  */
-type GradientBatch = (x: Float32Array, dy: Float32Array, n: number, T: number) => Float32Array;
+type GradientBatch = (x: Float32Array, dy: Float32Array, n: number, T: number) => { grads: Float32Array; stride: number };
 
 /** Input gradients through the model's gradient plan, or eagerly through autograd for a plain function. */
 function gradientSource(p: Predictor, traceable: Traceable | null, rowShape: number[], K: number, method: string): GradientBatch {
@@ -142,15 +140,14 @@ function gradientSource(p: Predictor, traceable: Traceable | null, rowShape: num
     return (x, dy, n, T) => {
       const P = bucketRows(n, 1 << 30);
       const plan = inputGradientsPlan(traceable, P, T);
-      plan.inputs.x.fill(0).set(x.subarray(0, n * inputs));
-      // The plan's cotangent rows are [T][P]: copy each target's n rows to its block of P.
+      const px = plan.inputs.x;
+      px.set(x.subarray(0, n * inputs));
+      if (P > n) px.fill(0, n * inputs);
+      // The plan's cotangent rows are [T][P]: each target's n rows start its block of P.
       const pdy = plan.inputs.dy.fill(0);
       for (let t = 0; t < T; t++) pdy.set(dy.subarray(t * n * K, (t + 1) * n * K), t * P * K);
       plan.run();
-      const dx = plan.outputs.dx as Float32Array;
-      const out = new Float32Array(T * n * inputs);
-      for (let t = 0; t < T; t++) out.set(dx.subarray(t * P * inputs, (t * P + n) * inputs), t * n * inputs);
-      return out;
+      return { grads: plan.outputs.dx as Float32Array, stride: P };
     };
   }
   // A plain function runs eagerly: the points repeated once per target, one backward pass over them all.
@@ -163,36 +160,48 @@ function gradientSource(p: Predictor, traceable: Traceable | null, rowShape: num
       throw new Error(`${method}: the model's output does not depend differentiably on its input (was it built from glassbox ops?)`);
     }
     if (value.shape[0] !== T * n || value.size !== T * n * K) throw new Error(`${method}: the differentiable model returned shape [${value.shape}] for ${T * n} rows`);
-    return grad.values as Float32Array;
+    return { grads: grad.values as Float32Array, stride: n };
   };
 }
 
 /**
- * Gradients [plan][target] -> [P, inputs] for every point of every plan: each call takes up to
- * maxRows / T points and all T targets of each in one backward pass.
+ * Calls use(plan, target, gradients [count, inputs]) for every row plan and target. Plans whose points fit
+ * in one call together run in one call and read their gradients where the call left them; a plan too
+ * large for one call runs in chunks of at most maxRows / T points, its gradients gathered first.
  */
-function gradientsOf(grads: GradientBatch, plans: RowPlan[], targets: Int32Array[], T: number, K: number, inputs: number, maxRows: number): Float32Array[][] {
-  const points: { plan: number; p: number }[] = [];
-  plans.forEach((plan, i) => {
-    for (let p = 0; p < plan.count; p++) points.push({ plan: i, p });
-  });
-  const out = plans.map((plan) => Array.from({ length: T }, () => new Float32Array(plan.count * inputs)));
+function forEachGradient(
+  grads: GradientBatch, plans: RowPlan[], targets: Int32Array[], T: number, K: number, inputs: number, maxRows: number,
+  use: (plan: number, t: number, g: Float32Array) => void,
+): void {
   const chunk = Math.max(1, Math.floor(maxRows / T));
-  for (let j0 = 0; j0 < points.length; j0 += chunk) {
-    const j1 = Math.min(points.length, j0 + chunk);
-    const n = j1 - j0;
+  const n = plans.reduce((s, p) => s + p.count, 0);
+  if (n <= chunk) {
     const xb = new Float32Array(n * inputs);
     const dy = new Float32Array(T * n * K);
-    for (let j = j0; j < j1; j++) {
-      const { plan, p } = points[j];
-      xb.set(plans[plan].points.subarray(p * inputs, (p + 1) * inputs), (j - j0) * inputs);
-      for (let t = 0; t < T; t++) dy[(t * n + j - j0) * K + targets[plan][t]] = 1;
-    }
-    const gv = grads(xb, dy, n, T);
-    for (let j = j0; j < j1; j++) {
-      const { plan, p } = points[j];
-      for (let t = 0; t < T; t++) out[plan][t].set(gv.subarray((t * n + j - j0) * inputs, (t * n + j - j0 + 1) * inputs), p * inputs);
-    }
+    let start = 0;
+    plans.forEach((plan, i) => {
+      xb.set(plan.points.subarray(0, plan.count * inputs), start * inputs);
+      for (let t = 0; t < T; t++) for (let p = 0; p < plan.count; p++) dy[(t * n + start + p) * K + targets[i][t]] = 1;
+      start += plan.count;
+    });
+    const { grads: g, stride } = grads(xb, dy, n, T);
+    start = 0;
+    plans.forEach((plan, i) => {
+      for (let t = 0; t < T; t++) use(i, t, g.subarray((t * stride + start) * inputs, (t * stride + start + plan.count) * inputs));
+      start += plan.count;
+    });
+    return;
   }
-  return out;
+  // One plan per call here (the caller puts a plan that fills a call in a block of its own), in chunks of points.
+  plans.forEach((plan, i) => {
+    const out = Array.from({ length: T }, () => new Float32Array(plan.count * inputs));
+    for (let p0 = 0; p0 < plan.count; p0 += chunk) {
+      const m = Math.min(chunk, plan.count - p0);
+      const dy = new Float32Array(T * m * K);
+      for (let t = 0; t < T; t++) for (let p = 0; p < m; p++) dy[(t * m + p) * K + targets[i][t]] = 1;
+      const { grads: g, stride } = grads(plan.points.subarray(p0 * inputs, (p0 + m) * inputs), dy, m, T);
+      for (let t = 0; t < T; t++) out[t].set(g.subarray(t * stride * inputs, (t * stride + m) * inputs), p0 * inputs);
+    }
+    for (let t = 0; t < T; t++) use(i, t, out[t]);
+  });
 }

@@ -39,7 +39,7 @@ export function linearCoalitionEvaluator(fl: FirstLinear, x: Float32Array, bg: B
     for (let gi = 0; gi < G; gi++) for (let j = 0; j < units; j++) D[gi * width + b * units + j] = X[gi * units + j] - acc[gi * units + j];
     for (let j = 0; j < units; j++) D[G * width + b * units + j] = acc[G * units + j];
   }
-  const chunk = Math.max(1, Math.floor(maxRows / N));
+  const chunk = Math.max(1, Math.floor(Math.min(maxRows, fl.memoryRows) / N));
   const rest = fl.rest(chunk * N);
   const M = be.allocFloat32(chunk * (G + 1));
   return (masks, count) => {

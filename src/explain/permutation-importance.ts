@@ -65,6 +65,7 @@ export async function permutationImportance(predictor: Predictor, x: Tensor, opt
   const se = new Float32Array(G);
   const repeatsUsed: number[] = [];
   const buf = new Float32Array(Math.min(n, maxRows) * inputs);
+  let modelRows = fast ? 0 : n;
   for (let g = 0; g < G; g++) {
     const drops: number[] = [];
     const cols = groups.members[g];
@@ -74,13 +75,28 @@ export async function permutationImportance(predictor: Predictor, x: Tensor, opt
       let pred: Float32Array;
       if (fast) pred = fast.permuted(cols, perm);
       else {
-        pred = new Float32Array(n * outputs);
-        for (let r0 = 0; r0 < n; r0 += maxRows) {
-          const r1 = Math.min(n, r0 + maxRows);
-          buf.set(data.subarray(r0 * inputs, r1 * inputs));
-          for (let r = r0; r < r1; r++) for (const c of cols) buf[(r - r0) * inputs + c] = data[perm[r] * inputs + c];
-          pred.set((await model.call(buf, r1 - r0)).values, r0 * outputs);
+        // Only rows whose group values change go to the model: the others keep their prediction (exact).
+        pred = Float32Array.from(basePred);
+        let filled = 0;
+        const rowsOf = new Int32Array(Math.min(n, maxRows));
+        const flush = async () => {
+          const yv = (await model.call(buf, filled)).values;
+          for (let i = 0; i < filled; i++) pred.set(yv.subarray(i * outputs, (i + 1) * outputs), rowsOf[i] * outputs);
+          modelRows += filled;
+          filled = 0;
+        };
+        for (let r = 0; r < n; r++) {
+          const from = perm[r] * inputs;
+          let moved = false;
+          for (let m = 0; m < cols.length && !moved; m++) moved = data[from + cols[m]] !== data[r * inputs + cols[m]];
+          if (!moved) continue;
+          const at = filled * inputs;
+          buf.set(data.subarray(r * inputs, (r + 1) * inputs), at);
+          for (let m = 0; m < cols.length; m++) buf[at + cols[m]] = data[from + cols[m]];
+          rowsOf[filled++] = r;
+          if (filled === rowsOf.length) await flush();
         }
+        if (filled > 0) await flush();
       }
       drops.push(baseline - score(scoring, y, pred, n, outputs));
       if (opts.tolerance !== undefined && drops.length >= 3 && stats(drops).se < opts.tolerance) break;
@@ -97,7 +113,7 @@ export async function permutationImportance(predictor: Predictor, x: Tensor, opt
     kind: 'global', rows: 1, features: G, outputs: 1, values: mean, stdErrors: se, baseValues: Float32Array.of(baseline),
     predictions: null, data: null, inputShape: x.shape.slice(1), featureNames: groups.names, inputNames, groups: groups.groups,
     outputNames: [scoringName], targets: null,
-    diagnostics: { baselineScore: baseline, std: Array.from(std), repeats: repeatsUsed, fastPath: fast !== null, shortcut: fast || !first ? shortcut.choice : 'not used: it did not reproduce the model' },
+    diagnostics: { baselineScore: baseline, std: Array.from(std), repeats: repeatsUsed, ...(fast ? {} : { modelRows }), fastPath: fast !== null, shortcut: fast || !first ? shortcut.choice : 'not used: it did not reproduce the model' },
   });
 }
 
@@ -163,8 +179,9 @@ function fastPermuter(first: FirstLinear, data: Float32Array, n: number, basePre
 }
 
 /** The rest of the model on z [rows, units], in padded chunks of at most maxRows rows. */
-function runRest(first: FirstLinear, z: Float32Array, rows: number, maxRows: number): Float32Array {
+function runRest(first: FirstLinear, z: Float32Array, rows: number, callRows: number): Float32Array {
   const units = first.units;
+  const maxRows = Math.min(callRows, first.memoryRows);
   let out: Float32Array | null = null;
   for (let r0 = 0; r0 < rows; r0 += maxRows) {
     const n = Math.min(maxRows, rows - r0);

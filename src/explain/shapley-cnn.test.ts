@@ -84,3 +84,36 @@ describe('the first-convolution shortcut', () => {
     for (let i = 0; i < n.values.length; i++) expect(forced.values[i]).toBeCloseTo(n.values[i], 5);
   });
 });
+
+describe('rows that equal each other go to the model once', () => {
+  // 6x6 images blank outside their centre 2x2: of 9 groups of 2x2, only the centre one differs from a blank background row.
+  const blank = (n: number, seed: number) => {
+    const t = randomImages(n, 36, seed);
+    const v = t.values as Float32Array;
+    for (let r = 0; r < n; r++) for (let p = 0; p < 36; p++) if (![14, 15, 20, 21].includes(p)) v[r * 36 + p] = 0;
+    return t;
+  };
+  const model = smallCnn(6, ['conv', 'maxPool'], 51, { classes: 3 });
+  const groups = patchGroups(6, 6, 2);
+
+  it('KernelSHAP: coalitions agreeing on the groups that differ share a row; values stay the brute-force ones', async () => {
+    const x = blank(1, 52);
+    const bg = blank(4, 53);
+    const e = await kernelShap(model, x, { background: bg, groups, fastPath: false });
+    const want = bruteForceShapley((t) => model.predict(t), x.values as Float32Array, bg.values as Float32Array, groups.map((g) => g.indices), 3);
+    for (let g = 0; g < 9; g++) for (let o = 0; o < 3; o++) expect(e.value(0, g, o)).toBeCloseTo(want[g][o], 5);
+    // Per background row: the centre group present or not, two rows (plus f(x) and the background, called once per explanation).
+    expect(e.diagnostics.modelRows as number).toBe(4 * 2 + 1 + 4);
+  });
+
+  it('permutation importance: rows whose group values do not change keep their prediction', async () => {
+    const x = blank(50, 54);
+    const y = new Tensor(Int32Array.from({ length: 50 }, (_, i) => i % 3), [50], 'int32');
+    const e = await permutationImportance(model, x, { y, groups, seed: 2, nRepeats: 2, fastPath: false, scoring: 'loss' });
+    for (let g = 0; g < 9; g++) if (g !== 4) expect(e.value(0, g)).toBe(0);
+    expect(Math.abs(e.value(0, 4))).toBeGreaterThan(0);
+    // The 50 rows once, then per repeat of the centre group only the rows it moves.
+    expect(e.diagnostics.modelRows as number).toBeLessThanOrEqual(50 + 2 * 50);
+    expect(e.diagnostics.modelRows as number).toBeGreaterThan(50);
+  });
+});

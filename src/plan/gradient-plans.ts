@@ -84,10 +84,11 @@ export function layerRestGradientsPlan(model: Traceable, rows: number, copies: n
 }
 
 /**
- * Most rows a plan of this model should run at once so that its buffers stay near `bytes`: the
- * inference plan of one row tells the model's activation bytes per row; a backward pass about triples them.
+ * Most rows a plan of this model should run at once so that its buffers stay near `bytes` (default 64 MiB:
+ * a model keeps up to 8 plans, and the threaded wasm backend has 1 GiB in all). The inference plan of one
+ * row tells the model's activation bytes per row; a backward pass about triples them.
  */
-export function rowsWithinMemory(model: Traceable, bytes = 256 * 2 ** 20): number {
+export function rowsWithinMemory(model: Traceable, bytes = 64 * 2 ** 20): number {
   const perRow = inferencePlan(model, 1).stats.bufferBytes;
   return Math.max(1, Math.floor(bytes / (3 * Math.max(perRow, 1))));
 }

@@ -10,6 +10,7 @@ import { getBackend } from '../backend/backend.js';
 import { substitute } from './rewrite.js';
 import { valuesFrom } from './cotangent-rows.js';
 import { conv2dInfo, depthwiseConv2dInfo } from '../backend/conv-geometry.js';
+import { rowsWithinMemory } from './gradient-plans.js';
 import type { OpAttrs } from '../ops/registry/attrs.js';
 
 export interface FirstLinear {
@@ -25,6 +26,8 @@ export interface FirstLinear {
   /** Multiply-adds per row: the whole model, and the model after z (its rest). */
   readonly modelMacs: number;
   readonly restMacs: number;
+  /** Most rows a plan of the rest should take at once (its buffers near 256 MiB). */
+  readonly memoryRows: number;
   /** A plan from z [rows, units] (input 'z') to the model's output 'y'. */
   rest(rows: number): Plan;
 }
@@ -45,7 +48,7 @@ export function firstLinear(model: Traceable): FirstLinear | null {
   let matrix: Float32Array | null = conv ? null : weights;
   const modelMacs = macsPerRow(probe.graph, valuesFrom(probe.graph, [probe.x]));
   return {
-    op: found.op, inputs, units, activation: activationAfter(probe.graph, found), modelMacs, restMacs: modelMacs - macsOf(found),
+    op: found.op, inputs, units, activation: activationAfter(probe.graph, found), modelMacs, restMacs: modelMacs - macsOf(found), memoryRows: rowsWithinMemory(model),
     // A convolution's bias is per channel: per unit, it repeats over the positions (channels last).
     bias: bias && conv ? Float32Array.from({ length: units }, (_, u) => bias[u % channels]) : bias,
     get kernel() {

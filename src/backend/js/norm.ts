@@ -25,10 +25,10 @@ function stats(x: Float32Array, mean: Float32Array | null, variance: Float32Arra
 /** out = (x - mean) / sqrt(variance + eps) * gamma + beta per column; mean/variance null: the batch's. */
 export function batchNorm(x: Float32Array, mean: Float32Array | null, variance: Float32Array | null, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
   const [m, v] = stats(x, mean, variance, rows, cols);
-  for (let c = 0; c < cols; c++) {
-    const scale = gamma[c] / Math.sqrt(v[c] + eps);
-    for (let r = 0; r < rows; r++) out[r * cols + c] = (x[r * cols + c] - m[c]) * scale + beta[c];
-  }
+  const scale = new Float64Array(cols);
+  for (let c = 0; c < cols; c++) scale[c] = gamma[c] / Math.sqrt(v[c] + eps);
+  // Row by row, so memory is read in order (channels are the contiguous axis).
+  for (let r = 0, i = 0; r < rows; r++) for (let c = 0; c < cols; c++, i++) out[i] = (x[i] - m[c]) * scale[c] + beta[c];
 }
 
 /**
