@@ -153,9 +153,7 @@ function maxRule(s: Sides, node: GraphNode, args: VjpArgs<GraphValue, unknown>):
   const sum = g.add('binary', [routed('x', xPart), routed('r', rPart)], { fn: 'add' });
   // Divide by x_i - r_i where it is non-zero (only positions with a difference ever receive one).
   const dIn = g.add('binary', [s.pair(a, 'x'), s.pair(a, 'r')], { fn: 'sub' });
-  const same = g.add('binary', [dIn, zero], { fn: 'equal' });
-  const inverse = g.add('select', [same, g.emitter().constant(0, dIn.shape), g.add('unary', [dIn], { fn: 'reciprocal', alpha: 0 })], {});
-  return [s.timesPair(sum, inverse)];
+  return [s.timesPair(sum, g.add('reciprocalOrZero', [dIn], {}))];
 }
 
 /**

@@ -23,20 +23,35 @@ export const secantSlope: OpDef<OpAttrs['secantSlope']> = {
   },
   prepare: ([x], _o, { fn, alpha }) => {
     const n = sizeOf(x.shape);
-    const mid = new Float32Array(n);
-    const fmid = new Float32Array(n);
-    const ones = new Float32Array(n).fill(1);
-    const dmid = new Float32Array(n);
+    const near = new Int32Array(n);
     return (be, [xv, rv, yv, yr], out) => {
-      for (let i = 0; i < n; i++) mid[i] = 0.5 * (xv[i] + rv[i]);
-      be.unary(fn, mid, fmid, alpha);
-      be.unaryGrad(fn, mid, fmid, ones, dmid, alpha);
-      // Where x and r (almost) coincide, the derivative at their midpoint: the limit of the secant.
+      let count = 0;
       for (let i = 0; i < n; i++) {
         const d = xv[i] - rv[i];
-        out[i] = Math.abs(d) > NEAR * (1 + Math.abs(xv[i])) ? (yv[i] - yr[i]) / d : dmid[i];
+        if (Math.abs(d) > NEAR * (1 + Math.abs(xv[i]))) out[i] = (yv[i] - yr[i]) / d;
+        else near[count++] = i;
       }
+      if (count === 0) return;
+      // Where x and r (almost) coincide, the derivative at their midpoint: the limit of the secant.
+      const mid = new Float32Array(count);
+      for (let k = 0; k < count; k++) mid[k] = 0.5 * (xv[near[k]] + rv[near[k]]);
+      const fmid = new Float32Array(count);
+      const slope = new Float32Array(count);
+      be.unary(fn, mid, fmid, alpha);
+      be.unaryGrad(fn, mid, fmid, new Float32Array(count).fill(1), slope, alpha);
+      for (let k = 0; k < count; k++) out[near[k]] = slope[k];
     };
+  },
+  vjp: 'none',
+  deeplift: 'none',
+  onnx: null,
+};
+
+/** 1 / x, and 0 where x is 0: DeepLIFT's division by an input difference that only non-zero differences need. */
+export const reciprocalOrZero: OpDef<OpAttrs['reciprocalOrZero']> = {
+  infer: ([x]) => ({ shape: [...x.shape], dtype: 'float32' }),
+  prepare: () => (_be, [x], out) => {
+    for (let i = 0; i < x.length; i++) out[i] = x[i] !== 0 ? 1 / x[i] : 0;
   },
   vjp: 'none',
   deeplift: 'none',

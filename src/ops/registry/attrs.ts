@@ -58,6 +58,8 @@ export interface OpAttrs {
   sparseSoftmaxCEGrad: Record<string, never>;
   /** DeepLIFT's rescale multiplier (f(x) - f(r)) / (x - r) per element; inputs x, r, y = f(x), yr = f(r). */
   secantSlope: { fn: UnaryOp; alpha: number };
+  /** 1 / x where x is non-zero, else 0. */
+  reciprocalOrZero: Record<string, never>;
   /** DeepLIFT through softmax (averaged Jacobian, exact on the difference); inputs zx, zr, yx, yr, dy. */
   softmaxRescaleGrad: Record<string, never>;
   /** act(conv(x, w) + b): inputs x [batch, h, w, inC], w [kH, kW, inC, outC], optional b [outC]. */

@@ -12,7 +12,7 @@ import {
   avgPool, avgPoolGrad, conv2d, conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2d, depthwiseConv2dBackpropFilter,
   depthwiseConv2dBackpropInput, maxPool, maxPoolGrad,
 } from './conv.js';
-import { secantSlope, softmaxRescaleGrad } from './attribution.js';
+import { reciprocalOrZero, secantSlope, softmaxRescaleGrad } from './attribution.js';
 import { repeatRows } from './rows.js';
 import { batchNorm, batchNormGrad, batchNormParamGrad, moments } from './norm.js';
 
@@ -26,7 +26,7 @@ export const OPS: OpTable = {
   softmax, logSoftmax, sparseSoftmaxCE, sparseSoftmaxCEGrad, dropoutMask,
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, depthwiseConv2d, depthwiseConv2dBackpropInput, depthwiseConv2dBackpropFilter,
   maxPool, maxPoolGrad, avgPool, avgPoolGrad, moments, batchNorm, batchNormGrad, batchNormParamGrad, movingAverage,
-  secantSlope, softmaxRescaleGrad, repeatRows,
+  secantSlope, reciprocalOrZero, softmaxRescaleGrad, repeatRows,
 };
 
 export function opDef<P extends OpName>(name: P): OpDef<OpAttrs[P]> {

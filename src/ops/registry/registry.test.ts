@@ -236,6 +236,7 @@ const CASES: Cases = {
     },
     attrs: { fn: 'tanh', alpha: 0 }, gradcheck: false,
   }],
+  reciprocalOrZero: [{ label: 'with zeros', inputs: () => [new Tensor(Float32Array.of(2, 0, -0.5, 0, 4, 1e-3), [2, 3])], attrs: {} }],
   repeatRows: [
     { label: 'rows over the middle axis of [2, 3, 4]', inputs: (rng) => [uniform(rng, [3, 2, 5])], attrs: { grid: [2, 3, 4], axes: [1] } },
     { label: 'rows over the last two axes', inputs: (rng) => [uniform(rng, [6, 3])], attrs: { grid: [4, 2, 3], axes: [1, 2] } },
