@@ -83,6 +83,37 @@ describe('deepShap on convolutional networks', () => {
     }
   });
 
+  it('products and quotients of two values on the input path: the exact Shapley split for two players, additive when chained', async () => {
+    class TwoInputs extends Layer {
+      readonly className = 'TwoInputsForTest';
+      constructor(private readonly f: (a: Tensor, b: Tensor) => Tensor) {
+        super({});
+      }
+      call(x: Tensor): Tensor {
+        return this.f(ops.slice(x, [0, 0], [x.shape[0], 1]), ops.slice(x, [0, 1], [x.shape[0], 1]));
+      }
+      override computeOutputShape(): number[] {
+        return [1];
+      }
+    }
+    const x = new Tensor(Float32Array.of(1.5, -0.7, -0.4, 2.1), [2, 2]);
+    const bg = new Tensor(Float32Array.of(0.2, 0.9), [1, 2]);
+    const explain = async (f: (a: Tensor, b: Tensor) => Tensor) => {
+      const model = new Sequential({ layers: [layers.reshape({ targetShape: [2], inputShape: [2] }), new TwoInputs(f), layers.dense({ units: 1 })] });
+      model.setWeights([new Tensor(Float32Array.of(1), [1, 1]), new Tensor(Float32Array.of(0), [1])]);
+      return [await deepShap(model, x, { background: bg }), await exactShapley((t: Tensor) => model.predict(t), x, { background: bg })];
+    };
+    // f = a tanh(b) and f = a / (1 + b^2): each side's change times the other side's midpoint, the two-player Shapley values.
+    for (const f of [(a: Tensor, b: Tensor) => ops.mul(a, ops.tanh(b)), (a: Tensor, b: Tensor) => ops.div(a, ops.add(ops.square(b), 1))]) {
+      const [d, ex] = await explain(f);
+      for (let i = 0; i < 4; i++) expect(d.values[i]).toBeCloseTo(ex.values[i], 5);
+    }
+    // Chained, b in both factors: no longer the Shapley split, still additive.
+    const [chained] = await explain((a, b) => ops.div(ops.mul(a, ops.tanh(b)), ops.add(ops.square(b), 1)));
+    expect(chained.diagnostics.additivityGap as number).toBeLessThan(1e-6);
+    expect(additivityGap(chained)).toBeLessThan(1e-6);
+  });
+
   it('a model with an op that has no DeepLIFT rule gets an error naming the op', async () => {
     class LogSoftmax extends Layer {
       readonly className = 'LogSoftmaxForTest';

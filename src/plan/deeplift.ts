@@ -5,6 +5,7 @@
 // sum_i m_i (x_i - r_i) = f(x) - f(r) for every pair and output (the additivity tests check it).
 
 import { OPS } from '../ops/registry/index.js';
+import { unbroadcast } from '../ops/registry/emit.js';
 import type { DeepLiftRule, Emitter, OpDef, VjpArgs, VjpRule } from '../ops/registry/types.js';
 import type { UnaryOp } from '../backend/backend.js';
 import { sizeOf } from '../tensor/shape.js';
@@ -189,17 +190,7 @@ function quotientRule(s: Sides, node: GraphNode, args: VjpArgs<GraphValue, unkno
   const ma = mul(args.dy, mul(half, g.add('binary', [recip(bx), recip(br)], { fn: 'add' })));
   const mb = mul(mul(args.dy, mid(a)), g.add('unary', [mul(bx, br)], { fn: 'reciprocal', alpha: 0 }));
   const negMb = g.add('unary', [mb], { fn: 'neg', alpha: 0 });
-  return [args.needs[0] ? sumTo(g, ma, args.inputs[0].shape) : null, args.needs[1] ? sumTo(g, negMb, args.inputs[1].shape) : null];
-}
-
-/** Sums a broadcast value back to `shape` (the operand's shape in cotangent rows). */
-function sumTo(g: Graph, v: GraphValue, shape: readonly number[]): GraphValue {
-  if (v.shape.length === shape.length && v.shape.every((d, i) => d === shape[i])) return v;
-  const lead = v.shape.length - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < v.shape.length; i++) if (i < lead || shape[i - lead] === 1) axes.push(i);
-  const summed = g.add('reduce', [v], { fn: 'sum', axes, keepDims: true });
-  return g.add('reshape', [summed], { shape: [...shape] });
+  return [args.needs[0] ? unbroadcast(e, ma, args.inputs[0].shape) : null, args.needs[1] ? unbroadcast(e, negMb, args.inputs[1].shape) : null];
 }
 
 /** Every op between x and y needs a DeepLIFT rule. */
