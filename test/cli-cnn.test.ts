@@ -12,8 +12,13 @@ describe('glassbox CLI on the CNN preset', () => {
   let convLayers: string[] = [];
 
   beforeAll(() => {
-    const r = glassbox('train', '--data', 'mnist', '--arch', 'cnn', '--train-limit', '600', '--test-limit', '40', '--epochs', '1', '--seed', '2', '--out', out, '--json');
+    const r = glassbox('train', '--data', 'mnist', '--arch', 'cnn', '--train-limit', '600', '--test-limit', '40', '--epochs', '1', '--seed', '2', '--out', out, '--json', '--explain');
     expect(r.code, r.stderr).toBe(0);
+    // --explain on a conv net: DeepSHAP, integrated gradients and Grad-CAM, one row per digit in the report.
+    expect(r.stderr).toMatch(/deep-shap: 5 rows in/);
+    const report = readFileSync(join(out, 'report.html'), 'utf8');
+    expect((report.match(/<div class="digit">/g) ?? []).length).toBe(5);
+    expect(report).toMatch(/Grad-CAM \(1 = /);
     const saved = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as { modelConfig: { layers: { className: string; config: { name: string } }[] } };
     const layers = saved.modelConfig.layers;
     convLayers = layers.filter((l) => l.className === 'Conv2D').map((l) => l.config.name);
