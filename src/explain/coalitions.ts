@@ -121,7 +121,7 @@ export function chooseShortcut(model: Model, inputs: number, zMacsPerUnit: numbe
  * The model's outputs for coalition rows (background row b, with x's values on the groups present),
  * evaluated once per distinct row: a group whose values in x and in b are equal changes nothing there, so
  * coalitions that agree on the groups that differ share one row (exact for any deterministic model). Rows
- * go to the model in calls of at most maxRowsPerCall; outputs are kept by row index until reset.
+ * go to the model in calls of at most maxRowsPerCall; outputs are kept by row index for the explained row.
  */
 class DistinctRows {
   /** Per background row: the groups where x differs from it, and the row with ungrouped inputs set to x. */

@@ -2,7 +2,7 @@
 
 export type {
   Predictor, PredictFn, SequentialLike, LayerLike, ModelMetadataLike, FeatureGroup, WeightedBackground, Progress, CommonOptions,
-  BackgroundOptions, OutputSelection,
+  BackgroundOptions, OutputSelection, FastPath,
 } from './types.js';
 export { Explanation, type ExplanationInit, type ToStringOptions, type JsonValue } from './explanation.js';
 export { patchGroups } from './groups.js';
