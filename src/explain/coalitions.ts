@@ -23,6 +23,8 @@ export interface CoalitionEvaluator {
   fastPath: boolean;
   /** v(S) for `count` masks (flat [count, G], 1 = present); returns [count, outputs]. */
   evaluate(masks: Uint8Array, count: number): Promise<Float64Array>;
+  /** Returns backend buffers the evaluator holds (the shortcut's matrices) at once; it cannot evaluate after. */
+  dispose(): void;
 }
 
 export interface EvaluatorOptions {
@@ -54,7 +56,7 @@ export async function coalitionEvaluator(model: Model, x: Float32Array, bg: Back
 
   const rows = new DistinctRows(model, x, bg, g, opts);
   const ev: CoalitionEvaluator = {
-    outputs, fx, fnull, rowsEvaluated: 0, fastPath: false,
+    outputs, fx, fnull, rowsEvaluated: 0, fastPath: false, dispose: () => {},
     evaluate: async (masks, count) => {
       const out = new Float64Array(count * outputs);
       // Each (coalition, background row) is one distinct row of the model's input; its output is read back by index.
@@ -83,15 +85,19 @@ export async function coalitionEvaluator(model: Model, x: Float32Array, bg: Back
   if (g.groupOf.some((gi) => gi < 0)) ev.fnull.set(await ev.evaluate(new Uint8Array(G), 1));
   const first = opts.first;
   if (!first) return ev;
-  const fast = { evaluate: linearCoalitionEvaluator(first, x, bg, g, opts.maxRowsPerCall) };
+  const fast = linearCoalitionEvaluator(first, x, bg, g, opts.maxRowsPerCall);
   // The fast path must reproduce the model: check f(x) and f(background) before trusting it.
   const all = new Uint8Array(G).fill(1);
   const none = new Uint8Array(G);
   const [vAll, vNone] = [fast.evaluate(all, 1), fast.evaluate(none, 1)];
   for (let o = 0; o < outputs; o++) {
-    if (Math.abs(vAll[o] - fx[o]) > 1e-4 * (1 + Math.abs(fx[o])) || Math.abs(vNone[o] - fnull[o]) > 1e-4 * (1 + Math.abs(fnull[o]))) return ev;
+    if (Math.abs(vAll[o] - fx[o]) > 1e-4 * (1 + Math.abs(fx[o])) || Math.abs(vNone[o] - fnull[o]) > 1e-4 * (1 + Math.abs(fnull[o]))) {
+      fast.dispose();
+      return ev;
+    }
   }
   ev.fastPath = true;
+  ev.dispose = fast.dispose;
   ev.evaluate = async (masks, count) => {
     checkAbort(opts.signal);
     ev.rowsEvaluated += count * bg.n;

@@ -67,7 +67,12 @@ export async function explainShapley(method: string, predictor: Predictor, x: Te
       base = new Float32Array(rows * outputs);
       preds = new Float32Array(rows * outputs);
     }
-    const res = await solve(ev, groups, rng.fork(), r);
+    let res: RowResult;
+    try {
+      res = await solve(ev, groups, rng.fork(), r);
+    } finally {
+      ev.dispose();
+    }
     values.set(res.phi, r * G * outputs);
     if (res.se) {
       ses ??= new Float32Array(rows * G * outputs);
