@@ -125,7 +125,7 @@ async function commonRows(c: Common, rows: Cell[][], targets: Record<string, str
   rows.push(['integratedGradients, 64 steps, all 10 classes (one backward pass for the 10)', nAll / secs, 'explanations/s', '', 'ten attributions per explanation']);
   if (!c.quick) {
     [secs, e] = await timed(() => integratedGradients(model, takeRows(xi, 0, nAll), { steps: 64, outputs: 'predicted', method: 'riemann-middle' }));
-    rows.push(['integratedGradients, 64 steps, predicted class, no kink shortcut (midpoint rule)', nAll / secs, 'explanations/s', '', gapNote(e)]);
+    rows.push(['integratedGradients, 64 steps, predicted class, midpoint rule (no Gauss-Legendre, no kink pieces)', nAll / secs, 'explanations/s', '', gapNote(e)]);
   }
 
   const xd = takeRows(data.testImages, 0, counts.deep);
