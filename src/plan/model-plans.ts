@@ -87,7 +87,8 @@ export function runInference(model: Traceable, x: Tensor, batchSize: number): Te
   const chunk = Math.max(1, Math.min(inferenceChunk(model, batchSize), n));
   for (let start = 0; start < n; start += chunk) {
     const rows = Math.min(chunk, n - start);
-    const plan = inferencePlan(model, rows === chunk ? chunk : bucketRows(rows, chunk), x.dtype);
+    // Calls of many different sizes (explainers' distinct rows) share the plans of a few bucket sizes.
+    const plan = inferencePlan(model, rows === batchSize ? rows : bucketRows(rows, batchSize), x.dtype);
     const input = plan.inputs.x;
     input.set(x.values.subarray(start * width, (start + rows) * width));
     if (input.length > rows * width) input.fill(0, rows * width);
