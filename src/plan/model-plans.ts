@@ -1,12 +1,11 @@
-// Plans every model gets for free: batched inference, and input gradients for any cotangent (the
-// gradient explainers' forward and backward pass), traced from the model's own forward pass.
+// Plans every model gets for free: batched inference traced from the model's own forward pass (the
+// gradient explainers build their forward-and-backward plans in src/explain/gradient-engine.ts).
 
 import { Tensor, allocFor, type DType } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
 import { getBackend } from '../backend/backend.js';
 import type { Rng } from '../util/random.js';
 import { zeros } from '../ops/creation.js';
-import { addGradients } from './autodiff.js';
 import type { PlanCache } from './cache.js';
 import { Plan } from './plan.js';
 import type { Graph, GraphValue } from './graph.js';
@@ -34,20 +33,6 @@ export function inferencePlan(model: Traceable, rows: number, dtype: DType = 'fl
   return model.plans.get(`infer:${getBackend().name}:${dtype}:${rows}`, () => {
     const { graph, x, y } = inferenceGraph(model, rows, dtype);
     return Plan.compile(graph, { inputs: { x }, outputs: { y } });
-  });
-}
-
-/**
- * Forward and backward for `rows` rows: inputs 'x' and 'dy' (a cotangent shaped like the output),
- * outputs 'y' and 'dx' = d(sum(dy * f(x))) / dx. One pass gives any mix of outputs per row.
- */
-export function inputGradientPlan(model: Traceable, rows: number): Plan {
-  return model.plans.get(`grad:${getBackend().name}:${rows}`, () => {
-    const { graph, x, y } = inferenceGraph(model, rows, 'float32');
-    const dy = graph.input('dy', y.shape, 'float32');
-    const [dx] = addGradients(graph, y, [x], dy);
-    if (!dx) throw new Error("gradients: the model's output does not depend differentiably on its input");
-    return Plan.compile(graph, { inputs: { x, dy }, outputs: { y, dx } });
   });
 }
 
