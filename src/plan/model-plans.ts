@@ -1,5 +1,5 @@
 // Plans every model gets for free: batched inference traced from the model's own forward pass (the
-// gradient explainers build their forward-and-backward plans in src/explain/gradient-engine.ts).
+// gradient explainers build their forward-and-backward plans in gradient-plans.ts and deeplift.ts).
 
 import { Tensor, allocFor, type DType } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
