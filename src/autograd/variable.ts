@@ -19,6 +19,7 @@ export class Variable extends Tensor {
   trainable: boolean;
 
   constructor(initial: Tensor, trainable = true, name?: string) {
+    if (!(initial instanceof Tensor)) throw new Error(`variable: argument 'initialValue' must be a Tensor (e.g. tf.zeros([2])), got ${initial === null ? 'null' : typeof initial}`);
     if (initial.dtype !== 'float32') throw new Error(`Variable: only float32 variables are supported, got ${initial.dtype}`);
     // Storage from the backend: with wasm it lives in WebAssembly memory, so kernels update it without copies.
     const storage = getBackend().allocFloat32(initial.size);

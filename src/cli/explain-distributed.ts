@@ -1,7 +1,7 @@
 // `glassbox explain --redis URL`: the explanation run by BullMQ workers, one progress bar across them, Ctrl-C cancels the run.
 
 import type { Tensor } from '../tensor/tensor.js';
-import type { Sequential } from '../train/sequential.js';
+import type { LayersModel } from '../train/layers-model.js';
 import type { Explanation } from '../explain/explanation.js';
 import { DISTRIBUTED_METHODS, isDistributedMethod } from '../distributed/explain-spec.js';
 import { distributed } from '../distributed/explain-distributed.js';
@@ -16,7 +16,7 @@ export interface RedisFlags {
 }
 
 /** Runs `method` on the workers; exits 130 after removing the run's queued jobs on Ctrl-C. */
-export async function explainOnWorkers(method: string, model: Sequential, x: Tensor, options: Record<string, unknown>, flags: RedisFlags): Promise<Explanation> {
+export async function explainOnWorkers(method: string, model: LayersModel, x: Tensor, options: Record<string, unknown>, flags: RedisFlags): Promise<Explanation> {
   if (!isDistributedMethod(method)) {
     throw new UserError(`--redis: ${method} does not distribute yet; use one of ${DISTRIBUTED_METHODS.join(', ')}, or run it without --redis`);
   }

@@ -1,7 +1,7 @@
 // Builds an explainer call from CLI-level choices: background rows, targets, image patches, sample counts.
 
 import type { Tensor } from '../tensor/tensor.js';
-import type { Sequential } from '../train/sequential.js';
+import type { LayersModel } from '../train/layers-model.js';
 import { takeRows } from '../data/batches.js';
 import { Rng } from '../util/random.js';
 import { runExplainer, isMethodName, METHODS, NEEDS_BACKGROUND, type MethodName } from '../explain/run.js';
@@ -12,7 +12,7 @@ import { explainOnWorkers, type RedisFlags } from './explain-distributed.js';
 
 export interface ExplainRequest {
   method: string;
-  model: Sequential;
+  model: LayersModel<Tensor>;
   /** All rows available (the explained rows are chosen from them; background too, unless given). */
   x: Tensor;
   /** Targets of x as the model predicts them (needed by permutation importance only). */
@@ -26,6 +26,11 @@ export interface ExplainRequest {
   patch: number;
   samples?: number;
   steps?: number;
+  /** Layer to attribute to (grad-cam: default the last convolution; layer-integrated-gradients: required). */
+  layer?: string;
+  /** Occlusion window side and stride on the image grid. */
+  window?: number;
+  stride?: number;
   onProgress?: (done: number, total: number) => void;
   /** Run on BullMQ workers (glassbox explain --redis URL). */
   distributed?: RedisFlags;
@@ -67,9 +72,21 @@ export async function explainRows(r: ExplainRequest): Promise<Explanation> {
     options[key] = r.samples;
   }
   if (r.steps !== undefined) {
-    if (method !== 'integrated-gradients') throw new UserError('--steps applies to integrated-gradients only');
+    if (method !== 'integrated-gradients' && method !== 'layer-integrated-gradients') throw new UserError('--steps applies to integrated-gradients and layer-integrated-gradients only');
     options.steps = r.steps;
   }
+  if (r.layer !== undefined) {
+    if (method !== 'grad-cam' && method !== 'layer-integrated-gradients') throw new UserError('--layer applies to grad-cam and layer-integrated-gradients only');
+    options.layer = r.layer;
+  } else if (method === 'layer-integrated-gradients') {
+    throw new UserError(`--method layer-integrated-gradients needs --layer <name>; this model's layers: ${r.model.layers.map((l) => l.name).join(', ')}`);
+  }
+  for (const [flag, value] of [['window', r.window], ['stride', r.stride]] as const) {
+    if (value === undefined) continue;
+    if (method !== 'occlusion') throw new UserError(`--${flag} applies to occlusion only`);
+    options[flag] = value;
+  }
+  if (imageShape && method === 'occlusion') options.imageShape = imageShape;
   if (r.distributed) return explainOnWorkers(method, r.model, explained, options, r.distributed);
   return runExplainer(method, r.model, explained, options);
 }

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadModel } from '../io/save-load.js';
-import type { Sequential } from '../train/sequential.js';
+import type { LayersModel } from '../train/layers-model.js';
 import { BLOB_TTL_SECONDS, BlobStore } from '../distributed/blobs.js';
 import { keyPrefix, newRunId, runKey, runPartKey } from '../distributed/keys.js';
 import { connectRedis } from '../distributed/redis.js';
@@ -28,7 +28,7 @@ export interface SweepRunOptions {
 }
 
 /** Local pool: `processes` trials at once, each in a `glassbox sweep-trial` process with its share of the cores' threads. */
-export async function runLocalPool(trials: Trial[], processes: number, threads: number, workDir: string, o: SweepRunOptions): Promise<{ results: TrialResult[]; best: Sequential | null }> {
+export async function runLocalPool(trials: Trial[], processes: number, threads: number, workDir: string, o: SweepRunOptions): Promise<{ results: TrialResult[]; best: LayersModel | null }> {
   const results: TrialResult[] = new Array(trials.length);
   const running = new Set<ChildProcess>();
   const kill = () => running.forEach((c) => c.kill('SIGTERM'));
@@ -72,7 +72,7 @@ function childTrial(t: Trial, threads: number, modelDir: string, running: Set<Ch
 }
 
 /** Redis: one job a trial; the data file and --config travel by content hash; the best trial's model comes back from Redis. */
-export async function runOnWorkers(trials: Trial[], url: string, queue: string, o: SweepRunOptions): Promise<{ results: TrialResult[]; best: Sequential | null }> {
+export async function runOnWorkers(trials: Trial[], url: string, queue: string, o: SweepRunOptions): Promise<{ results: TrialResult[]; best: LayersModel | null }> {
   const redis = await connectRedis(url);
   try {
     const blobs = new BlobStore(redis, keyPrefix(queue));

@@ -8,7 +8,7 @@ import { getBackend } from '../backend/backend.js';
 import { toArtifacts, type ModelArtifacts } from '../io/artifacts.js';
 import { siblingModule } from '../distributed/compute-pool.js';
 import { saveModel } from '../io/save-load.js';
-import type { Sequential } from '../train/sequential.js';
+import type { LayersModel } from '../train/layers-model.js';
 import { runPartKey } from '../distributed/keys.js';
 import type { JobHandler } from '../distributed/worker.js';
 import { PayloadError, bool, hash, int, list, num, oneOf, record, str } from '../distributed/validate.js';
@@ -31,7 +31,7 @@ export interface TrialResult {
 }
 
 /** Trains one trial; never throws for the trial's own failures (they become `error`). */
-export async function runTrial(index: number, params: TrialParams, options: TrainOptions): Promise<{ result: TrialResult; model: Sequential | null }> {
+export async function runTrial(index: number, params: TrialParams, options: TrainOptions): Promise<{ result: TrialResult; model: LayersModel | null }> {
   const base: TrialResult = { index, params, validation: {}, keptEpoch: -1, epochs: 0, seconds: 0, test: {} };
   try {
     const { model, summary } = await runTrain({ ...options, verbose: false, json: false });

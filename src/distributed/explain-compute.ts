@@ -3,7 +3,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { getBackend, setBackend } from '../backend/backend.js';
 import { runExplainer } from '../explain/run.js';
-import type { Sequential } from '../train/sequential.js';
+import type { LayersModel } from '../train/layers-model.js';
 import { loadModel } from '../io/save-load.js';
 import { arithmetic, type ExplainRunSpec } from './explain-spec.js';
 import { encodeExplanation, type EncodedExplanation } from './explanation-codec.js';
@@ -23,7 +23,7 @@ export interface ShardInputs {
 
 /** Models kept loaded between shards, by content hash (a run's shards reuse one model). */
 const MODELS_KEPT = 4;
-const models = new Map<string, Sequential>();
+const models = new Map<string, LayersModel>();
 
 export async function compute(p: ShardInputs, progress: (done: number) => void): Promise<EncodedExplanation> {
   const { spec } = p;
@@ -42,7 +42,7 @@ export async function compute(p: ShardInputs, progress: (done: number) => void):
   return encodeExplanation(e);
 }
 
-async function cachedModel(id: string, p: ShardInputs): Promise<Sequential> {
+async function cachedModel(id: string, p: ShardInputs): Promise<LayersModel> {
   let model = models.get(id);
   if (!model) {
     // loadModel checks the document's digest, sizes and CRC before it builds anything; a bad model is not retried.

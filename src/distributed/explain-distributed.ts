@@ -2,7 +2,7 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { getBackend } from '../backend/backend.js';
-import { Sequential } from '../train/sequential.js';
+import { LayersModel } from '../train/layers-model.js';
 import { toArtifacts } from '../io/artifacts.js';
 import { shapleyPredictions } from '../explain/shapley-common.js';
 import type { Explanation } from '../explain/explanation.js';
@@ -39,14 +39,14 @@ export function defaultShardRows(rows: number): number {
 
 /**
  * Explains rows of x with `method` on the queue's workers; identical (bit for bit) to runExplainer(method, model, x, options)
- * with the same seed, whatever the shard size or number of workers. The model must be a glassbox model (it travels as its
+ * with the same seed, whatever the shard size or number of workers. The model must be a glassbox model, Sequential or functional (it travels as its
  * saved artifacts); the other options are those of the method.
  */
 export async function distributed(method: string, model: unknown, x: Tensor, options: DistributedOptions): Promise<Explanation> {
   if (!isDistributedMethod(method)) {
     throw new Error(`explain.distributed: ${method} does not distribute yet (methods that do: ${DISTRIBUTED_METHODS.join(', ')}); run it locally`);
   }
-  if (!(model instanceof Sequential)) throw new Error('explain.distributed: the model must be a glassbox model (it travels to workers as its saved artifacts; a function cannot)');
+  if (!(model instanceof LayersModel)) throw new Error('explain.distributed: the model must be a glassbox model, Sequential or functional (it travels to workers as its saved artifacts; a function cannot)');
   const { redis: url, queue: queueOpt, shardRows: shardOpt, redisTimeoutMs, background, onProgress, signal, ...rest } = options;
   const queue = checkQueueName(queueOpt ?? DEFAULT_QUEUE);
   checkRows(x);

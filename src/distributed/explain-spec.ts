@@ -48,7 +48,7 @@ const COMMON_CHECKS: Record<string, Check> = {
   batchSize: positive,
   summarize: (v, w) => oneOf(v, ['kmeans', 'sample', 'none'], w),
   maxBackground: positive,
-  fastPath: bool,
+  fastPath: (v, w) => (v === 'always' ? v : bool(v, w)),
 };
 const METHOD_CHECKS: Record<DistributedMethod, Record<string, Check>> = {
   'kernel-shap': { nSamples: positive, tolerance: (v, w) => num(v, w, 0), l1Features: positive, folds: (v, w) => int(v, w, 2, 1000) },
