@@ -1,8 +1,8 @@
 // The layer contract: constructor validates config, build() makes weights, call() computes, getConfig() serialises.
 
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { Variable } from '../autograd/variable.js';
-import { formatShape, shapesEqual } from '../tensor/shape.js';
+import { formatShape, shapesEqual, sizeOf } from '../tensor/shape.js';
 import { initialize, type InitializerSpec } from './initializers.js';
 import type { Regularizer } from './regularizers.js';
 import type { Rng } from '../util/random.js';
@@ -53,6 +53,8 @@ export interface WeightSpec {
   initializer: InitializerSpec;
   trainable?: boolean;
   regularizer?: Regularizer | null;
+  /** 'int8' for quantised weights: frozen (never trainable), starting at zeros whatever the initializer. */
+  dtype?: 'float32' | 'int8';
 }
 
 export abstract class Layer {
@@ -113,7 +115,9 @@ export abstract class Layer {
   }
 
   protected addWeight(spec: WeightSpec): Variable {
-    const v = new Variable(initialize(spec.initializer, spec.shape), spec.trainable ?? true, `${this.name}/${spec.name}`);
+    const v = spec.dtype === 'int8'
+      ? new Variable(new Tensor(new Int8Array(sizeOf(spec.shape)), spec.shape, 'int8'), false, `${this.name}/${spec.name}`)
+      : new Variable(initialize(spec.initializer, spec.shape), spec.trainable ?? true, `${this.name}/${spec.name}`);
     this.weightList.push(v);
     this.weightNames.push(spec.name);
     if (spec.regularizer) this.regularizedWeights.push({ weight: v, regularizer: spec.regularizer });

@@ -14,6 +14,7 @@ import {
 } from './conv.js';
 import { rescaleGrad, softmaxRescaleGrad } from './attribution.js';
 import { batchNorm, batchNormGrad, batchNormParamGrad, moments } from './norm.js';
+import { quantize, quantizedConv2d, quantizedLinear } from './quantized.js';
 
 export type OpTable = { [P in OpName]: OpDef<OpAttrs[P]> };
 
@@ -26,6 +27,7 @@ export const OPS: OpTable = {
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, depthwiseConv2d, depthwiseConv2dBackpropInput, depthwiseConv2dBackpropFilter,
   maxPool, maxPoolGrad, avgPool, avgPoolGrad, moments, batchNorm, batchNormGrad, batchNormParamGrad, movingAverage,
   rescaleGrad, softmaxRescaleGrad,
+  quantize, quantizedLinear, quantizedConv2d,
 };
 
 export function opDef<P extends OpName>(name: P): OpDef<OpAttrs[P]> {
