@@ -1,0 +1,98 @@
+// What a model costs and what it scores, for trade-off tables: parameters (all and non-zero), the bytes its
+// saved folder takes, forward FLOPs, inference rows per second (models timed in turns in one process, so a
+// busy machine slows them alike) and a held-out score.
+
+import type { Tensor } from '../tensor/tensor.js';
+import type { Sequential } from '../train/sequential.js';
+import { toArtifacts } from '../io/artifacts.js';
+
+/** One model's row of a trade-off table. */
+export interface ModelFacts {
+  label: string;
+  /** The held-out score (accuracy for classifiers; mae in the target's units for regression). */
+  score: number;
+  params: number;
+  nonzeroParams: number;
+  /** Bytes of model.json plus weights.safetensors as saved. */
+  bytes: number;
+  /** Forward FLOPs per row (a multiply-add counts 2; int8 multiply-adds too). */
+  flops: number;
+  /** Median rows per second of batched inference. */
+  rowsPerSecond: number;
+}
+
+export interface ScoreSpec {
+  /** 'accuracy' (higher is better) or an error such as 'mae' (lower is better). */
+  metric: string;
+  higherIsBetter: boolean;
+  score: (model: Sequential) => number;
+}
+
+/** Accuracy of a classifier's predictions against class indices. */
+export function accuracyOf(model: Sequential, x: Tensor, y: Tensor, batchSize = 1024): number {
+  const p = model.predict(x, { batchSize }).values;
+  const n = y.shape[0];
+  const k = p.length / Math.max(n, 1);
+  let right = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (p[i * k + c] > p[i * k + best]) best = c;
+    if (best === y.values[i]) right++;
+  }
+  return n === 0 ? 0 : right / n;
+}
+
+export function nonzeroParams(model: Sequential): number {
+  let n = 0;
+  for (const w of model.weights) for (const v of w.values) if (v !== 0) n++;
+  return n;
+}
+
+export function forwardFlops(model: Sequential): number {
+  return model.summaryRows().reduce((s, r) => s + r.flops, 0);
+}
+
+/** Bytes the model's folder takes: its model.json text (UTF-8) and weights.safetensors, exactly as saveModel writes them. */
+export function folderBytes(model: Sequential): number {
+  const a = toArtifacts(model);
+  return new TextEncoder().encode(a.modelJson).length + a.weights.length;
+}
+
+export interface ThroughputOptions {
+  /** Timed rounds per model (default 7); each round runs every model once, in turn. */
+  rounds?: number;
+  /** Rows per predict call (default 1024). */
+  batchSize?: number;
+}
+
+/**
+ * Median rows per second of `predict` over x for each model, timed in turns (model A, model B, A, B, ...) after
+ * one untimed warm-up call each, so load on a shared machine falls on all of them alike.
+ */
+export function measureThroughput(models: readonly Sequential[], x: Tensor, options: ThroughputOptions = {}): number[] {
+  const rounds = options.rounds ?? 7;
+  const batchSize = options.batchSize ?? 1024;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`measureThroughput: rounds must be a positive integer, got ${rounds}`);
+  for (const m of models) m.predict(x, { batchSize });
+  const times = models.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    models.forEach((m, i) => {
+      const t = performance.now();
+      m.predict(x, { batchSize });
+      times[i].push(performance.now() - t);
+    });
+  }
+  return times.map((t) => {
+    const sorted = [...t].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    return (x.shape[0] / median) * 1000;
+  });
+}
+
+/** Everything but the speed, which measureThroughput times for several models together. */
+export function modelFacts(model: Sequential, label: string, score: ScoreSpec, rowsPerSecond: number): ModelFacts {
+  return {
+    label, score: score.score(model), params: model.countParams(), nonzeroParams: nonzeroParams(model),
+    bytes: folderBytes(model), flops: forwardFlops(model), rowsPerSecond,
+  };
+}
