@@ -208,7 +208,12 @@ describe('int8 quantisation of a small CNN', () => {
   it('quantises both convs and both dense layers, keeps accuracy and matches onnxruntime', async () => {
     const problem = imageProblem();
     const float = await trained(problem, smallCnn(3), 12);
-    const { model: q, layers, kept } = quantizeModel(float, problem.xTrain.slice([0], [200]));
+    // By default convs with few taps per output stay float32 (int8 would be slower); here every conv is quantised.
+    const defaults = quantizeModel(float, problem.xTrain.slice([0], [50]));
+    expect(defaults.kept.filter((k) => k.type === 'Conv2D').map((k) => k.reason)).toEqual([
+      '3x3x1 = 9 taps per output, fewer than 64: int8 would be slower', '3x3x6 = 54 taps per output, fewer than 64: int8 would be slower',
+    ]);
+    const { model: q, layers, kept } = quantizeModel(float, problem.xTrain.slice([0], [200]), { minConvTaps: 1 });
     expect(layers.map((l) => l.type)).toEqual(['Conv2D', 'Conv2D', 'Dense', 'Dense']);
     expect(kept.map((k) => k.type)).toEqual(['Reshape', 'BatchNormalization', 'MaxPooling2D', 'MaxPooling2D', 'Flatten', 'Dropout']);
     const a = accuracy(float, problem.xTest, problem.yTest);

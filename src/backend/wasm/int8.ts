@@ -9,6 +9,7 @@ import type { WasmBackend } from './index.js';
 import { split } from './conv.js';
 import type { KernelExports, WasmRuntime } from './runtime.js';
 
+type ConvU7 = (prm: number, p0: number, p1: number, scratch: number) => void;
 type GemmU7 = (x: number, ldx: number, w: number, k: number, n: number, out: number, mult: number, bias: number, corr: number, act: number, i0: number, i1: number) => void;
 
 /** The int8 exports of kernels.as (pointers are byte offsets into the arena memory). */
@@ -19,7 +20,11 @@ interface Int8Exports extends KernelExports {
   gemmU7RelaxedWX: GemmU7;
   gemmU7RelaxedXW: GemmU7;
   gemmU7RelaxedPairs: GemmU7;
-  convU7(prm: number, p0: number, p1: number, scratch: number): void;
+  convU7I16: ConvU7;
+  convU7RelaxedWX: ConvU7;
+  convU7RelaxedXW: ConvU7;
+  convU7RelaxedPairs: ConvU7;
+  packU7Filter(w: number, outC: number, k: number, dst: number): void;
 }
 
 /** Below this many multiply-adds the reference runs (copies would dominate). */
@@ -33,6 +38,7 @@ const U7_BLOCK = 64;
 const DOT_I16 = 0, DOT_RELAXED_WX = 1, DOT_RELAXED_XW = 2, DOT_RELAXED_PAIRS = 3;
 const DOT_NAMES = ['widening i16 dot', 'relaxed SIMD i8 x i7 dot-add', 'relaxed SIMD i8 x i7 dot-add (operands swapped)', 'relaxed SIMD i8 x i7 dot + pairwise add'];
 const DOT_EXPORTS = ['gemmU7I16', 'gemmU7RelaxedWX', 'gemmU7RelaxedXW', 'gemmU7RelaxedPairs'] as const;
+const CONV_EXPORTS = ['convU7I16', 'convU7RelaxedWX', 'convU7RelaxedXW', 'convU7RelaxedPairs'] as const;
 
 /** Int8 kernels on a WasmBackend's memory and worker threads. */
 export class WasmInt8 {
@@ -114,12 +120,16 @@ export class WasmInt8 {
     const pw = this.putBytes(w);
     const [pm, pb, pc] = this.epilogueArgs(pw, mult, bias, c.outC, taps, zeroPoint);
     const po = rt.outPtr(out);
+    // The filter in panels of 8 channels x groups of 4 taps (packU7Filter); patch rows padded to 4 bytes.
+    const groups = Math.ceil(taps / 4);
+    const packed = rt.alloc(Math.ceil(c.outC / 8) * groups * 8);
+    this.k.packU7Filter(pw, c.outC, taps, packed);
     const values = [c.batch, c.inH, c.inW, c.inC, c.outH, c.outW, c.outC, c.kH, c.kW, c.strideH, c.strideW,
-      c.dilationH, c.dilationW, c.padTop, c.padLeft, px, pw, po, 0, pm, pb, pc, relu ? 1 : 0, zeroPoint, this.mode];
+      c.dilationH, c.dilationW, c.padTop, c.padLeft, px, packed, po, 0, pm, pb, pc, relu ? 1 : 0, zeroPoint];
     const prm = rt.alloc(values.length);
     new Int32Array(rt.view().buffer, prm, values.length).set(values);
     const parts = this.split(pixels, pixels * taps * c.outC, U7_BLOCK);
-    this.parallel('convU7', parts.map(([p0, p1]) => [prm, p0, p1, rt.alloc(Math.ceil((U7_BLOCK * taps + 16) / 4))]));
+    this.parallel(CONV_EXPORTS[this.mode], parts.map(([p0, p1]) => [prm, p0, p1, rt.alloc(Math.ceil((U7_BLOCK * groups * 4 + 16) / 4))]));
     rt.finish(po, out);
   }
 
@@ -147,7 +157,7 @@ export class WasmInt8 {
     return split(rows, parts, grain);
   }
 
-  private parallel(task: (typeof DOT_EXPORTS)[number] | 'convU7', parts: number[][]): void {
+  private parallel(task: (typeof DOT_EXPORTS)[number] | (typeof CONV_EXPORTS)[number], parts: number[][]): void {
     const fn = this.k[task] as (...args: number[]) => void;
     if (parts.length === 1) fn(...parts[0]);
     else this.be.getPool()!.run(task, parts, fn);

@@ -1810,26 +1810,18 @@ export function gemmU7RelaxedPairs(x: usize, ldx: i32, w: usize, k: i32, n: i32,
   gemmTileU7(ASC_FEATURE_RELAXED_SIMD ? DOT_RELAXED_PAIRS : DOT_I16, x, ldx, w, k, n, out, mult, bias, corr, act, i0, i1);
 }
 
-/** gemmTileU7 in dot mode `mode` (a call into one of the exports above). */
-function gemmU7(mode: i32, x: usize, ldx: i32, w: usize, k: i32, n: i32, out: usize, mult: usize, bias: usize, corr: usize, act: i32, i0: i32, i1: i32): void {
-  if (mode == DOT_RELAXED_WX) gemmU7RelaxedWX(x, ldx, w, k, n, out, mult, bias, corr, act, i0, i1);
-  else if (mode == DOT_RELAXED_XW) gemmU7RelaxedXW(x, ldx, w, k, n, out, mult, bias, corr, act, i0, i1);
-  else if (mode == DOT_RELAXED_PAIRS) gemmU7RelaxedPairs(x, ldx, w, k, n, out, mult, bias, corr, act, i0, i1);
-  else gemmU7I16(x, ldx, w, k, n, out, mult, bias, corr, act, i0, i1);
-}
-
 // Parameter block of convU7: the conv fields P_* above, then these.
-const P8_MULT = 19, P8_BIAS = 20, P8_CORR = 21, P8_ACT = 22, P8_ZP = 23, P8_MODE = 24;
+const P8_MULT = 19, P8_BIAS = 20, P8_CORR = 21, P8_ACT = 22, P8_ZP = 23;
 /** Output pixels per im2col block of convU7 (their patches stay in L1/L2 while every unit passes them). */
 const U7_BLOCK: i32 = 64;
 
 /**
  * Patches of output pixels [p0, p0 + count) of a conv over u7 input x [batch, inH, inW, inC] (bytes):
- * row t holds the kH x kW x inC window of pixel p0 + t (taps outside the input read as zp), rows of
- * K = kH kW inC bytes at dst. Runs of kW inC bytes are copied 16 bytes at a time, so each row may
- * spill up to 15 bytes into the next (written after) and dst needs 16 spare bytes.
+ * row t (at dst + t * ldd) holds the kH x kW x inC window of pixel p0 + t (taps outside the input read as
+ * zp), K = kH kW inC bytes, then zeros up to ldd. Runs of kW inC bytes are copied 16 bytes at a time, so
+ * each row may spill up to 15 bytes into the next (written after) and dst needs 16 spare bytes.
  */
-function im2colU7(prm: usize, p0: i32, count: i32, dst: usize): void {
+function im2colU7(prm: usize, p0: i32, count: i32, dst: usize, ldd: i32): void {
   const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C);
   const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
   const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
@@ -1838,12 +1830,13 @@ function im2colU7(prm: usize, p0: i32, count: i32, dst: usize): void {
   const zp = <u8>prmAt(prm, P8_ZP);
   const pixB = <usize>inC, rowB = <usize>inW * pixB, imgB = <usize>inH * rowB;
   const runB = <usize>kW * pixB;
-  let d = dst;
+  const kK = <usize>kH * runB;
+  // Pixel p0's image, row and column, then stepped (integer division is slow).
+  let img = p0 / (outH * outW);
+  let oy = (p0 - img * outH * outW) / outW;
+  let ox = p0 - (img * outH + oy) * outW;
   for (let p = p0; p < p0 + count; p++) {
-    const img = p / (outH * outW);
-    const rem = p - img * outH * outW;
-    const oy = rem / outW;
-    const ox = rem - oy * outW;
+    let d = dst + <usize>(p - p0) * <usize>ldd;
     const ix0 = ox * sW - padL;
     const inside = dW == 1 && ix0 >= 0 && ix0 + kW <= inW;
     for (let ky = 0; ky < kH; ky++) {
@@ -1852,7 +1845,8 @@ function im2colU7(prm: usize, p0: i32, count: i32, dst: usize): void {
         memory.fill(d, zp, runB);
       } else if (inside) {
         const src = x + <usize>img * imgB + <usize>iy * rowB + <usize>ix0 * pixB;
-        for (let b: usize = 0; b < runB; b += 16) v128.store(d + b, v128.load(src + b));
+        v128.store(d, v128.load(src));
+        for (let b: usize = 16; b < runB; b += 16) v128.store(d + b, v128.load(src + b));
       } else {
         for (let kx = 0; kx < kW; kx++) {
           const ix = ix0 + kx * dW;
@@ -1863,25 +1857,143 @@ function im2colU7(prm: usize, p0: i32, count: i32, dst: usize): void {
       }
       d += runB;
     }
+    // Bytes between K and the row stride (at most 3) are zero: the last run may have spilled into them. The
+    // 4-byte store may reach into the next row, which is written after.
+    if (kK < <usize>ldd) store<u32>(dst + <usize>(p - p0) * <usize>ldd + kK, 0);
+    if (++ox == outW) {
+      ox = 0;
+      if (++oy == outH) {
+        oy = 0;
+        img++;
+      }
+    }
   }
 }
 
 /**
- * Output pixels [p0, p1) of an int8 conv (parameter block prm, layout P_* then P8_*): blocks of
- * U7_BLOCK pixels are unfolded into patches at scratch (U7_BLOCK x K + 16 bytes) and multiplied by the
- * filter w [outC, K] with gemmU7's epilogue, into out [pixels, outC]. Threads pass disjoint pixel
- * ranges and their own scratch.
+ * The broadcast form of dotU7, for filters packed by packU7Filter: w holds 4 taps of each of 4 channels,
+ * x one pixel's 4 taps in every lane; the result adds each channel's 4 products into its lane.
  */
-export function convU7(prm: usize, p0: i32, p1: i32, scratch: usize): void {
-  const kK = prmAt(prm, P_K_H) * prmAt(prm, P_K_W) * prmAt(prm, P_IN_C);
-  const outC = prmAt(prm, P_OUT_C);
-  const w = <usize>prmAt(prm, P_W), out = <usize>prmAt(prm, P_OUT);
-  const mult = <usize>prmAt(prm, P8_MULT), bias = <usize>prmAt(prm, P8_BIAS), corr = <usize>prmAt(prm, P8_CORR), act = prmAt(prm, P8_ACT);
-  const mode = prmAt(prm, P8_MODE);
-  for (let p = p0; p < p1; p += U7_BLOCK) {
-    const count = min(U7_BLOCK, p1 - p);
-    im2colU7(prm, p, count, scratch);
-    gemmU7(mode, scratch, kK, w, kK, outC, out + <usize>p * <usize>outC * 4, mult, bias, corr, act, 0, count);
+@inline function dotBcastU7(mode: i32, w: v128, x: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    if (mode == DOT_RELAXED_WX) return i32x4.relaxed_dot_i8x16_i7x16_add_s(w, x, acc);
+    if (mode == DOT_RELAXED_XW) return i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w, acc);
+    if (mode == DOT_RELAXED_PAIRS) return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w, x)));
+  }
+  // Lanes of lo: channel 0 taps 0-1, channel 0 taps 2-3, channel 1 taps 0-1, 2-3; hi likewise for channels 2, 3.
+  const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), i16x8.extend_low_i8x16_s(x));
+  const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), i16x8.extend_high_i8x16_s(x));
+  return i32x4.add(acc, i32x4.add(v128.shuffle<i32>(lo, hi, 0, 2, 4, 6), v128.shuffle<i32>(lo, hi, 1, 3, 5, 7)));
+}
+
+/**
+ * Packs an int8 filter w [outC, K] for convU7: panels of 8 channels, each a run of ceil(K / 4) groups of
+ * 32 bytes (channel c's taps 4g..4g+3 at byte 4c), taps past K and channels past outC zero.
+ */
+export function packU7Filter(w: usize, outC: i32, k: i32, dst: usize): void {
+  const groups = (k + 3) >> 2;
+  const panels = (outC + 7) >> 3;
+  memory.fill(dst, 0, <usize>panels * <usize>groups * 32);
+  for (let c = 0; c < outC; c++) {
+    const panel = dst + <usize>(c >> 3) * <usize>groups * 32 + <usize>(c & 7) * 4;
+    const src = w + <usize>c * <usize>k;
+    for (let t = 0; t < k; t++) store<i8>(panel + <usize>(t >> 2) * 32 + <usize>(t & 3), load<i8>(src + <usize>t));
   }
 }
 
+/** act(f32(s - corr) * mult + bias) for 4 channels from j, the first nc (1..4) stored at o (as epilogueU7). */
+@inline function bcastEpilogue(s: v128, o: usize, j: i32, nc: i32, mult: usize, bias: usize, corr: usize, act: i32): void {
+  if (nc > 0) epilogueU7(s, o, j, nc, mult, bias, corr, act);
+}
+
+/**
+ * out[p, c] for patch rows [0, rows) at x (stride ldx, a multiple of 4, zero past K) and a packed filter:
+ * tiles of 4 pixels x 8 channels, each pixel's 4 taps splat across a vector; pixels past the end repeat
+ * the last (computed, never stored).
+ */
+@inline function convTileU7(mode: i32, x: usize, ldx: i32, wp: usize, groups: i32, outC: i32, out: usize, mult: usize, bias: usize, corr: usize, act: i32, rows: i32): void {
+  const ldo = <usize>outC * 4;
+  const lx = <usize>ldx;
+  for (let c0 = 0; c0 < outC; c0 += 8) {
+    const panel = wp + <usize>(c0 >> 3) * <usize>groups * 32;
+    const nc = min(8, outC - c0);
+    for (let r = 0; r < rows; r += 4) {
+      // Four row pointers walk the patches (rows past the end repeat the last one).
+      let p0 = x + <usize>r * lx;
+      let p1 = r + 1 < rows ? p0 + lx : p0;
+      let p2 = r + 2 < rows ? p1 + lx : p1;
+      let p3 = r + 3 < rows ? p2 + lx : p2;
+      let a00 = i32x4.splat(0), a01 = i32x4.splat(0), a10 = i32x4.splat(0), a11 = i32x4.splat(0);
+      let a20 = i32x4.splat(0), a21 = i32x4.splat(0), a30 = i32x4.splat(0), a31 = i32x4.splat(0);
+      let pw = panel;
+      const end = panel + <usize>groups * 32;
+      while (pw < end) {
+        const w0 = v128.load(pw), w1 = v128.load(pw, 16);
+        let xs = v128.load32_splat(p0);
+        a00 = dotBcastU7(mode, w0, xs, a00); a01 = dotBcastU7(mode, w1, xs, a01);
+        xs = v128.load32_splat(p1);
+        a10 = dotBcastU7(mode, w0, xs, a10); a11 = dotBcastU7(mode, w1, xs, a11);
+        xs = v128.load32_splat(p2);
+        a20 = dotBcastU7(mode, w0, xs, a20); a21 = dotBcastU7(mode, w1, xs, a21);
+        xs = v128.load32_splat(p3);
+        a30 = dotBcastU7(mode, w0, xs, a30); a31 = dotBcastU7(mode, w1, xs, a31);
+        pw += 32;
+        p0 += 4;
+        p1 += 4;
+        p2 += 4;
+        p3 += 4;
+      }
+      const o = out + <usize>r * ldo + <usize>c0 * 4;
+      bcastEpilogue(a00, o, c0, min(4, nc), mult, bias, corr, act);
+      bcastEpilogue(a01, o + 16, c0 + 4, nc - 4, mult, bias, corr, act);
+      if (r + 1 < rows) {
+        bcastEpilogue(a10, o + ldo, c0, min(4, nc), mult, bias, corr, act);
+        bcastEpilogue(a11, o + ldo + 16, c0 + 4, nc - 4, mult, bias, corr, act);
+      }
+      if (r + 2 < rows) {
+        bcastEpilogue(a20, o + 2 * ldo, c0, min(4, nc), mult, bias, corr, act);
+        bcastEpilogue(a21, o + 2 * ldo + 16, c0 + 4, nc - 4, mult, bias, corr, act);
+      }
+      if (r + 3 < rows) {
+        bcastEpilogue(a30, o + 3 * ldo, c0, min(4, nc), mult, bias, corr, act);
+        bcastEpilogue(a31, o + 3 * ldo + 16, c0 + 4, nc - 4, mult, bias, corr, act);
+      }
+    }
+  }
+}
+
+/**
+ * Output pixels [p0, p1) of an int8 conv (parameter block prm, layout P_* then P8_*; P_W is the filter packed
+ * by packU7Filter): blocks of U7_BLOCK pixels are unfolded into patches at scratch (U7_BLOCK rows of K rounded
+ * up to 4, + 16 bytes) and multiplied by the filter with gemmU7's epilogue, into out [pixels, outC]. Threads
+ * pass disjoint pixel ranges and their own scratch.
+ */
+@inline function convBodyU7(mode: i32, prm: usize, p0: i32, p1: i32, scratch: usize): void {
+  const kK = prmAt(prm, P_K_H) * prmAt(prm, P_K_W) * prmAt(prm, P_IN_C);
+  const ldx = (kK + 3) & ~3;
+  const outC = prmAt(prm, P_OUT_C);
+  const wp = <usize>prmAt(prm, P_W), out = <usize>prmAt(prm, P_OUT);
+  const mult = <usize>prmAt(prm, P8_MULT), bias = <usize>prmAt(prm, P8_BIAS), corr = <usize>prmAt(prm, P8_CORR), act = prmAt(prm, P8_ACT);
+  for (let p = p0; p < p1; p += U7_BLOCK) {
+    const count = min(U7_BLOCK, p1 - p);
+    im2colU7(prm, p, count, scratch, ldx);
+    convTileU7(mode, scratch, ldx, wp, ldx >> 2, outC, out + <usize>p * <usize>outC * 4, mult, bias, corr, act, count);
+  }
+}
+
+// convBodyU7 once per dot mode, each its own export (as gemmU7: one function holding every mode runs slowly in V8).
+export function convU7I16(prm: usize, p0: i32, p1: i32, scratch: usize): void {
+  convBodyU7(DOT_I16, prm, p0, p1, scratch);
+}
+
+export function convU7RelaxedWX(prm: usize, p0: i32, p1: i32, scratch: usize): void {
+  convBodyU7(ASC_FEATURE_RELAXED_SIMD ? DOT_RELAXED_WX : DOT_I16, prm, p0, p1, scratch);
+}
+
+export function convU7RelaxedXW(prm: usize, p0: i32, p1: i32, scratch: usize): void {
+  convBodyU7(ASC_FEATURE_RELAXED_SIMD ? DOT_RELAXED_XW : DOT_I16, prm, p0, p1, scratch);
+}
+
+export function convU7RelaxedPairs(prm: usize, p0: i32, p1: i32, scratch: usize): void {
+  convBodyU7(ASC_FEATURE_RELAXED_SIMD ? DOT_RELAXED_PAIRS : DOT_I16, prm, p0, p1, scratch);
+}
