@@ -19,6 +19,8 @@ export interface ModelFacts {
   flops: number;
   /** Median rows per second of batched inference. */
   rowsPerSecond: number;
+  /** Rows per second of the fastest timed round. */
+  bestRowsPerSecond?: number;
 }
 
 export interface ScoreSpec {
@@ -65,11 +67,17 @@ export interface ThroughputOptions {
   batchSize?: number;
 }
 
+/** Rows per second of one model: the median round and the fastest (the least disturbed by other work). */
+export interface Throughput {
+  median: number;
+  best: number;
+}
+
 /**
- * Median rows per second of `predict` over x for each model, timed in turns (model A, model B, A, B, ...) after
- * one untimed warm-up call each, so load on a shared machine falls on all of them alike.
+ * Rows per second of `predict` over x for each model, timed in turns (model A, model B, A, B, ...) after one
+ * untimed warm-up call each, so load on a shared machine falls on all of them alike.
  */
-export function measureThroughput(models: readonly Sequential[], x: Tensor, options: ThroughputOptions = {}): number[] {
+export function measureThroughput(models: readonly Sequential[], x: Tensor, options: ThroughputOptions = {}): Throughput[] {
   const rounds = options.rounds ?? 7;
   const batchSize = options.batchSize ?? 1024;
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`measureThroughput: rounds must be a positive integer, got ${rounds}`);
@@ -82,17 +90,17 @@ export function measureThroughput(models: readonly Sequential[], x: Tensor, opti
       times[i].push(performance.now() - t);
     });
   }
+  const perSecond = (ms: number) => (x.shape[0] / ms) * 1000;
   return times.map((t) => {
     const sorted = [...t].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)];
-    return (x.shape[0] / median) * 1000;
+    return { median: perSecond(sorted[Math.floor(sorted.length / 2)]), best: perSecond(sorted[0]) };
   });
 }
 
-/** Everything but the speed, which measureThroughput times for several models together. */
-export function modelFacts(model: Sequential, label: string, score: ScoreSpec, rowsPerSecond: number): ModelFacts {
+/** A model's facts without a folder on disk (bytes as saveModel would write them), given its measured speed. */
+export function modelFacts(model: Sequential, label: string, score: ScoreSpec, speed: Throughput): ModelFacts {
   return {
     label, score: score.score(model), params: model.countParams(), nonzeroParams: nonzeroParams(model),
-    bytes: folderBytes(model), flops: forwardFlops(model), rowsPerSecond,
+    bytes: folderBytes(model), flops: forwardFlops(model), rowsPerSecond: speed.median, bestRowsPerSecond: speed.best,
   };
 }
