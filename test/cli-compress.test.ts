@@ -100,6 +100,17 @@ describe('glassbox compress on CSV models', () => {
     expect(p.code, p.stderr).toBe(0);
   });
 
+  it('distills a table classifier into a smaller student that keeps its pipeline', () => {
+    const out = join(dir, 'iris-student');
+    const r = glassbox('compress', '--model', iris, '--data', 'test/fixtures/iris.csv', '--out', out, '--distill', '--hidden', '4', '--epochs', '60', '--lr', '0.01', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.last().after.params).toBe(4 * 4 + 4 + 4 * 3 + 3);
+    expect(r.last().after.score).toBeGreaterThan(0.6);
+    const ev = glassbox('evaluate', '--model', out, '--data', 'test/fixtures/iris.csv', '--split', 'test', '--json');
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(ev.last().test_accuracy).toBeCloseTo(r.last().after.score, 6);
+  });
+
   it('reports a regression model\'s error in the target\'s units, and refuses to distill it', () => {
     const r = glassbox('compress', '--model', reg, '--data', 'test/fixtures/regression.csv', '--out', join(dir, 'reg-pruned'), '--prune', '0.5', '--fine-tune-epochs', '2', '--json');
     expect(r.code, r.stderr).toBe(0);

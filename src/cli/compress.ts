@@ -16,7 +16,7 @@ import { writeReport } from '../report/index.js';
 import { quantizeModel } from '../compress/quantize.js';
 import { cloneModel, fineTune, kernelSparsity, pruneStructured, pruneUnstructured } from '../compress/prune.js';
 import { distill } from '../compress/distill.js';
-import { forwardFlops, measureThroughput, nonzeroParams, type ModelFacts, type Throughput } from '../compress/measure.js';
+import { forwardFlops, measureThroughput, nonzeroParams, pairedSpeedup, type ModelFacts, type Throughput } from '../compress/measure.js';
 import { explanationShift } from '../compress/shift.js';
 import { formatTradeOff, tradeOffCells, tradeOffJson, type TradeOff } from '../compress/tradeoff.js';
 import { buildModel } from './architectures.js';
@@ -143,7 +143,7 @@ async function compressCommand(o: CompressFlags): Promise<void> {
   const [before, after] = withThreads(o.threads, () => measureThroughput([original, model], timingX, { rounds }));
   const facts = async (m: Sequential, label: string, dir: string, speed: Throughput): Promise<ModelFacts> => ({
     label, score: d.score.score(m), params: m.countParams(), nonzeroParams: nonzeroParams(m), bytes: await savedBytes(dir), flops: forwardFlops(m),
-    rowsPerSecond: speed.median, bestRowsPerSecond: speed.best,
+    rowsPerSecond: speed.median, bestRowsPerSecond: speed.best, cpuRowsPerSecond: speed.cpuMedian,
   });
   const shift = o.explain ? await shiftOf(original, model, d, o) : null;
   const t: TradeOff = {
@@ -152,10 +152,11 @@ async function compressCommand(o: CompressFlags): Promise<void> {
     notes: [
       `Held-out rows scored: ${d.xTest.shape[0].toLocaleString('en-US')}. Inference: predict on ${timingX.shape[0].toLocaleString('en-US')} rows, ` +
         `${o.threads} thread${o.threads === 1 ? '' : 's'}, ${getBackend().name} backend, median of ${rounds} rounds timed in turns in one process.`,
-      `Fastest round: ${Math.round(before.best).toLocaleString('en-US')} and ${Math.round(after.best).toLocaleString('en-US')} rows/s (${(after.best / before.best).toFixed(2)}x).`,
+      `Speed-up: median of the ${rounds} per-round ratios (rows/s columns: median rounds); per CPU-second of this process ${pairedSpeedup(before, after, 'cpu').toFixed(2)}x ` +
+        `(${Math.round(before.cpuMedian).toLocaleString('en-US')} and ${Math.round(after.cpuMedian).toLocaleString('en-US')} rows per CPU-second); fastest rounds ${(after.best / before.best).toFixed(2)}x.`,
       `Bytes on disk: model.json + weights as saved in ${o.model} and ${o.out}.`,
     ],
-    shift,
+    shift, pairedSpeedup: pairedSpeedup(before, after),
   };
   const report = join(o.out, 'compress-report.html');
   await writeReport(report, { explanations: [], title: `glassbox compress — ${o.model} -> ${o.out}`, notes: [`data: ${o.data}`], compression: { technique, table: tradeOffCells(t), notes: t.notes, shift } });

@@ -11,7 +11,7 @@ export {
 } from './prune.js';
 export { distill, distillationLoss, logitsOf, softenedProbabilities, type DistillOptions } from './distill.js';
 export {
-  accuracyOf, folderBytes, forwardFlops, measureThroughput, modelFacts, nonzeroParams, type ModelFacts, type ScoreSpec, type Throughput, type ThroughputOptions,
+  accuracyOf, folderBytes, forwardFlops, measureThroughput, modelFacts, nonzeroParams, pairedSpeedup, type ModelFacts, type ScoreSpec, type Throughput, type ThroughputOptions,
 } from './measure.js';
 export { averageRanks, explanationShift, spearman, type ExplanationShift, type ShiftOptions } from './shift.js';
 export { formatTradeOff, summarize, tradeOffCells, tradeOffJson, type TradeOff, type TradeOffSummary } from './tradeoff.js';

@@ -21,6 +21,8 @@ export interface ModelFacts {
   rowsPerSecond: number;
   /** Rows per second of the fastest timed round. */
   bestRowsPerSecond?: number;
+  /** Rows per CPU-second of the median round. */
+  cpuRowsPerSecond?: number;
 }
 
 export interface ScoreSpec {
@@ -67,40 +69,60 @@ export interface ThroughputOptions {
   batchSize?: number;
 }
 
-/** Rows per second of one model: the median round and the fastest (the least disturbed by other work). */
+/** Rows per second of one model over the timed rounds. */
 export interface Throughput {
+  /** Wall-clock rows per second of the median round. */
   median: number;
+  /** Wall-clock rows per second of the fastest round (the least disturbed by other work). */
   best: number;
+  /** Rows per CPU-second of this process in the median round: unlike wall time, not lengthened while it waits for a core. */
+  cpuMedian: number;
+  /** Per-round wall and CPU milliseconds, in round order (pairs with the other models' rounds). */
+  wallMs: number[];
+  cpuMs: number[];
 }
+
+const medianOf = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 /**
  * Rows per second of `predict` over x for each model, timed in turns (model A, model B, A, B, ...) after one
- * untimed warm-up call each, so load on a shared machine falls on all of them alike.
+ * untimed warm-up call each, so load on a shared machine falls on all of them alike. Both wall-clock time and
+ * this process's CPU time are recorded.
  */
 export function measureThroughput(models: readonly Sequential[], x: Tensor, options: ThroughputOptions = {}): Throughput[] {
   const rounds = options.rounds ?? 7;
   const batchSize = options.batchSize ?? 1024;
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`measureThroughput: rounds must be a positive integer, got ${rounds}`);
+  const cpuNow = () => (typeof process !== 'undefined' && process.cpuUsage ? (({ user, system }) => (user + system) / 1000)(process.cpuUsage()) : NaN);
   for (const m of models) m.predict(x, { batchSize });
-  const times = models.map(() => [] as number[]);
+  const wall = models.map(() => [] as number[]);
+  const cpu = models.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++) {
     models.forEach((m, i) => {
+      const c = cpuNow();
       const t = performance.now();
       m.predict(x, { batchSize });
-      times[i].push(performance.now() - t);
+      wall[i].push(performance.now() - t);
+      cpu[i].push(cpuNow() - c);
     });
   }
   const perSecond = (ms: number) => (x.shape[0] / ms) * 1000;
-  return times.map((t) => {
-    const sorted = [...t].sort((a, b) => a - b);
-    return { median: perSecond(sorted[Math.floor(sorted.length / 2)]), best: perSecond(sorted[0]) };
-  });
+  return wall.map((w, i) => ({
+    median: perSecond(medianOf(w)), best: perSecond(Math.min(...w)), cpuMedian: perSecond(medianOf(cpu[i])), wallMs: w, cpuMs: cpu[i],
+  }));
+}
+
+/** How many times faster `after` ran than `before`: the median over rounds of the ratio of adjacent timings. */
+export function pairedSpeedup(before: Throughput, after: Throughput, clock: 'wall' | 'cpu' = 'wall'): number {
+  const a = clock === 'wall' ? before.wallMs : before.cpuMs;
+  const b = clock === 'wall' ? after.wallMs : after.cpuMs;
+  return medianOf(a.map((t, r) => t / b[r]));
 }
 
 /** A model's facts without a folder on disk (bytes as saveModel would write them), given its measured speed. */
 export function modelFacts(model: Sequential, label: string, score: ScoreSpec, speed: Throughput): ModelFacts {
   return {
     label, score: score.score(model), params: model.countParams(), nonzeroParams: nonzeroParams(model),
-    bytes: folderBytes(model), flops: forwardFlops(model), rowsPerSecond: speed.median, bestRowsPerSecond: speed.best,
+    bytes: folderBytes(model), flops: forwardFlops(model), rowsPerSecond: speed.median, bestRowsPerSecond: speed.best, cpuRowsPerSecond: speed.cpuMedian,
   };
 }

@@ -7,6 +7,7 @@ import { averageRanks, explanationShift, spearman } from './shift.js';
 import { formatTradeOff, summarize, tradeOffJson, type TradeOff } from './tradeoff.js';
 import { mlp, tabularProblem } from './test-problems.js';
 import { cloneModel } from './prune.js';
+import { pairedSpeedup, type Throughput } from './measure.js';
 
 describe('rank correlation', () => {
   it('is 1 for the same order, -1 for the reverse, and shares ranks between ties', () => {
@@ -35,6 +36,18 @@ describe('rank correlation', () => {
     const moved = await explanationShift(model, copy, p.xTest, p.yTest, { seed: 3, k: 6 });
     expect(moved.spearman).toBeLessThan(0.5);
     expect(moved.topOverlap).toBeLessThan(0.5);
+  });
+});
+
+describe('paired speed-up', () => {
+  it('is the median of per-round ratios, so a round slowed for both models does not skew it', () => {
+    const speed = (wallMs: number[], cpuMs: number[]): Throughput => ({ median: 0, best: 0, cpuMedian: 0, wallMs, cpuMs });
+    // Round 2 ran on a busy machine for both models, round 3 for `after` only: ratios 2, 2, 0.4 -> 2, where the
+    // ratio of the medians (12 / 20) would say 0.6.
+    const before = speed([10, 40, 12], [9, 9, 9]);
+    const after = speed([5, 20, 30], [6, 6, 6]);
+    expect(pairedSpeedup(before, after)).toBe(2);
+    expect(pairedSpeedup(before, after, 'cpu')).toBe(1.5);
   });
 });
 

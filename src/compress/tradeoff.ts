@@ -13,6 +13,8 @@ export interface TradeOff {
   after: ModelFacts;
   /** How inference was timed (threads, rows, rounds) and anything else worth saying. */
   notes: string[];
+  /** after's speed over before's as the median of per-round ratios (robust to load that drifts); else the ratio of medians. */
+  pairedSpeedup?: number;
   shift: ExplanationShift | null;
 }
 
@@ -37,7 +39,7 @@ export function summarize(t: TradeOff): TradeOffSummary {
     paramsRatio: t.after.params / t.before.params,
     nonzeroRatio: t.after.nonzeroParams / t.before.nonzeroParams,
     flopsRatio: t.after.flops / t.before.flops,
-    speedup: t.after.rowsPerSecond / t.before.rowsPerSecond,
+    speedup: t.pairedSpeedup ?? t.after.rowsPerSecond / t.before.rowsPerSecond,
   };
 }
 
