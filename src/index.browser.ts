@@ -4,14 +4,18 @@
 import './backend/js/index.js';
 import './backend/wasm/index.js';
 import { modelFromArtifacts, type ModelArtifacts } from './io/artifacts.js';
-import type { Sequential } from './train/sequential.js';
+import type { Tensor } from './tensor/tensor.js';
+import type { LayersModel } from './train/layers-model.js';
 
 export { Tensor, type DType, type TypedArray, type NestedArray } from './tensor/tensor.js';
 export * from './ops/index.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autograd/grad.js';
 export { noGrad } from './autograd/tape.js';
 export { Variable, variable } from './autograd/variable.js';
-export { setBackend, getBackend, backendNames, type Backend } from './backend/backend.js';
+export { backendNames, type Backend } from './backend/backend.js';
+export { setBackend, getBackend, backend, ready, tidy, dispose, keep, memory, print, type MemoryInfo } from './compat/runtime.js';
+export * as util from './compat/util.js';
+export * as data from './data/dataset.js';
 export { precompileKernels } from './backend/wasm/runtime.js';
 export { Rng, setSeed, getRng } from './util/random.js';
 export * from './nn/index.js';
@@ -25,6 +29,6 @@ export * as compress from './compress/index.js';
 export { Explanation, type Predictor } from './explain/index.js';
 
 /** Rebuilds a model from `toArtifacts` output (model.json text + safetensors bytes), checking every size first. */
-export function loadModelFromArtifacts(artifacts: ModelArtifacts): Sequential {
-  return modelFromArtifacts(artifacts).model;
+export function loadModelFromArtifacts<Y extends Tensor | Tensor[] = Tensor>(artifacts: ModelArtifacts): LayersModel<Y> {
+  return modelFromArtifacts(artifacts).model as LayersModel<Y>;
 }

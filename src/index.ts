@@ -8,7 +8,9 @@ export * from './ops/index.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './autograd/grad.js';
 export { noGrad } from './autograd/tape.js';
 export { Variable, variable } from './autograd/variable.js';
-export { setBackend, getBackend, backendNames, type Backend } from './backend/backend.js';
+export { backendNames, type Backend } from './backend/backend.js';
+export { setBackend, getBackend, backend, ready, tidy, dispose, keep, memory, print, type MemoryInfo } from './compat/runtime.js';
+export * as util from './compat/util.js';
 export { Rng, setSeed, getRng } from './util/random.js';
 export * from './nn/index.js';
 export * from './train/index.js';
@@ -23,14 +25,3 @@ export * as compress from './compress/index.js';
 export * from './tables/index.js';
 export { Explanation, type Predictor } from './explain/index.js';
 export { writeReport, buildReportHtml, type ReportOptions, type ReportEvaluation } from './report/index.js';
-
-/** Memory is garbage-collected: tidy just runs fn (kept so TensorFlow.js code ports unchanged). */
-export function tidy<T>(fn: () => T): T {
-  return fn();
-}
-
-/** Kept for TensorFlow.js compatibility; tensors need no disposal. */
-export function dispose(_x?: unknown): void {}
-
-/** Resolves immediately: glassbox backends are ready on import. */
-export async function ready(): Promise<void> {}

@@ -21,10 +21,10 @@ describe('README examples', () => {
       .replace('await gb.loadMnist()', 'await gb.loadMnist({ trainLimit: 2000, testLimit: 500 })')
       .replace('epochs: 10', 'epochs: 1')
       .replace(/'runs\/mine'/g, JSON.stringify(join(out, 'mine')))
-      .replace("'model.onnx'", JSON.stringify(join(out, 'model.onnx')))
+      .replace(/'model\.onnx'/g, JSON.stringify(join(out, 'model.onnx')))
       .replace("'report.html'", JSON.stringify(join(out, 'report.html')))
       .split('\n').filter((line) => !line.includes('path/to/')).join('\n');
-    code += '\nexport const results = { accuracy: accuracy.item(), dydx: dydx.arraySync(), again, shap, probabilities };\n';
+    code += '\nexport const results = { accuracy: accuracy.item(), dydx: dydx.arraySync(), again, shap, probabilities, residual, fromOnnx, onnxIg, model };\n';
     const dir = join(root, 'test', '.generated');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'readme-example.ts');
@@ -35,5 +35,8 @@ describe('README examples', () => {
     expect(results.probabilities.shape).toEqual([5, 10]);
     expect(Math.abs(results.shap.diagnostics.additivityGap)).toBeLessThan(1e-4);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
+    expect(results.residual.layers.map((l: { className: string }) => l.className)).toEqual(['InputLayer', 'Dense', 'Dense', 'Add', 'Dense']);
+    expect(results.fromOnnx.inputNames).toEqual(['input']);
+    expect(results.onnxIg.diagnostics.relativeCompletenessGap).toBeLessThan(0.01);
   });
 });

@@ -25,8 +25,12 @@ function checkOutput(y: unknown): Tensor {
 
 /** Runs f on fresh views of xs inside a gradient scope; returns f's value and d(sum(dy * f))/dxs. */
 export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => { value: Tensor; grads: Tensor[] } {
+  if (typeof f !== 'function') throw new Error(`grad: argument 'f' must be a function of tensors, got ${f === null ? 'null' : typeof f}`);
   return (xs, dy) =>
     inScope((scope) => {
+      if (!Array.isArray(xs) || xs.some((x) => !(x instanceof Tensor))) {
+        throw new Error(`grad: the function's arguments must be Tensors (for grads / valueAndGrads: a list of them), got ${Array.isArray(xs) ? 'a list holding a non-Tensor' : typeof xs}`);
+      }
       // Views share storage, so watching them never marks the caller's tensors.
       const views = xs.map((x) => new Tensor(x.values, x.shape, x.dtype));
       views.forEach(watch);
@@ -37,8 +41,10 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy
 }
 
 export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
+  if (typeof f !== 'function') throw new Error(`grad: argument 'f' must be a function of a tensor, got ${f === null ? 'null' : typeof f}`);
   const vg = valueAndGrads((x) => f(x));
   return (x, dy) => {
+    if (!(x instanceof Tensor)) throw new Error(`grad: argument 'x' must be a Tensor, got ${x === null ? 'null' : Array.isArray(x) ? 'an array (wrap it with tensor(...))' : typeof x}`);
     const { value, grads } = vg([x], dy);
     return { value, grad: grads[0] };
   };

@@ -21,6 +21,7 @@ export class Variable extends Tensor {
   trainable: boolean;
 
   constructor(initial: Tensor, trainable = true, name?: string) {
+    if (!(initial instanceof Tensor)) throw new Error(`variable: argument 'initialValue' must be a Tensor (e.g. tf.zeros([2])), got ${initial === null ? 'null' : typeof initial}`);
     if (initial.dtype !== 'float32' && initial.dtype !== 'int8') throw new Error(`Variable: only float32 and int8 variables are supported, got ${initial.dtype}`);
     if (initial.dtype === 'int8' && trainable) throw new Error('Variable: int8 variables (quantised weights) cannot be trainable; pass trainable = false');
     // Storage from the backend: with wasm it lives in WebAssembly memory, so kernels update it without copies.

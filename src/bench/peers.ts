@@ -121,7 +121,7 @@ async function runGlassbox(job: TrainJob, info: PeerInfo): Promise<TrainResult> 
     gb.setBackend('js');
   } else {
     gb.setBackend('wasm');
-    const be = gb.getBackend();
+    const be = gb.backend();
     if (!(be instanceof wasm.WasmBackend)) throw new Error('bench: WebAssembly SIMD is unavailable here');
     be.setThreads(job.peer === 'glassbox-wasm-2t' ? 2 : 1);
     await be.warmUp();

@@ -1,7 +1,7 @@
 // Builds an explainer call from CLI-level choices: background rows, targets, image patches, sample counts.
 
 import type { Tensor } from '../tensor/tensor.js';
-import type { Sequential } from '../train/sequential.js';
+import type { LayersModel } from '../train/layers-model.js';
 import { takeRows } from '../data/batches.js';
 import { Rng } from '../util/random.js';
 import { runExplainer, isMethodName, METHODS, NEEDS_BACKGROUND, type MethodName } from '../explain/run.js';
@@ -11,7 +11,7 @@ import { UserError } from './errors.js';
 
 export interface ExplainRequest {
   method: string;
-  model: Sequential;
+  model: LayersModel<Tensor>;
   /** All rows available (the explained rows are chosen from them; background too, unless given). */
   x: Tensor;
   /** Targets of x as the model predicts them (needed by permutation importance only). */

@@ -7,7 +7,7 @@ import { setBackend } from '../backend/backend.js';
 import { METHODS } from '../explain/run.js';
 import { writeReport, type ReportOptions } from '../report/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Sequential } from '../train/sequential.js';
+import type { LayersModel } from '../train/layers-model.js';
 import type { TableBaseline } from '../data/table-pipeline.js';
 import { subTable } from '../data/csv-table.js';
 import { toCsv } from '../data/csv-write.js';
@@ -22,8 +22,9 @@ import { resultLines, scoresWithPrefix } from './result-lines.js';
 import { UserError } from './errors.js';
 import { TablePipeline } from '../data/table-pipeline.js';
 import { preprocessingNotes } from '../io/onnx-preprocess.js';
+import { evaluateOnnx, explainOnnx, isOnnxFile, predictOnnx } from './onnx-commands.js';
 
-async function openModel(dir: string): Promise<Sequential> {
+async function openModel(dir: string): Promise<LayersModel<Tensor>> {
   const model = await loadModel(dir);
   if (!model.compileConfig) throw new UserError(`${dir}: the saved model has no compile config (loss), so it cannot be evaluated`);
   return model;
@@ -32,7 +33,8 @@ async function openModel(dir: string): Promise<Sequential> {
 const splitOption = () => new Option('--split <part>', 'CSV: only the held-out test rows recorded when the model was trained on this file').choices(['test']);
 
 /** Scores in user units on the rows given, with the baseline; `test_` only for held-out rows. */
-async function evaluateCommand(o: { model: string; data: string; split?: 'test'; json?: boolean }): Promise<void> {
+async function evaluateCommand(o: { model: string; data: string; split?: 'test'; target?: string; json?: boolean }): Promise<void> {
+  if (isOnnxFile(o.model)) return evaluateOnnx(o);
   const model = await openModel(o.model);
   let scores: Record<string, number>;
   let yTrue: Tensor;
@@ -68,7 +70,8 @@ async function evaluateCommand(o: { model: string; data: string; split?: 'test';
 }
 
 /** Predictions for every row of a CSV file, in its order, written as CSV. */
-async function predictCommand(o: { model: string; data: string; out: string; json?: boolean }): Promise<void> {
+async function predictCommand(o: { model: string; data: string; out: string; target?: string; json?: boolean }): Promise<void> {
+  if (isOnnxFile(o.model)) return predictOnnx(o);
   const model = await loadModel(o.model);
   const pipeline = TablePipeline.fromMetadata(model.metadata);
   if (!pipeline) throw new UserError(`${o.model}: this model was not trained on a CSV file; predict takes table models (train one with --data file.csv)`);
@@ -86,10 +89,11 @@ async function predictCommand(o: { model: string; data: string; out: string; jso
 
 interface ExplainFlags {
   model: string; data: string; method: string; rows?: string; out?: string; background: number; patch: number; samples?: number; steps?: number;
-  seed: number; format: 'text' | 'none'; json?: boolean; split?: 'test';
+  seed: number; format: 'text' | 'none'; json?: boolean; split?: 'test'; target?: string;
 }
 
 async function explainCommand(o: ExplainFlags): Promise<void> {
+  if (isOnnxFile(o.model)) return explainOnnx(o);
   const model = await loadModel(o.model);
   const global = o.method === 'permutation-importance';
   const common = { method: o.method, model, seed: o.seed, backgroundSize: o.background, patch: o.patch, samples: o.samples, steps: o.steps };
@@ -132,7 +136,7 @@ async function explainCommand(o: ExplainFlags): Promise<void> {
 }
 
 /** The training section of a report from what the model recorded when it was trained: curves, held-out scores, settings. */
-function trainingReport(model: Sequential): Pick<ReportOptions, 'trainingHistory' | 'evaluation' | 'trainingSettings'> {
+function trainingReport(model: LayersModel<Tensor>): Pick<ReportOptions, 'trainingHistory' | 'evaluation' | 'trainingSettings'> {
   const t = model.metadata.training as (Record<string, unknown> & { history?: Record<string, number[]>; settings?: Record<string, unknown>; warning?: string }) | undefined;
   if (!t) return {};
   const scores = scoresWithPrefix(t, 'test_');
@@ -147,9 +151,10 @@ export function registerModelCommands(program: Command): void {
   program
     .command('evaluate')
     .description('score a saved model on the rows given (CSV: in the target\'s units), beside the trivial baseline')
-    .requiredOption('--model <dir>', 'saved model folder')
+    .requiredOption('--model <dir|file.onnx>', 'saved model folder, or an ONNX file')
     .option('--data <mnist|file.csv>', 'data to evaluate on (MNIST: the 10k test set; CSV: every row, or --split test)', 'mnist')
     .addOption(splitOption())
+    .option('--target <column>', 'ONNX models: the CSV column to score against (the other columns are the inputs, in order)')
     .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'js']))
     .option('--json', 'print one JSON object')
     .action(async (o) => {
@@ -160,8 +165,9 @@ export function registerModelCommands(program: Command): void {
   program
     .command('predict')
     .description('predict every row of a CSV file (the target column may be absent) and write the predictions as CSV')
-    .requiredOption('--model <dir>', 'saved model folder (trained on a CSV file)')
+    .requiredOption('--model <dir|file.onnx>', 'saved model folder (trained on a CSV file), or an ONNX file')
     .requiredOption('--data <file.csv>', 'rows to predict, with the training columns')
+    .option('--target <column>', 'ONNX models: a column of the CSV file to leave out of the inputs')
     .requiredOption('--out <predictions.csv>', 'CSV to write: row, the predicted target (and class probabilities)')
     .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'js']))
     .option('--json', 'print one JSON object')
@@ -173,8 +179,9 @@ export function registerModelCommands(program: Command): void {
   program
     .command('explain')
     .description('explain a saved model\'s predictions and write an HTML report')
-    .requiredOption('--model <dir>', 'saved model folder')
+    .requiredOption('--model <dir|file.onnx>', 'saved model folder, or an ONNX file')
     .option('--data <mnist|file.csv>', 'rows to explain come from this data (MNIST: the test set; CSV: the target column is optional)', 'mnist')
+    .option('--target <column>', 'ONNX models: the CSV column that is the target, not an input')
     .addOption(new Option('--method <name>', 'explanation method').choices(METHODS).default('kernel-shap'))
     .option('--rows <spec>', 'rows to explain: START:END, an index, or a comma list (default: the first 5; permutation importance: all)')
     .addOption(splitOption())

@@ -2,7 +2,8 @@
 
 import { setSeed } from '../util/random.js';
 import { setBackend } from '../backend/backend.js';
-import type { FitArgs, Sequential } from '../train/sequential.js';
+import type { FitArgs } from '../train/fit-args.js';
+import type { LayersModel } from '../train/layers-model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { buildModel, type Arch } from './architectures.js';
 import { EarlyStopping, type CallbackHooks, type Logs } from '../train/callbacks.js';
@@ -41,7 +42,7 @@ export interface TrainOptions extends ColumnFlags {
 }
 
 export interface TrainResult {
-  model: Sequential;
+  model: LayersModel<Tensor>;
   /** The held-out rows (the training rows are not kept, so their memory is freed after fit). */
   test: { x: Tensor; y: Tensor };
   summary: Record<string, number | string>;
@@ -56,7 +57,7 @@ export const EARLY_STOPPING = { validationSplit: 0.2, patience: 20, maxEpochs: 1
 const MNIST_EPOCHS = 10;
 
 /** How fit is run: fresh, or continued from a checkpoint (see io/resume). */
-export type FitRunner = (model: Sequential | null, x: Tensor, y: Tensor, args: FitArgs) => Promise<{ model: Sequential; history: { epoch: number[]; history: Record<string, number[]> } }>;
+export type FitRunner = (model: LayersModel<Tensor> | null, x: Tensor, y: Tensor, args: FitArgs) => Promise<{ model: LayersModel<Tensor>; history: { epoch: number[]; history: Record<string, number[]> } }>;
 
 const freshFit: FitRunner = async (model, x, y, args) => ({ model: model!, history: await model!.fit(x, y, args) });
 
@@ -131,7 +132,7 @@ function trainingPlan(o: TrainOptions): { early: boolean; epochs: number; valida
 }
 
 /** Test scores in user units (CSV: through the pipeline) and the baseline's on the same rows. */
-function heldOutScores(model: Sequential, data: TrainingData): { scores: Scores; baseline: Scores } {
+function heldOutScores(model: LayersModel<Tensor>, data: TrainingData): { scores: Scores; baseline: Scores } {
   if (!data.table) {
     const logs = model.evaluateLogs(data.xTest, data.yTest);
     return { scores: logs, baseline: baselineScores(data.baseline, data.yTest) };

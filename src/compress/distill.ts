@@ -124,13 +124,13 @@ export async function distill(teacher: Sequential, student: Sequential, x: Tenso
   const t = new Tensor(targets, [n, classes + 1]);
   const model: LossModel = {
     plans: new PlanCache(4),
-    inputShape: student.inputShape,
+    inputShapes: [student.inputShape],
     trainableWeights: student.trainableWeights,
-    forwardAndLoss(xb, yb, opts) {
+    forwardAndLoss([xb], [yb], opts) {
       const output = student.apply(xb, opts);
       const p = producerOf(output);
       if (!p || p.op !== 'softmax') throw new Error('distill: the student must end in a softmax (its logits are trained)');
-      return { loss: distillationLoss(p.inputs[0], yb, o.temperature, o.alpha), output };
+      return { loss: distillationLoss(p.inputs[0], yb, o.temperature, o.alpha), outputs: [output] };
     },
   };
   const losses: number[] = [];
@@ -143,7 +143,7 @@ export async function distill(teacher: Sequential, student: Sequential, x: Tenso
       const rows = Math.min(o.batchSize, n - b0);
       if (rows < 2) break;
       const idx = order.subarray(b0, b0 + rows);
-      const step = trainStepPlan(model, rows, 'float32', { shape: [rows, classes + 1], dtype: 'float32' });
+      const step = trainStepPlan(model, rows, ['float32'], [{ shape: [rows, classes + 1], dtype: 'float32' }]);
       gatherRows(x, idx, step.plan.inputs.x as Float32Array);
       gatherRows(t, idx, step.plan.inputs.y as Float32Array);
       step.plan.run({ rng: new Rng(o.seed * 104729 + epoch * 65537 + b0) });

@@ -87,7 +87,7 @@ describe('int8 quantisation of an MLP (synthetic problem)', () => {
     expect([...tensors].map(([k, t]) => `${k.split('/')[1]} ${t.dtype} [${t.shape}]`)).toEqual([
       'kernel int8 [32,20]', 'kernel_scale float32 [32]', 'bias float32 [32]', 'kernel int8 [4,32]', 'kernel_scale float32 [4]', 'bias float32 [4]',
     ]);
-    const back = modelFromArtifacts(a).model;
+    const back = modelFromArtifacts(a).model as Sequential;
     expect(back.layers[0]).toBeInstanceOf(QuantizedDense);
     expect(Array.from(back.predict(problem.xTest).values)).toEqual(Array.from(q.predict(problem.xTest).values));
     const logs = back.evaluateLogs(problem.xTest, problem.yTest);
@@ -219,7 +219,7 @@ describe('int8 quantisation of a small CNN', () => {
     const a = accuracy(float, problem.xTest, problem.yTest);
     expect(a).toBeGreaterThan(0.9);
     expect(Math.abs(a - accuracy(q, problem.xTest, problem.yTest))).toBeLessThanOrEqual(0.02);
-    const back = modelFromArtifacts(toArtifacts(q)).model;
+    const back = modelFromArtifacts(toArtifacts(q)).model as Sequential;
     const x = problem.xTest.slice([0], [16]);
     const want = q.predict(x).values;
     expect(Array.from(back.predict(x).values)).toEqual(Array.from(want));

@@ -41,3 +41,5 @@ export { type CsvOptions, loadCsv, parseCsv } from './csv.js';
 export { type SeedOrRng, type SplitOptions, type Split, shuffle, trainTestSplit, splitIndices } from './split.js';
 export { type BatchOptions, batches, batchCount, gatherRows, takeRows, BatchBuffer } from './batches.js';
 export { assertFinite, assertSameRows, assertFeatureCount, assertLabels, rowCount, rowSize } from './check.js';
+export { Dataset, array, generator, zip, batchElements } from './dataset.js';
+export { csv, type CsvConfig, type ColumnConfig } from './csv-dataset.js';

@@ -2,8 +2,10 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
-import type { Layer } from '../nn/layer.js';
-import { Sequential } from '../train/sequential.js';
+import { withWeightBudget, type Layer } from '../nn/layer.js';
+import { isGraphConfig, type StackConfig } from '../nn/topology.js';
+import { LayersModel, type AnyLayersModel } from '../train/layers-model.js';
+import { modelFromConfig } from '../train/model.js';
 import { encodeSafetensors, decodeSafetensors, type NamedTensors } from './safetensors.js';
 import { crc32 } from './crc32.js';
 import {
@@ -28,7 +30,7 @@ export interface ArtifactExtras {
 }
 
 /** Stable safetensors names for each layer's weights: `<layer>/<kernel|bias|...>`. */
-export function weightManifest(model: Sequential): string[][] {
+export function weightManifest(model: AnyLayersModel): string[][] {
   return model.layers.map((layer) => {
     const used = new Set<string>();
     return layer.weights.map((v, j) => {
@@ -42,8 +44,8 @@ export function weightManifest(model: Sequential): string[][] {
 }
 
 /** Serialises topology, compile config, metadata and weights, sealed by a digest; the result round-trips bit-exactly. */
-export function toArtifacts(model: Sequential, extras: ArtifactExtras = {}): ModelArtifacts {
-  if (!(model instanceof Sequential)) throw new Error('toArtifacts: expected a glassbox Sequential model');
+export function toArtifacts(model: AnyLayersModel, extras: ArtifactExtras = {}): ModelArtifacts {
+  if (!(model instanceof LayersModel)) throw new Error('toArtifacts: expected a glassbox model (sequential() or model())');
   const manifest = weightManifest(model);
   const tensors: [string, Tensor][] = [];
   model.layers.forEach((layer, i) => layer.weights.forEach((v, j) => tensors.push([manifest[i][j], v])));
@@ -64,7 +66,7 @@ export function toArtifacts(model: Sequential, extras: ArtifactExtras = {}): Mod
 
 /** A loaded model with the document and every tensor of its weights file (checkpoints read more of them). */
 export interface LoadedModel {
-  model: Sequential;
+  model: AnyLayersModel;
   document: ModelDocument;
   tensors: NamedTensors;
 }
@@ -92,10 +94,16 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, source = 'artifact
     if (actual !== doc.weights.crc32) throw new Error(`${wsource}: corrupt: CRC-32 ${actual}, model.json expects ${doc.weights.crc32}`);
   }
   const { tensors } = decodeSafetensors(weights, { source: wsource });
-  preflight(doc, tensors, wsource);
-  let model: Sequential;
+  if (!isGraphConfig(doc.modelConfig)) preflight(doc.modelConfig, doc, tensors, wsource);
+  else doc.weights.manifest.flat().forEach((name) => {
+    if (!tensors.has(name)) throw new Error(`${wsource}: missing tensor '${name}'`);
+  });
+  // The layers may create no more weight values than the file holds, whatever the config says.
+  let budget = 0;
+  for (const t of tensors.values()) budget += t.size;
+  let model: AnyLayersModel;
   try {
-    model = Sequential.fromConfig(doc.modelConfig);
+    model = withWeightBudget(budget, source, () => modelFromConfig(doc.modelConfig));
   } catch (e) {
     throw new Error(`${source}: cannot rebuild the model: ${(e as Error).message}`);
   }
@@ -116,8 +124,8 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, source = 'artifact
  * Before any layer allocates: walks the shapes through the stack and checks that every Dense layer's
  * kernel in the file has exactly the size its config implies, so an absurd config cannot allocate.
  */
-function preflight(doc: ModelDocument, tensors: NamedTensors, source: string): void {
-  const layers = doc.modelConfig.layers;
+function preflight(config: StackConfig, doc: ModelDocument, tensors: NamedTensors, source: string): void {
+  const layers = config.layers;
   const first = layers[0].config as { inputShape?: unknown; batchInputShape?: unknown };
   const declared = first.inputShape ?? (Array.isArray(first.batchInputShape) ? first.batchInputShape.slice(1) : undefined);
   if (!Array.isArray(declared) || declared.some((d) => !Number.isSafeInteger(d) || (d as number) <= 0)) {

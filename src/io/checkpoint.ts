@@ -1,7 +1,7 @@
 // Checkpoints: a model folder whose model.json also records training state, plus optimiser slots in the weights.
 
 import { Tensor } from '../tensor/tensor.js';
-import type { Sequential } from '../train/sequential.js';
+import type { AnyLayersModel, LayersModel } from '../train/layers-model.js';
 import { getRng } from '../util/random.js';
 import { weightManifest } from './artifacts.js';
 import { saveModel, loadModelWithState } from './save-load.js';
@@ -20,7 +20,7 @@ export interface ResumeArgs {
 }
 
 export interface LoadedCheckpoint {
-  model: Sequential;
+  model: LayersModel<Tensor>;
   state: CheckpointState;
   /** Spread into fit's arguments: `model.fit(x, y, {...fitArgs, ...resume})`. */
   resume: ResumeArgs;
@@ -31,7 +31,7 @@ export interface LoadedCheckpoint {
 const OPTIMIZER_PREFIX = 'optimizer/';
 
 /** Saves weights, optimiser state (slots and step count), the global RNG state and `progress` into `dir`. */
-export async function saveCheckpoint(model: Sequential, dir: string, progress: TrainingProgress): Promise<void> {
+export async function saveCheckpoint(model: AnyLayersModel, dir: string, progress: TrainingProgress): Promise<void> {
   const tensors: [string, Tensor][] = [];
   let optimizer: CheckpointState['optimizer'] = null;
   if (model.optimizer) {
@@ -89,5 +89,5 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   }
   getRng().setState(state.rng);
   const resume = resumeArgsFor(state);
-  return { model, state, resume, finished: resume.initialEpoch >= state.epochs };
+  return { model: model as LayersModel<Tensor>, state, resume, finished: resume.initialEpoch >= state.epochs };
 }

@@ -1,6 +1,7 @@
 // Models that outlive the process: save/load, in-memory artifacts, checkpoints and resume, ONNX export, TF.js import.
 
-export { saveModel, loadModel } from './save-load.js';
+export { saveModel, loadModel, loadLayersModel, loadOnnxFile } from './save-load.js';
+export { onnxToModel } from './onnx-import.js';
 export { toArtifacts, type ModelArtifacts } from './artifacts.js';
 export { encodeSafetensors, decodeSafetensors, type SafetensorsFile, type NamedTensors } from './safetensors.js';
 export { writeFileAtomic } from './atomic.js';

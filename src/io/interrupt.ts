@@ -1,6 +1,6 @@
 // Ctrl-C during training: save a checkpoint after the current batch, stop fit, and let the caller exit.
 
-import type { Sequential } from '../train/sequential.js';
+import type { AnyLayersModel } from '../train/layers-model.js';
 import { ModelCheckpoint } from './model-checkpoint.js';
 
 export interface InterruptHandle {
@@ -26,7 +26,7 @@ export interface InterruptOptions {
  * a second Ctrl-C, or one outside training, exits at once. Give it the run's ModelCheckpoint (so the
  * interrupt checkpoint keeps its history and best value) or a model and a checkpoint folder.
  */
-export function installInterruptCheckpoint(target: ModelCheckpoint | Sequential, dir?: string, options: InterruptOptions = {}): InterruptHandle {
+export function installInterruptCheckpoint(target: ModelCheckpoint | AnyLayersModel, dir?: string, options: InterruptOptions = {}): InterruptHandle {
   let callback: ModelCheckpoint;
   if (target instanceof ModelCheckpoint) callback = target;
   else {

@@ -1,7 +1,9 @@
 // Keras / TensorFlow.js JSON topologies (snake_case layer configs, as model.toJSON() and model.json
-// write them) to glassbox layer configs, for every layer type glassbox has.
+// write them) to glassbox layer configs, for every layer type glassbox has, and Sequential or functional
+// (Model) topologies to glassbox model configs.
 
 import type { LayerConfig, SerializedLayer } from '../nn/layer.js';
+import type { GraphConfig, ModelConfig, NodeRef, StackConfig } from '../nn/topology.js';
 import { registeredLayers } from '../nn/registry.js';
 import { resolveActivation } from '../nn/activations.js';
 import { isObject } from './model-format.js';
@@ -36,21 +38,22 @@ const DATA_FORMAT: Record<string, string> = { channels_last: 'channelsLast', cha
 /** One layer's snake_case config to glassbox's camelCase config (values converted where their form differs). */
 export function convertLayerConfig(cls: string, c: Record<string, unknown>, base: LayerConfig, fail: (m: string) => never): SerializedLayer {
   const where = `layer '${base.name}' (${cls})`;
-  const act = (a: string): SerializedLayer => ({ className: 'Activation', config: { ...base, activation: a } });
   switch (cls) {
     case 'ReLU':
-      if (c.max_value === null || c.max_value === undefined) return act('relu');
-      if (c.max_value === 6) return act('relu6');
-      return fail(`${where}: max_value ${String(c.max_value)} is not supported (only none or 6)`);
+      if ((c.negative_slope ?? 0) !== 0 || (c.threshold ?? 0) !== 0) fail(`${where}: negative_slope and threshold other than 0 are not supported`);
+      return { className: 'ReLU', config: { ...base, maxValue: (c.max_value ?? null) as number | null } };
     case 'LeakyReLU':
-      if ((c.alpha ?? c.negative_slope ?? 0.3) === 0.2) return act('leakyRelu');
-      return fail(`${where}: alpha ${String(c.alpha ?? c.negative_slope ?? 0.3)} is not supported; glassbox's leakyRelu uses 0.2`);
+      return { className: 'LeakyReLU', config: { ...base, alpha: (c.alpha ?? c.negative_slope ?? 0.3) as number } };
     case 'ELU':
-      if ((c.alpha ?? 1) === 1) return act('elu');
-      return fail(`${where}: alpha ${String(c.alpha)} is not supported; glassbox's elu uses 1`);
+      return { className: 'ELU', config: { ...base, alpha: (c.alpha ?? 1) as number } };
     case 'Softmax':
-      if (c.axis === undefined || c.axis === -1 || (Array.isArray(c.axis) && c.axis.length === 1 && c.axis[0] === -1)) return act('softmax');
-      return fail(`${where}: softmax over axis ${JSON.stringify(c.axis)} is not supported (only the last axis)`);
+      return { className: 'Softmax', config: { ...base, axis: (c.axis ?? -1) as number } };
+    case 'InputLayer':
+      return { className: 'InputLayer', config: { ...base, inputShape: declaredInputShape(c, where, fail), dtype: c.dtype === 'int32' ? 'int32' : 'float32' } };
+    case 'Sequential':
+    case 'Model':
+    case 'Functional':
+      return fail(`${where}: a model nested inside a model is not supported; flatten its layers into the outer model`);
   }
   if (!registeredLayers().includes(cls)) fail(`layer type '${cls}' is not supported; glassbox knows ${registeredLayers().join(', ')}`);
   for (const k of CONSTRAINTS) if (c[k] !== null && c[k] !== undefined) fail(`${where}: ${k} is not supported; remove the constraint`);
@@ -69,10 +72,6 @@ export function convertLayerConfig(cls: string, c: Record<string, unknown>, base
       }
     } else config[key] = v;
   }
-  if (cls === 'BatchNormalization' && config.axis !== undefined && config.axis !== -1 && config.axis !== 3) {
-    fail(`${where}: batch normalisation over axis ${JSON.stringify(config.axis)} is not supported (channels-last only)`);
-  }
-  if (cls === 'BatchNormalization' || cls === 'LayerNormalization') config.axis = -1;
   return { className: cls, config };
 }
 
@@ -94,7 +93,7 @@ export function sequentialLayers(topology: unknown, fail: (m: string) => never):
   let model = topology as Record<string, unknown>;
   if (isObject(model) && isObject(model.model_config)) model = model.model_config; // Keras-converted files nest one level down
   if (!isObject(model) || model.class_name !== 'Sequential') {
-    fail(`model class '${String(isObject(model) ? model.class_name : model)}' cannot be read; only Sequential models are supported`);
+    fail(`model class '${String(isObject(model) ? model.class_name : model)}' cannot be read as a layer list; only Sequential topologies can`);
   }
   const config = model.config;
   const list = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : fail('Sequential config has no layers');
@@ -117,3 +116,58 @@ export function sequentialLayers(topology: unknown, fail: (m: string) => never):
   if (out.length === 0) fail('the model has no layers');
   return { name, layers: out };
 }
+
+/** A node reference of Keras 2 ([name, node, tensor, kwargs]) or Keras 3 ({keras_history: [...]}) form. */
+function nodeRef(r: unknown, where: string, fail: (m: string) => never): NodeRef {
+  const history = isObject(r) && isObject(r.config) ? r.config.keras_history : r;
+  if (!Array.isArray(history) || typeof history[0] !== 'string' || !Number.isSafeInteger(history[1]) || history[2] !== 0) {
+    return fail(`${where}: a layer input must be [layerName, nodeIndex, 0], got ${JSON.stringify(r)}`);
+  }
+  return [history[0], history[1] as number, 0];
+}
+
+/** One layer's inbound nodes: each call's list of inputs. */
+function inboundNodes(raw: unknown, where: string, fail: (m: string) => never): NodeRef[][] {
+  if (!Array.isArray(raw)) return fail(`${where}: inbound_nodes must be a list`);
+  return raw.map((node) => {
+    if (Array.isArray(node)) return node.map((r) => nodeRef(r, where, fail));
+    // Keras 3: {args: [tensor or [tensors]], kwargs}.
+    if (isObject(node) && Array.isArray(node.args)) return node.args.flatMap((a) => (Array.isArray(a) ? a : [a])).map((r) => nodeRef(r, where, fail));
+    return fail(`${where}: an inbound node must be a list of inputs`);
+  });
+}
+
+/** A functional (Model / Functional) topology to a glassbox graph config. */
+export function functionalConfig(model: Record<string, unknown>, fail: (m: string) => never): GraphConfig {
+  const config = model.config;
+  if (!isObject(config) || !Array.isArray(config.layers)) return fail('the functional model config has no layers');
+  const name = typeof config.name === 'string' ? config.name : 'imported';
+  const layers = config.layers.map((raw, i) => {
+    if (!isObject(raw) || typeof raw.class_name !== 'string' || !isObject(raw.config)) return fail(`layers[${i}] must be {class_name, config, inbound_nodes}`);
+    const c = raw.config as Record<string, unknown>;
+    const layerName = typeof raw.name === 'string' ? raw.name : typeof c.name === 'string' ? c.name : `layer_${i}`;
+    const where = `layer '${layerName}' (${raw.class_name})`;
+    const base: LayerConfig = { name: layerName, trainable: c.trainable !== false };
+    const converted = convertLayerConfig(raw.class_name, c, base, fail);
+    return { ...converted, name: layerName, inboundNodes: inboundNodes(raw.inbound_nodes ?? [], where, fail) };
+  });
+  const refs = (v: unknown, what: string): NodeRef[] => {
+    // A single output may be written as one reference rather than a list of them.
+    const list = Array.isArray(v) && v.length > 0 && typeof v[0] === 'string' ? [v] : v;
+    if (!Array.isArray(list)) return fail(`${what} must be a list of [layerName, nodeIndex, 0]`);
+    return list.map((r) => nodeRef(r, what, fail));
+  };
+  return { name, layers, inputLayers: refs(config.input_layers, 'input_layers'), outputLayers: refs(config.output_layers, 'output_layers') };
+}
+
+/** Any Keras / TensorFlow.js topology (Sequential or functional) to a glassbox model config. */
+export function modelConfigOf(topology: unknown, fail: (m: string) => never): ModelConfig {
+  let model = topology as Record<string, unknown>;
+  if (isObject(model) && isObject(model.model_config)) model = model.model_config;
+  if (isObject(model) && (model.class_name === 'Model' || model.class_name === 'Functional')) return functionalConfig(model, fail);
+  if (isObject(model) && model.class_name !== 'Sequential') {
+    fail(`model class '${String(model.class_name)}' cannot be read; Sequential and functional (Model) topologies can`);
+  }
+  return sequentialLayers(model, fail) as StackConfig;
+}
+

@@ -1,7 +1,7 @@
 // The modelCheckpoint callback: saves a resumable checkpoint every epoch or every N batches, and the best model.
 
 import { Callback, type Logs, type TrainableModel, type TrainingParams } from '../train/callbacks.js';
-import { Sequential } from '../train/sequential.js';
+import { LayersModel, type AnyLayersModel } from '../train/layers-model.js';
 import { saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { saveModel } from './save-load.js';
 
@@ -77,7 +77,7 @@ export class ModelCheckpoint extends Callback {
   }
 
   override setModel(model: TrainableModel): void {
-    if (!(model instanceof Sequential)) throw new Error('modelCheckpoint: works with glassbox Sequential models');
+    if (!(model instanceof LayersModel)) throw new Error('modelCheckpoint: works with glassbox models (sequential() or model())');
     super.setModel(model);
   }
 
@@ -144,9 +144,9 @@ export class ModelCheckpoint extends Callback {
     this.saves++;
   }
 
-  private get sequential(): Sequential {
+  private get sequential(): AnyLayersModel {
     if (!this.model) throw new Error('modelCheckpoint: used outside fit');
-    return this.model as Sequential;
+    return this.model as AnyLayersModel;
   }
 }
 

@@ -1,8 +1,8 @@
 // The model.json document: its types, the current format version, and strict validation of untrusted input.
 
-import type { StackConfig } from '../nn/stack.js';
+import type { GraphConfig, ModelConfig, StackConfig } from '../nn/topology.js';
 import type { SerializedLayer } from '../nn/layer.js';
-import type { CompileConfig, ModelMetadata } from '../train/sequential.js';
+import type { CompileConfig, ModelMetadata } from '../train/fit-args.js';
 import { canonicalJson, sha256 } from '../util/sha256.js';
 
 export const MODEL_FORMAT = 'glassbox-model';
@@ -43,7 +43,8 @@ export interface ModelDocument {
   format: typeof MODEL_FORMAT;
   formatVersion: number;
   generatedBy: string;
-  modelConfig: StackConfig;
+  /** A layer list (Sequential) or a graph of layer calls (functional: inputLayers, outputLayers, each layer's inboundNodes). */
+  modelConfig: ModelConfig;
   compileConfig: CompileConfig | null;
   metadata: ModelMetadata;
   weights: WeightsRef;
@@ -116,10 +117,15 @@ export function validateModelDocument(doc: unknown, source: string): ModelDocume
   checkDigest(doc, version as number, fail);
   const config = doc.modelConfig;
   if (!isObject(config) || typeof config.name !== 'string' || !Array.isArray(config.layers)) fail('modelConfig must be {name, layers: [...]}');
+  const graph = Array.isArray((config as Record<string, unknown>).inputLayers);
+  if (graph && !Array.isArray((config as Record<string, unknown>).outputLayers)) fail('a functional modelConfig needs outputLayers beside inputLayers');
   const layers = (config as Record<string, unknown>).layers as unknown[];
   if (layers.length === 0) fail('modelConfig has no layers');
   layers.forEach((l, i) => {
     if (!isObject(l) || typeof l.className !== 'string' || !isObject(l.config)) fail(`modelConfig.layers[${i}] must be {className, config}`);
+    if (graph && (typeof (l as Record<string, unknown>).name !== 'string' || !Array.isArray((l as Record<string, unknown>).inboundNodes))) {
+      fail(`modelConfig.layers[${i}] of a functional model needs name and inboundNodes`);
+    }
   });
   if (doc.compileConfig !== null && doc.compileConfig !== undefined && !isObject(doc.compileConfig)) fail('compileConfig must be an object or null');
   if (doc.metadata !== undefined && !isObject(doc.metadata)) fail('metadata must be an object');
@@ -140,7 +146,9 @@ export function validateModelDocument(doc: unknown, source: string): ModelDocume
     format: MODEL_FORMAT,
     formatVersion: version as number,
     generatedBy: typeof doc.generatedBy === 'string' ? doc.generatedBy : 'unknown',
-    modelConfig: { name: (config as StackConfig).name, layers: layers as SerializedLayer[] },
+    modelConfig: graph
+      ? { ...(config as unknown as GraphConfig) }
+      : { name: (config as StackConfig).name, layers: layers as SerializedLayer[] },
     compileConfig: (doc.compileConfig ?? null) as CompileConfig | null,
     metadata: (doc.metadata ?? {}) as ModelMetadata,
     weights: weights as unknown as WeightsRef,

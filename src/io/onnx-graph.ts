@@ -16,6 +16,9 @@ type IAttribute = import('onnx-proto').onnx.IAttributeProto;
 export interface OnnxGraphOptions {
   inputName?: string;
   outputName?: string;
+  /** Names of several inputs / outputs, in order (instead of inputName / outputName). */
+  inputNames?: string[];
+  outputNames?: string[];
   graphName?: string;
   /** Opset of the default domain; 13 or later. */
   opset?: number;
@@ -42,38 +45,45 @@ const INT64 = 7;
 const INT8 = 3;
 const ELEM: Record<string, number> = { float32: FLOAT, int32: 6, bool: 9, int8: INT8 };
 
-/** Encodes the graph from x to y as an ONNX ModelProto with a dynamic batch dimension. */
-export function graphToOnnx(graph: Graph, x: GraphValue, y: GraphValue, options: OnnxGraphOptions = {}): Uint8Array {
+/** Encodes the graph from x to y (or several of each) as an ONNX ModelProto with a dynamic batch dimension. */
+export function graphToOnnx(graph: Graph, x: GraphValue | GraphValue[], y: GraphValue | GraphValue[], options: OnnxGraphOptions = {}): Uint8Array {
   const opset = options.opset ?? 13;
   if (!Number.isInteger(opset) || opset < 13) throw new Error(`exportOnnx: opset must be an integer >= 13, got ${opset}`);
-  const inputName = options.inputName ?? 'input';
-  const outputName = options.outputName ?? 'output';
-  if (inputName === outputName) throw new Error('exportOnnx: input and output names must differ');
+  const xs = Array.isArray(x) ? x : [x];
+  const ys = Array.isArray(y) ? y : [y];
+  const inputNames = options.inputNames ?? (xs.length === 1 ? [options.inputName ?? 'input'] : xs.map((_, i) => `input${i}`));
+  const outputNames = options.outputNames ?? (ys.length === 1 ? [options.outputName ?? 'output'] : ys.map((_, i) => `output${i}`));
+  if (inputNames.length !== xs.length || outputNames.length !== ys.length) throw new Error(`exportOnnx: ${inputNames.length} input names for ${xs.length} inputs, ${outputNames.length} output names for ${ys.length} outputs`);
+  const all = [...inputNames, ...outputNames];
+  if (new Set(all).size !== all.length) throw new Error('exportOnnx: input and output names must differ');
+  if (options.hooks && (xs.length > 1 || ys.length > 1)) throw new Error('exportOnnx: preprocessing hooks need a model with one input and one output');
   const g = new GraphBuilder();
   const b = new RegistryEmitter(g, opset);
   const pre = options.hooks?.prefix?.(g);
-  const names = new Map<GraphValue, string>([[x, pre ? pre.output : inputName]]);
+  const names = new Map<GraphValue, string>(xs.map((v, i) => [v, pre ? pre.output : inputNames[i]]));
   const nameOf = (v: GraphValue): string => {
     let n = names.get(v);
     if (n !== undefined) return n;
     const src = v.source;
     if (src.kind === 'param') n = b.named(src.variable.name, src.variable.values as Float32Array | Int8Array, v.shape, v.dtype === 'int8' ? 'int8' : 'float32');
     else if (src.kind === 'const') n = b.initializer(src.values as Float32Array | Int32Array | Int8Array, v.shape, v.dtype === 'int32' ? 'int64' : v.dtype === 'int8' ? 'int8' : 'float32');
-    else if (src.kind === 'input') throw new Error(`exportOnnx: the model reads a second input '${src.name}'; only single-input models export`);
+    else if (src.kind === 'input') throw new Error(`exportOnnx: the model reads input '${src.name}', which is not among the graph's inputs`);
     else throw new Error(`exportOnnx: value ${v.id} is used before the node that makes it`);
     names.set(v, n);
     return n;
   };
-  for (const node of neededNodes(graph, y)) {
+  for (const node of neededNodes(graph, ys)) {
     const def = OPS[node.op] as OpDef<unknown>;
     if (!def.onnx) throw new Error(`exportOnnx: op '${node.op}' has no ONNX mapping yet; this model cannot be exported`);
     const out = def.onnx(b, { inputs: node.inputs.map(nameOf), inputVals: node.inputs, output: node.output, attrs: node.attrs });
     names.set(node.output, out);
   }
-  let out = nameOf(y);
-  if (options.hooks?.suffix) out = options.hooks.suffix(g, out, y.shape.slice(1));
-  // The graph output must be produced by a node under the requested name.
-  g.node('Identity', [out], outputName, 'output');
+  ys.forEach((v, i) => {
+    let out = nameOf(v);
+    if (options.hooks?.suffix) out = options.hooks.suffix(g, out, v.shape.slice(1));
+    // A graph output must be produced by a node under the requested name.
+    g.node('Identity', [out], outputNames[i], 'output');
+  });
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'glassbox',
@@ -83,18 +93,18 @@ export function graphToOnnx(graph: Graph, x: GraphValue, y: GraphValue, options:
       name: options.graphName ?? 'glassbox',
       node: g.nodes,
       initializer: g.initializers,
-      input: pre ? pre.inputs : [valueInfo(inputName, x.shape.slice(1), ELEM[x.dtype])],
-      output: [valueInfo(outputName, y.shape.slice(1), ELEM[y.dtype])],
+      input: pre ? pre.inputs : xs.map((v, i) => valueInfo(inputNames[i], v.shape.slice(1), ELEM[v.dtype])),
+      output: ys.map((v, i) => valueInfo(outputNames[i], v.shape.slice(1), ELEM[v.dtype])),
     },
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
   });
   return onnx.ModelProto.encode(model).finish();
 }
 
-/** The nodes y depends on, in graph order. */
-function neededNodes(graph: Graph, y: GraphValue): GraphNode[] {
+/** The nodes the outputs depend on, in graph order. */
+function neededNodes(graph: Graph, ys: GraphValue[]): GraphNode[] {
   const needed = new Set<GraphNode>();
-  const stack = [y];
+  const stack = [...ys];
   while (stack.length > 0) {
     const node = Graph.producer(stack.pop()!);
     if (!node || needed.has(node)) continue;

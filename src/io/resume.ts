@@ -1,14 +1,15 @@
 // resumeTraining: continue a checkpointed fit exactly where it stopped (same shuffles, dropout masks, optimiser state).
 
 import type { Tensor } from '../tensor/tensor.js';
-import type { FitArgs, Sequential } from '../train/sequential.js';
+import type { FitArgs } from '../train/fit-args.js';
+import type { LayersModel } from '../train/layers-model.js';
 import type { CallbackHooks } from '../train/callbacks.js';
 import { loadCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import { ModelCheckpoint } from './model-checkpoint.js';
 import type { CheckpointState } from './model-format.js';
 
 export interface ResumeResult {
-  model: Sequential;
+  model: LayersModel<Tensor>;
   /** Per-epoch logs of the whole run: the checkpointed part followed by the resumed part. */
   history: CheckpointState['history'];
   checkpoint: LoadedCheckpoint;

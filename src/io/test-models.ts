@@ -4,6 +4,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Dense } from '../nn/dense.js';
 import { Activation, Dropout, Flatten } from '../nn/simple-layers.js';
 import { Sequential, sequential } from '../train/sequential.js';
+import type { AnyLayersModel } from '../train/layers-model.js';
 import { Rng, setSeed } from '../util/random.js';
 
 export function randomTensor(shape: number[], rng: Rng, scale = 1): Tensor {
@@ -46,6 +47,6 @@ export function toyData(n = 100, seed = 7): { x: Tensor; y: Tensor } {
 }
 
 /** Every weight of a model as one byte string, for bit-exact comparisons. */
-export function weightBits(model: Sequential): Uint8Array[] {
+export function weightBits(model: AnyLayersModel): Uint8Array[] {
   return model.getWeights().map(bitsOf);
 }

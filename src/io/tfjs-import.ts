@@ -1,13 +1,16 @@
 // Reads a TensorFlow.js layers model (model.json + weight shards) and converts it into glassbox artifacts.
 
 import { Tensor } from '../tensor/tensor.js';
-import type { SerializedLayer } from '../nn/layer.js';
-import { sequentialLayers } from './keras-config.js';
-import { Sequential } from '../train/sequential.js';
+import { withWeightBudget } from '../nn/layer.js';
+import type { ModelConfig } from '../nn/topology.js';
+import { modelConfigOf } from './keras-config.js';
+import { modelFromConfig } from '../train/model.js';
+import type { AnyLayersModel } from '../train/layers-model.js';
 import { encodeSafetensors } from './safetensors.js';
 import { crc32 } from './crc32.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, WEIGHTS_FILE, isObject, sealedModelJson, type ModelDocument } from './model-format.js';
 import { GENERATED_BY, type ModelArtifacts } from './artifacts.js';
+import { halfToFloat } from './float16.js';
 
 export interface TfjsWeightSpec {
   name: string;
@@ -35,9 +38,9 @@ export async function tfjsToArtifacts(doc: unknown, readShard: ShardReader, size
   };
   if (!isObject(doc) || !isObject(doc.modelTopology)) return fail('expected a TensorFlow.js model.json with modelTopology');
   if (doc.format !== undefined && doc.format !== 'layers-model') {
-    fail(`format '${String(doc.format)}' is not a layers model; only TensorFlow.js layers models (tf.sequential) can be imported`);
+    fail(`format '${String(doc.format)}' is not a layers model; only TensorFlow.js layers models (tf.sequential, tf.model) can be imported`);
   }
-  const { layers } = sequentialLayers(doc.modelTopology, fail);
+  const config = modelConfigOf(doc.modelTopology, fail);
   const groups = checkManifest(doc.weightsManifest, fail);
   const specs: TfjsWeightSpec[] = [];
   const tensors = new Map<string, Tensor>();
@@ -52,18 +55,16 @@ export async function tfjsToArtifacts(doc: unknown, readShard: ShardReader, size
       offset += size;
     }
   }
-  const manifest = assignTensorNames(layers, specs, fail);
+  const { manifest, model } = assignTensorNames(config, specs, fail);
   const entries: [string, Tensor][] = [];
   manifest.forEach((names) => names.forEach((name) => entries.push([name, tensors.get(name)!])));
   const weights = encodeSafetensors(entries);
-  const topology = doc.modelTopology as Record<string, unknown>;
-  const modelConfig = (isObject(topology.model_config) ? topology.model_config : topology) as Record<string, unknown>;
-  const name = isObject(modelConfig.config) && typeof modelConfig.config.name === 'string' ? modelConfig.config.name : 'tfjs_model';
   const out: ModelDocument = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     generatedBy: `${GENERATED_BY} (imported from ${String(doc.generatedBy ?? 'TensorFlow.js')})`,
-    modelConfig: { name, layers },
+    // The rebuilt model's own config: its layers in the order the manifest lists their weights.
+    modelConfig: model.getConfig(),
     compileConfig: null,
     metadata: { importedFrom: 'tfjs-layers-model' },
     weights: { file: WEIGHTS_FILE, byteLength: weights.length, crc32: crc32(weights), manifest },
@@ -143,20 +144,11 @@ function decodeWeight(spec: TfjsWeightSpec, bytes: Uint8Array, n: number): Tenso
   return new Tensor(out, spec.shape);
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
-}
-
 /**
  * Matches each layer's weights to manifest names `<layer>/<weight>` (Keras names: kernel, bias,
  * depthwise_kernel, gamma, moving_mean, embeddings, ...), else the next unused ones in file order.
  */
-function assignTensorNames(layers: SerializedLayer[], specs: TfjsWeightSpec[], fail: (m: string) => never): string[][] {
+function assignTensorNames(config: ModelConfig, specs: TfjsWeightSpec[], fail: (m: string) => never): { manifest: string[][]; model: AnyLayersModel } {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const used = new Set<string>();
   let cursor = 0;
@@ -172,20 +164,22 @@ function assignTensorNames(layers: SerializedLayer[], specs: TfjsWeightSpec[], f
     used.add(name!);
     return name!;
   };
-  // The weights each layer has follow from its config and input shape: build the model to list them.
-  let model: Sequential;
+  // The weights each layer has follow from its config and input shape: build the model to list them (allocating
+  // no more weight values than the manifest declares).
+  let model: AnyLayersModel;
+  const budget = specs.reduce((n, spec) => n + spec.shape.reduce((a, b) => a * b, 1), 0);
   try {
-    model = Sequential.fromConfig({ name: 'import', layers });
+    model = withWeightBudget(budget, 'TensorFlow.js import', () => modelFromConfig(config));
   } catch (e) {
     return fail((e as Error).message);
   }
-  const manifest = model.layers.map((l, i) => l.weightSpecNames.map((w) => find(layers[i].config.name, w)));
+  const manifest = model.layers.map((l) => l.weightSpecNames.map((w) => find(l.name, w)));
   const unused = specs.filter((s) => !used.has(s.name)).map((s) => s.name);
   if (unused.length > 0) fail(`the manifest has weights no imported layer uses: ${unused.join(', ')}`);
   manifest.forEach((names, i) => names.forEach((n, k) => {
     const want = model.layers[i].weights[k].shape;
     const got = byName.get(n)!.shape;
-    if (want.join() !== got.join()) fail(`weight '${n}' has shape [${got}] but layer '${layers[i].config.name}' needs [${want}]`);
+    if (want.join() !== got.join()) fail(`weight '${n}' has shape [${got}] but layer '${model.layers[i].name}' needs [${want}]`);
   }));
-  return manifest;
+  return { manifest, model };
 }

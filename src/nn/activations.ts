@@ -24,6 +24,7 @@ const ALIASES: Record<string, ActivationName> = { leaky_relu: 'leakyRelu', leaky
 
 export function resolveActivation(name: string | undefined | null): ActivationName {
   if (name === undefined || name === null) return 'linear';
+  if (typeof name !== 'string') throw new Error(`activation must be a name (one of: ${Object.keys(ACTIVATIONS).join(', ')}), got ${typeof name}`);
   const key = (name in ACTIVATIONS ? name : ALIASES[name] ?? ALIASES[name.toLowerCase()]) as ActivationName | undefined;
   if (!key) {
     throw new Error(`unknown activation '${name}'; use one of: ${Object.keys(ACTIVATIONS).join(', ')}`);

@@ -1,5 +1,6 @@
-// Convolution layers (TensorFlow.js names and options, channels-last): conv1d, conv2d, depthwiseConv2d,
-// separableConv2d. Each is one registry op with a fused bias + activation epilogue where it can be.
+// Convolution layers (TensorFlow.js names and options): conv1d, conv2d, depthwiseConv2d, separableConv2d.
+// Each is one registry op with a fused bias + activation epilogue where it can be. Channels-last by default;
+// dataFormat 'channelsFirst' (what ONNX and PyTorch use) transposes around the same op.
 
 import type { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../autograd/variable.js';
@@ -12,13 +13,39 @@ import { normalizeInitializer, type InitializerConfig, type InitializerSpec } fr
 import { toRegularizer, type Regularizer, type RegularizerConfig, type RegularizerSpec } from './regularizers.js';
 
 type Pair = [number, number];
+export type ConvPadding = 'valid' | 'same' | 'causal' | [number, number][];
+
+/** An example shape in channels-last order, from channels-first ([c, ...spatial] -> [...spatial, c]). */
+export const channelsLastShape = (shape: LayerShape): LayerShape => [...shape.slice(1), shape[0]];
+/** The reverse: [...spatial, c] -> [c, ...spatial]. */
+export const channelsFirstShape = (shape: LayerShape): LayerShape => [shape[shape.length - 1], ...shape.slice(0, -1)];
+/** Transposes a batch between channels-first and channels-last (axes counted with the batch). */
+export function toChannelsLast(x: Tensor): Tensor {
+  return ops.transpose(x, [0, ...x.shape.slice(2).map((_, i) => i + 2), 1]);
+}
+export function toChannelsFirst(x: Tensor): Tensor {
+  return ops.transpose(x, [0, x.rank - 1, ...x.shape.slice(1, -1).map((_, i) => i + 1)]);
+}
+
+/** 'valid' / 'same' / 'causal', or explicit [before, after] pairs per spatial axis, checked. */
+export function checkPadding(layer: string, padding: unknown, rank: 1 | 2, causal: boolean): ConvPadding {
+  if (padding === 'valid' || padding === 'same' || (causal && padding === 'causal')) return padding;
+  const explicit = Array.isArray(padding) && padding.length === rank && padding.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0));
+  if (!explicit) {
+    throw new Error(`${layer}: padding must be 'valid' or 'same'${causal ? " or 'causal'" : ''} (or explicit [before, after] pairs per spatial axis), got ${JSON.stringify(padding)}`);
+  }
+  return (padding as number[][]).map((p) => [p[0], p[1]] as Pair);
+}
 
 export interface ConvArgsBase extends LayerArgs {
   kernelSize: number | number[];
   strides?: number | number[];
-  /** 'valid' (default) or 'same'; conv1d also takes 'causal'. */
-  padding?: 'valid' | 'same' | 'causal';
-  /** Only 'channelsLast' is supported. */
+  /**
+   * 'valid' (default) or 'same'; conv1d also takes 'causal'. A glassbox extension for imported models:
+   * explicit zero padding [[top, bottom], [left, right]] (conv1d: [[before, after]]).
+   */
+  padding?: ConvPadding;
+  /** 'channelsLast' (default, [batch, height, width, channels]) or 'channelsFirst' ([batch, channels, height, width]). */
   dataFormat?: 'channelsLast' | 'channelsFirst';
   dilationRate?: number | number[];
   activation?: string;
@@ -51,7 +78,8 @@ abstract class ConvBase extends Layer {
   readonly kernelSize: Pair;
   readonly strides: Pair;
   readonly dilationRate: Pair;
-  readonly padding: 'valid' | 'same' | 'causal';
+  readonly padding: ConvPadding;
+  readonly dataFormat: 'channelsLast' | 'channelsFirst';
   readonly activation: ActivationName;
   readonly useBias: boolean;
   readonly biasInitializer: InitializerConfig;
@@ -61,17 +89,14 @@ abstract class ConvBase extends Layer {
   constructor(args: ConvArgsBase, className: string, rank: 1 | 2) {
     super(args, className);
     if (!args || args.kernelSize === undefined) throw new Error(`${this.name}: kernelSize is required (e.g. kernelSize: 3)`);
-    if (args.dataFormat === 'channelsFirst') {
-      throw new Error(`${this.name}: dataFormat 'channelsFirst' is not supported; glassbox is channels-last (transpose inputs to [batch, height, width, channels])`);
-    }
+    const format = args.dataFormat ?? 'channelsLast';
+    if (format !== 'channelsLast' && format !== 'channelsFirst') throw new Error(`${this.name}: dataFormat must be 'channelsLast' or 'channelsFirst', got ${JSON.stringify(format)}`);
+    this.dataFormat = format;
     this.rank = rank;
     this.kernelSize = pairOf(this.name, 'kernelSize', args.kernelSize, rank, 1);
     this.strides = pairOf(this.name, 'strides', args.strides, rank, 1);
     this.dilationRate = pairOf(this.name, 'dilationRate', args.dilationRate, rank, 1);
-    const padding = args.padding ?? 'valid';
-    if (padding !== 'valid' && padding !== 'same' && !(padding === 'causal' && rank === 1)) {
-      throw new Error(`${this.name}: padding must be 'valid' or 'same'${rank === 1 ? " or 'causal'" : ''}, got '${String(padding)}'`);
-    }
+    const padding = checkPadding(this.name, args.padding ?? 'valid', rank, rank === 1);
     if ((this.strides[0] > 1 || this.strides[1] > 1) && (this.dilationRate[0] > 1 || this.dilationRate[1] > 1)) {
       throw new Error(`${this.name}: strides > 1 with dilationRate > 1 is not supported (as in TensorFlow); use one or the other`);
     }
@@ -85,17 +110,35 @@ abstract class ConvBase extends Layer {
 
   /** Explicit padding for the 2-D op: 'causal' pads only the start of the sequence. */
   protected padding2d(): Padding {
-    if (this.padding !== 'causal') return this.padding;
-    return [[0, 0], [(this.kernelSize[1] - 1) * this.dilationRate[1], 0]];
+    if (this.padding === 'causal') return [[0, 0], [(this.kernelSize[1] - 1) * this.dilationRate[1], 0]];
+    if (typeof this.padding === 'string') return this.padding;
+    return this.rank === 2 ? [this.padding[0], this.padding[1]] : [[0, 0], this.padding[0]];
   }
 
-  /** The input as [batch, h, w, c] (1-D layers add h = 1) and the example shape. */
-  protected checkInput(inputShape: LayerShape): [number, number, number] {
+  private get channelsFirst(): boolean {
+    return this.dataFormat === 'channelsFirst';
+  }
+
+  /** The example shape in channels-last order (what the ops compute in). */
+  protected lastOf(inputShape: LayerShape): LayerShape {
+    return this.channelsFirst && inputShape.length === this.rank + 1 ? channelsLastShape(inputShape) : inputShape;
+  }
+
+  /** An output example shape, channels-last, in the layer's data format. */
+  protected inFormat(outputShape: LayerShape): LayerShape {
+    return this.channelsFirst ? channelsFirstShape(outputShape) : outputShape;
+  }
+
+  /** The input example (in the layer's format) as channels-last [h, w, c] (1-D layers have h = 1). */
+  protected checkInput(given: LayerShape): [number, number, number] {
     const want = this.rank + 1;
+    const inputShape = this.lastOf(given);
     if (inputShape.length !== want) {
-      const form = this.rank === 2 ? '[batch, height, width, channels]' : '[batch, steps, channels]';
+      const form = this.channelsFirst
+        ? (this.rank === 2 ? '[batch, channels, height, width]' : '[batch, channels, steps]')
+        : (this.rank === 2 ? '[batch, height, width, channels]' : '[batch, steps, channels]');
       const fix = this.rank === 2 ? `reshape images to ${form}, e.g. layers.reshape({targetShape: [28, 28, 1]}) before it` : 'add a channels axis of size 1';
-      throw new Error(`${this.name}: expected input ${form}, got [batch, ${inputShape.join(', ')}]; ${fix}`);
+      throw new Error(`${this.name}: expected input ${form}, got [batch, ${given.join(', ')}]; ${fix}`);
     }
     return this.rank === 2 ? [inputShape[0], inputShape[1], inputShape[2]] : [1, inputShape[0], inputShape[1]];
   }
@@ -107,9 +150,11 @@ abstract class ConvBase extends Layer {
   /** Runs the 2-D op on x (1-D inputs as height 1), then the activation's unfused part and the activity penalty. */
   protected run(x: Tensor, op: (x4: Tensor, fused: 'linear' | 'relu' | 'tanh') => Tensor): Tensor {
     const { fused, after } = splitActivation(this.activation);
-    const x4 = this.rank === 2 ? x : ops.reshape(x, [x.shape[0], 1, x.shape[1], x.shape[2]]);
+    const last = this.channelsFirst ? toChannelsLast(x) : x;
+    const x4 = this.rank === 2 ? last : ops.reshape(last, [last.shape[0], 1, last.shape[1], last.shape[2]]);
     let y = op(x4, fused as 'linear' | 'relu' | 'tanh');
     if (this.rank === 1) y = ops.reshape(y, [y.shape[0], y.shape[2], y.shape[3]]);
+    if (this.channelsFirst) y = toChannelsFirst(y);
     if (after) y = after(y);
     return this.withActivityPenalty(y);
   }
@@ -137,7 +182,7 @@ abstract class ConvBase extends Layer {
     const one = (p: Pair) => (this.rank === 1 ? [p[1]] : [...p]);
     return {
       ...super.getConfig(),
-      kernelSize: one(this.kernelSize), strides: one(this.strides), padding: this.padding, dataFormat: 'channelsLast',
+      kernelSize: one(this.kernelSize), strides: one(this.strides), padding: typeof this.padding === 'string' ? this.padding : this.padding.map((p) => [...p]), dataFormat: this.dataFormat,
       dilationRate: one(this.dilationRate), activation: this.activation, useBias: this.useBias,
       biasInitializer: this.biasInitializer, biasRegularizer: reg(this.biasRegularizer), activityRegularizer: reg(this.activityRegularizer),
     };
@@ -177,7 +222,7 @@ export class Conv extends ConvBase {
   }
 
   call(x: Tensor, _options: CallOptions): Tensor {
-    const inC = x.shape[x.rank - 1];
+    const inC = this.kernel!.shape[this.rank === 2 ? 2 : 1];
     const w = this.rank === 2 ? this.kernel! : ops.reshape(this.kernel!, this.filterShape(inC));
     return this.run(x, (x4, act) => runOp('conv2d', this.bias ? [x4, w, this.bias] : [x4, w], { ...this.geometry(), act }));
   }
@@ -185,14 +230,13 @@ export class Conv extends ConvBase {
   override computeOutputShape(inputShape: LayerShape): LayerShape {
     const [h, w, inC] = this.checkInput(inputShape);
     const [oh, ow] = this.outputHW(h, w, inC, this.filterShape(inC), false);
-    return this.shapeOut(oh, ow, this.filters);
+    return this.inFormat(this.shapeOut(oh, ow, this.filters));
   }
 
   override flops(inputShape: LayerShape): number {
     const [, , inC] = this.checkInput(inputShape);
-    const out = this.computeOutputShape(inputShape);
-    const positions = out.slice(0, -1).reduce((a, b) => a * b, 1);
-    return positions * this.filters * (2 * this.kernelSize[0] * this.kernelSize[1] * inC + (this.useBias ? 1 : 0));
+    const outputs = this.computeOutputShape(inputShape).reduce((a, b) => a * b, 1);
+    return outputs * (2 * this.kernelSize[0] * this.kernelSize[1] * inC + (this.useBias ? 1 : 0));
   }
 
   override getConfig(): LayerConfig {
@@ -239,12 +283,12 @@ export class DepthwiseConv2D extends ConvBase {
   override computeOutputShape(inputShape: LayerShape): LayerShape {
     const [h, w, inC] = this.checkInput(inputShape);
     const [oh, ow] = this.outputHW(h, w, inC, [this.kernelSize[0], this.kernelSize[1], inC, this.depthMultiplier], true);
-    return [oh, ow, inC * this.depthMultiplier];
+    return this.inFormat([oh, ow, inC * this.depthMultiplier]);
   }
 
   override flops(inputShape: LayerShape): number {
     const out = this.computeOutputShape(inputShape);
-    return out[0] * out[1] * out[2] * (2 * this.kernelSize[0] * this.kernelSize[1] + (this.useBias ? 1 : 0));
+    return out.reduce((a, b) => a * b, 1) * (2 * this.kernelSize[0] * this.kernelSize[1] + (this.useBias ? 1 : 0));
   }
 
   override getConfig(): LayerConfig {
@@ -303,14 +347,14 @@ export class SeparableConv2D extends ConvBase {
   override computeOutputShape(inputShape: LayerShape): LayerShape {
     const [h, w, inC] = this.checkInput(inputShape);
     const [oh, ow] = this.outputHW(h, w, inC, [this.kernelSize[0], this.kernelSize[1], inC, this.depthMultiplier], true);
-    return [oh, ow, this.filters];
+    return this.inFormat([oh, ow, this.filters]);
   }
 
   override flops(inputShape: LayerShape): number {
     const [, , inC] = this.checkInput(inputShape);
-    const [oh, ow] = this.computeOutputShape(inputShape);
+    const positions = this.computeOutputShape(inputShape).reduce((a, b) => a * b, 1) / this.filters;
     const mid = inC * this.depthMultiplier;
-    return oh * ow * (mid * 2 * this.kernelSize[0] * this.kernelSize[1] + this.filters * (2 * mid + (this.useBias ? 1 : 0)));
+    return positions * (mid * 2 * this.kernelSize[0] * this.kernelSize[1] + this.filters * (2 * mid + (this.useBias ? 1 : 0)));
   }
 
   override getConfig(): LayerConfig {

@@ -134,3 +134,28 @@ describe('initialiser names', () => {
     expect(() => gb.layers.dense({ units: 2, kernelInitializer: 'nope' as never })).toThrow(/unknown initializer 'nope'/);
   });
 });
+
+describe('constant, truncatedNormal, identity and orthogonal (TensorFlow.js names)', () => {
+  it('constant fills the value; truncatedNormal stays within 2 std of its mean', () => {
+    expect(Array.from(initialize({ className: 'Constant' as never, config: { value: 0.25 } }, [3, 2]).values)).toEqual(Array(6).fill(0.25));
+    const t = initialize({ className: 'truncatedNormal', config: { mean: 1, stddev: 0.5, seed: 2 } }, [4000]).values;
+    expect(Math.max(...t)).toBeLessThanOrEqual(2);
+    expect(Math.min(...t)).toBeGreaterThanOrEqual(0);
+    expect(Math.abs(Array.from(t).reduce((a, b) => a + b, 0) / t.length - 1)).toBeLessThan(0.02);
+  });
+
+  it('identity puts gain on the diagonal; orthogonal has orthonormal rows (or columns) times gain', () => {
+    expect(initialize({ className: 'identity', config: { gain: 2 } }, [2, 3]).arraySync()).toEqual([[2, 0, 0], [0, 2, 0]]);
+    for (const shape of [[3, 5], [6, 4]]) {
+      const w = initialize({ className: 'Orthogonal' as never, config: { gain: 1.5, seed: 4 } }, shape).arraySync() as number[][];
+      const [rows, cols] = shape;
+      const wide = rows < cols;
+      const n = Math.min(rows, cols);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+        let dot = 0;
+        for (let k = 0; k < Math.max(rows, cols); k++) dot += wide ? w[i][k] * w[j][k] : w[k][i] * w[k][j];
+        expect(dot).toBeCloseTo(i === j ? 2.25 : 0, 5);
+      }
+    }
+  });
+});

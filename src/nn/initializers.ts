@@ -6,7 +6,7 @@ import { getRng, Rng } from '../util/random.js';
 
 export type InitializerName =
   | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'lecunNormal' | 'lecunUniform'
-  | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform' | 'varianceScaling';
+  | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform' | 'varianceScaling' | 'constant' | 'truncatedNormal' | 'identity' | 'orthogonal';
 
 export interface InitializerConfig {
   className: InitializerName;
@@ -14,6 +14,8 @@ export interface InitializerConfig {
     mean?: number; stddev?: number; minval?: number; maxval?: number; seed?: number;
     /** varianceScaling: std or limit from scale / fan (TensorFlow.js defaults: 1, 'fanIn', 'normal'). */
     scale?: number; mode?: 'fanIn' | 'fanOut' | 'fanAvg'; distribution?: 'normal' | 'truncatedNormal' | 'uniform';
+    /** constant: the value; identity and orthogonal: the factor (gain, default 1). */
+    value?: number; gain?: number;
   };
 }
 
@@ -44,6 +46,20 @@ const DRAWS: Record<InitializerName, Draw> = {
   ones: () => () => 1,
   randomNormal: (r, _i, _o, c) => () => r.normal(c.mean ?? 0, c.stddev ?? 0.05),
   randomUniform: (r, _i, _o, c) => () => r.uniform(c.minval ?? -0.05, c.maxval ?? 0.05),
+  constant: (_r, _i, _o, c) => () => c.value ?? 0,
+  // A normal with values beyond 2 std redrawn (TensorFlow.js: mean 0, stddev 0.05).
+  truncatedNormal: (r, _i, _o, c) => () => (c.mean ?? 0) + r.truncatedNormal(0, c.stddev ?? 0.05),
+  // gain on the diagonal of a [rows, cols] matrix (values are drawn in row-major order).
+  identity: (_r, _i, cols, c) => {
+    let k = 0;
+    return () => {
+      const v = Math.floor(k / cols) === k % cols ? c.gain ?? 1 : 0;
+      k++;
+      return v;
+    };
+  },
+  // Filled by orthogonalMatrix in initialize (it needs the whole matrix at once).
+  orthogonal: () => () => 0,
   // TensorFlow.js' VarianceScaling: n = fanIn, fanOut or their mean; a normal truncated at 2 std with
   // std sqrt(scale / n), or uniform within sqrt(3 scale / n).
   varianceScaling: (r, i, o, c) => {
@@ -61,6 +77,7 @@ const SNAKE: Record<string, InitializerName> = {
   GlorotUniform: 'glorotUniform', GlorotNormal: 'glorotNormal', HeUniform: 'heUniform', HeNormal: 'heNormal',
   LecunNormal: 'lecunNormal', LecunUniform: 'lecunUniform', Zeros: 'zeros', Ones: 'ones',
   RandomNormal: 'randomNormal', RandomUniform: 'randomUniform', variance_scaling: 'varianceScaling', VarianceScaling: 'varianceScaling',
+  Constant: 'constant', TruncatedNormal: 'truncatedNormal', truncated_normal: 'truncatedNormal', Identity: 'identity', Orthogonal: 'orthogonal',
 };
 
 const MODES: Record<string, 'fanIn' | 'fanOut' | 'fanAvg'> = { fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg', fanIn: 'fanIn', fanOut: 'fanOut', fanAvg: 'fanAvg' };
@@ -95,8 +112,35 @@ export function initialize(spec: InitializerSpec, shape: readonly number[]): Ten
   const options = cfg.config ?? {};
   const rng = options.seed !== undefined ? new Rng(options.seed) : getRng();
   const [fanIn, fanOut] = fans(shape);
+  if (cfg.className === 'identity' && shape.length !== 2) throw new Error(`initializer identity: needs a 2-D weight, got shape [${shape.join(', ')}]`);
+  if (cfg.className === 'orthogonal') return new Tensor(orthogonalMatrix(shape, rng, options.gain ?? 1), shape);
   const next = DRAWS[cfg.className](rng, fanIn, fanOut, options);
   const values = new Float32Array(sizeOf(shape));
   for (let i = 0; i < values.length; i++) values[i] = next();
   return new Tensor(values, shape);
+}
+
+/**
+ * gain * an orthogonal matrix of shape [prod(leading axes), last axis] (Keras): Gram-Schmidt on a normal
+ * draw, over the rows when they are the fewer, else the columns.
+ */
+function orthogonalMatrix(shape: readonly number[], rng: Rng, gain: number): Float32Array {
+  const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
+  const rows = sizeOf(shape) / Math.max(cols, 1);
+  const [n, len] = rows < cols ? [rows, cols] : [cols, rows];
+  const vecs = Array.from({ length: n }, () => Float64Array.from({ length: len }, () => rng.normal(0, 1)));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      let dot = 0;
+      for (let k = 0; k < len; k++) dot += vecs[i][k] * vecs[j][k];
+      for (let k = 0; k < len; k++) vecs[i][k] -= dot * vecs[j][k];
+    }
+    let norm = 0;
+    for (let k = 0; k < len; k++) norm += vecs[i][k] ** 2;
+    norm = Math.sqrt(norm) || 1;
+    for (let k = 0; k < len; k++) vecs[i][k] /= norm;
+  }
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows < cols ? vecs[r][c] : vecs[c][r]);
+  return out;
 }

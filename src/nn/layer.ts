@@ -1,8 +1,9 @@
 // The layer contract: constructor validates config, build() makes weights, call() computes, getConfig() serialises.
 
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, type DType } from '../tensor/tensor.js';
 import { Variable } from '../autograd/variable.js';
 import { formatShape, shapesEqual, sizeOf } from '../tensor/shape.js';
+import { applySymbolic, describe, hasSymbolic, type LayerNode, type SymbolicTensor } from './symbolic.js';
 import { initialize, type InitializerSpec } from './initializers.js';
 import type { Regularizer } from './regularizers.js';
 import type { Rng } from '../util/random.js';
@@ -57,6 +58,24 @@ export interface WeightSpec {
   dtype?: 'float32' | 'int8';
 }
 
+/** Elements addWeight may still allocate while a model is rebuilt from a file (see withWeightBudget). */
+let weightBudget: { left: number; source: string } | null = null;
+
+/**
+ * Runs fn (which builds layers) allowing at most `elements` weight values in all: a model rebuilt from
+ * an untrusted config may allocate no more than its weights file holds, so an absurd config fails
+ * before it allocates.
+ */
+export function withWeightBudget<T>(elements: number, source: string, fn: () => T): T {
+  const previous = weightBudget;
+  weightBudget = { left: elements, source };
+  try {
+    return fn();
+  } finally {
+    weightBudget = previous;
+  }
+}
+
 export abstract class Layer {
   abstract readonly className: string;
   readonly name: string;
@@ -71,6 +90,8 @@ export abstract class Layer {
   /** Penalty on the layer's output (Keras activityRegularizer), divided by the batch size. */
   protected activityRegularizer: Regularizer | null = null;
   private lastActivityLoss: Tensor | null = null;
+  /** Calls on symbolic tensors (functional API), in order. */
+  readonly inboundNodes: LayerNode[] = [];
 
   constructor(args: LayerArgs = {}, className?: string) {
     this.name = args.name ?? autoName(className ?? this.constructor.name);
@@ -101,20 +122,64 @@ export abstract class Layer {
     return 0;
   }
 
-  /** Builds on first use, checks the input width, then calls. */
-  apply(x: Tensor, options: CallOptions = {}): Tensor {
+  /**
+   * Builds on first use, checks the input shape, then calls. On symbolic tensors (from `input()` or
+   * another layer's symbolic output) it records the call instead and returns a symbolic output.
+   */
+  apply(x: SymbolicTensor | SymbolicTensor[], options?: CallOptions): SymbolicTensor;
+  apply(x: Tensor | Tensor[], options?: CallOptions): Tensor;
+  apply(x: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], options: CallOptions = {}): Tensor | SymbolicTensor {
+    if (hasSymbolic(x)) return applySymbolic(this, Array.isArray(x) ? (x as SymbolicTensor[]) : [x as SymbolicTensor]);
+    if (Array.isArray(x)) return this.applyList(x as Tensor[], options);
+    if (!(x instanceof Tensor)) throw new Error(`${this.name}.apply: expected a Tensor or a symbolic tensor from input(), got ${describe(x)}`);
     const exampleShape = x.shape.slice(1);
     if (!this.built) this.build(this.inputShape ?? exampleShape);
-    if (this.inputShape && !shapesEqual(this.inputShape, exampleShape)) {
-      throw new Error(
-        `${this.name}: expected input of shape [batch, ${this.inputShape.join(', ')}], got ${formatShape(x.shape)}; ` +
-          `check the number of features (or reshape images to [batch, ${this.inputShape.join(', ')}])`,
-      );
-    }
+    this.checkExampleShape(exampleShape, formatShape(x.shape));
     return this.call(x, options);
   }
 
+  /** Several inputs: merge layers override this; a layer of one input takes a list of one. */
+  protected applyList(xs: Tensor[], options: CallOptions): Tensor {
+    if (xs.length === 1) return this.apply(xs[0], options);
+    throw new Error(`${this.name} (${this.className}) takes one input, got a list of ${xs.length}; merge them first (layers.concatenate, layers.add)`);
+  }
+
+  /** Refuses an example shape other than the one the layer was built for. */
+  protected checkExampleShape(exampleShape: LayerShape, shown: string): void {
+    if (this.inputShape && !shapesEqual(this.inputShape, exampleShape)) {
+      throw new Error(
+        `${this.name}: expected input of shape [batch, ${this.inputShape.join(', ')}], got ${shown}; ` +
+          `check the number of features (or reshape images to [batch, ${this.inputShape.join(', ')}])`,
+      );
+    }
+  }
+
+  /** Output shape (no batch dimension) for the shapes of its inputs, building the layer on first use (functional API). */
+  outputShapeFor(shapes: LayerShape[]): LayerShape {
+    if (shapes.length !== 1) {
+      throw new Error(`${this.name} (${this.className}) takes one input, got ${shapes.length}; merge them first (layers.concatenate, layers.add)`);
+    }
+    if (!this.built) this.build(this.inputShape ?? shapes[0]);
+    this.checkExampleShape(shapes[0], `[batch, ${shapes[0].join(', ')}]`);
+    return this.computeOutputShape(shapes[0]);
+  }
+
+  /** The dtype of the output for inputs of these dtypes (float32 for every layer with arithmetic). */
+  outputDtype(_inputs: DType[]): DType {
+    return 'float32';
+  }
+
   protected addWeight(spec: WeightSpec): Variable {
+    if (weightBudget) {
+      const size = sizeOf(spec.shape);
+      if (!(size <= weightBudget.left)) {
+        throw new Error(
+          `${weightBudget.source}: layer '${this.name}' would create weight '${spec.name}' of shape ${formatShape(spec.shape)}, ` +
+            'more values than the weights file holds; the model config does not match its weights',
+        );
+      }
+      weightBudget.left -= size;
+    }
     const v = spec.dtype === 'int8'
       ? new Variable(new Tensor(new Int8Array(sizeOf(spec.shape)), spec.shape, 'int8'), false, `${this.name}/${spec.name}`)
       : new Variable(initialize(spec.initializer, spec.shape), spec.trainable ?? true, `${this.name}/${spec.name}`);

@@ -25,6 +25,8 @@ interface LayerCase {
   trainable?: number;
   /** Inputs other than uniform floats (embedding ids). */
   input?: () => gb.Tensor;
+  /** Merge layers: the shapes of their several inputs (inputShape is then the first). */
+  inputShapes?: LayerShape[];
   /** Inference-only (the int8 layers of compress/): no training step or gradient checks. */
   frozen?: boolean;
 }
@@ -38,6 +40,10 @@ function quantized<L extends Layer>(layer: L, inputShape: number[]): L {
     : new gb.Tensor(Float32Array.from({ length: w.size }, () => (i === 1 ? 0.01 + 0.02 * rng.next() : rng.normal())), w.shape))));
   return layer;
 }
+
+/** A merge layer's case: two or three inputs of these shapes. */
+const merge = (name: string, make: () => Layer, inputShapes: LayerShape[], outputShape: LayerShape, gradStep?: number): LayerCase =>
+  ({ name, make, inputShape: inputShapes[0], inputShapes, outputShape, weightShapes: [], gradStep });
 
 const CASES: LayerCase[] = [
   { name: 'Dense tanh', make: () => gb.layers.dense({ units: 3, activation: 'tanh', inputShape: [4] }), inputShape: [4], outputShape: [3], weightShapes: [[4, 3], [3]] },
@@ -73,6 +79,38 @@ const CASES: LayerCase[] = [
     name: 'Embedding', make: () => gb.layers.embedding({ inputDim: 7, outputDim: 3, inputLength: 4 }), inputShape: [4], outputShape: [4, 3], weightShapes: [[7, 3]],
     input: () => gb.tensor2d([[0, 6, 2, 2], [1, 1, 5, 0], [3, 4, 6, 6]], undefined, 'int32'),
   },
+  { name: 'Conv2D channels-first, explicit padding', make: () => gb.layers.conv2d({ filters: 3, kernelSize: 3, strides: [2, 1], padding: [[1, 1], [0, 2]], dataFormat: 'channelsFirst', inputShape: [2, 5, 4] }), inputShape: [2, 5, 4], outputShape: [3, 3, 4], weightShapes: [[3, 3, 2, 3], [3]] },
+  { name: 'Conv1D channels-first', make: () => gb.layers.conv1d({ filters: 2, kernelSize: 2, dataFormat: 'channelsFirst', inputShape: [3, 6] }), inputShape: [3, 6], outputShape: [2, 5], weightShapes: [[2, 3, 2], [2]] },
+  { name: 'DepthwiseConv2D channels-first', make: () => gb.layers.depthwiseConv2d({ kernelSize: 2, dataFormat: 'channelsFirst', inputShape: [3, 4, 4] }), inputShape: [3, 4, 4], outputShape: [3, 3, 3], weightShapes: [[2, 2, 3, 1], [3]] },
+  { name: 'MaxPooling2D channels-first, explicit padding', make: () => gb.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: [[1, 1], [1, 1]], dataFormat: 'channelsFirst', inputShape: [2, 5, 4] }), inputShape: [2, 5, 4], outputShape: [2, 3, 2], weightShapes: [], gradStep: 1e-3 },
+  { name: 'AveragePooling1D channels-first', make: () => gb.layers.averagePooling1d({ poolSize: 2, dataFormat: 'channelsFirst', inputShape: [3, 6] }), inputShape: [3, 6], outputShape: [3, 3], weightShapes: [] },
+  { name: 'GlobalAveragePooling2D channels-first, keepDims', make: () => gb.layers.globalAveragePooling2d({ dataFormat: 'channelsFirst', keepDims: true, inputShape: [4, 3, 2] }), inputShape: [4, 3, 2], outputShape: [4, 1, 1], weightShapes: [] },
+  { name: 'BatchNormalization on axis 1 (channels-first)', make: () => gb.layers.batchNormalization({ axis: 1, inputShape: [3, 2, 4] }), inputShape: [3, 2, 4], outputShape: [3, 2, 4], weightShapes: [[3], [3], [3], [3]], trainable: 2 },
+  { name: 'ZeroPadding2D channels-first', make: () => gb.layers.zeroPadding2d({ padding: [1, 2], dataFormat: 'channelsFirst', inputShape: [2, 2, 3] }), inputShape: [2, 2, 3], outputShape: [2, 4, 7], weightShapes: [] },
+  { name: 'Flatten channels-first', make: () => gb.layers.flatten({ dataFormat: 'channelsFirst', inputShape: [2, 3, 2] }), inputShape: [2, 3, 2], outputShape: [12], weightShapes: [] },
+  { name: 'LeakyReLU alpha 0.1', make: () => gb.layers.leakyReLU({ alpha: 0.1, inputShape: [7] }), inputShape: [7], outputShape: [7], weightShapes: [], gradStep: 1e-3 },
+  { name: 'ELU alpha 0.5', make: () => gb.layers.elu({ alpha: 0.5, inputShape: [7] }), inputShape: [7], outputShape: [7], weightShapes: [], gradStep: 1e-3 },
+  { name: 'ReLU maxValue 0.5', make: () => gb.layers.reLU({ maxValue: 0.5, inputShape: [7] }), inputShape: [7], outputShape: [7], weightShapes: [], gradStep: 1e-3 },
+  { name: 'ThresholdedReLU', make: () => gb.layers.thresholdedReLU({ theta: 0.2, inputShape: [7] }), inputShape: [7], outputShape: [7], weightShapes: [], gradStep: 1e-3 },
+  { name: 'Softmax on axis 1', make: () => gb.layers.softmax({ axis: 1, inputShape: [3, 2] }), inputShape: [3, 2], outputShape: [3, 2], weightShapes: [] },
+  { name: 'PReLU shared over axis 2', make: () => gb.layers.prelu({ sharedAxes: [2], alphaInitializer: { className: 'randomUniform', config: { minval: 0.1, maxval: 0.3 } }, inputShape: [3, 4] }), inputShape: [3, 4], outputShape: [3, 4], weightShapes: [[3, 1]], gradStep: 1e-3 },
+  { name: 'Permute', make: () => gb.layers.permute({ dims: [3, 1, 2], inputShape: [2, 3, 4] }), inputShape: [2, 3, 4], outputShape: [4, 2, 3], weightShapes: [] },
+  { name: 'Op: add a bias weight', make: () => gb.layers.opLayer({ op: 'binary', attrs: { fn: 'add' }, operands: ['x0', 'w0'], weightShapes: [[3, 1]], inputShape: [3, 2] }), inputShape: [3, 2], outputShape: [3, 2], weightShapes: [[3, 1]] },
+  { name: 'Op: pad per example', make: () => gb.layers.opLayer({ op: 'pad', attrs: { paddings: [[1, 0], [0, 2]], value: 0 }, operands: ['x0'], inputShape: [2, 3] }), inputShape: [2, 3], outputShape: [3, 5], weightShapes: [] },
+  { name: 'Op: gather with constant indices', make: () => gb.layers.opLayer({ op: 'gather', attrs: { axis: 1 }, operands: ['x0', 'c0'], constants: [{ shape: [3], values: [2, 0, 2], dtype: 'int32' }], inputShape: [2, 3] }), inputShape: [2, 3], outputShape: [2, 3], weightShapes: [] },
+  merge('Op: matMul of two inputs', () => gb.layers.opLayer({ op: 'matMul', attrs: { transA: false, transB: true }, operands: ['x0', 'x1'] }), [[2, 3], [4, 3]], [2, 4]),
+  { name: 'Op: erf', make: () => gb.layers.opLayer({ op: 'erf', attrs: {}, operands: ['x0'], inputShape: [5] }), inputShape: [5], outputShape: [5], weightShapes: [] },
+  { name: 'InputLayer', make: () => gb.layers.inputLayer({ inputShape: [2, 3] }), inputShape: [2, 3], outputShape: [2, 3], weightShapes: [] },
+  merge('Add of three', () => gb.layers.add(), [[2, 3], [2, 3], [2, 3]], [2, 3]),
+  merge('Subtract', () => gb.layers.subtract(), [[4], [4]], [4]),
+  merge('Multiply, broadcast', () => gb.layers.multiply(), [[2, 3], [1, 3]], [2, 3]),
+  merge('Average', () => gb.layers.average(), [[5], [5]], [5]),
+  merge('Maximum', () => gb.layers.maximum(), [[6], [6]], [6], 1e-3),
+  merge('Minimum', () => gb.layers.minimum(), [[6], [6]], [6], 1e-3),
+  merge('Concatenate on the last axis', () => gb.layers.concatenate(), [[2, 3], [2, 1]], [2, 4]),
+  merge('Concatenate on axis 1', () => gb.layers.concatenate({ axis: 1 }), [[2, 3], [1, 3]], [3, 3]),
+  merge('Dot of vectors, normalised', () => gb.layers.dot({ axes: 1, normalize: true }), [[4], [4]], [1]),
+  merge('Dot of matrices', () => gb.layers.dot({ axes: [2, 1] }), [[2, 3], [3, 4]], [2, 4]),
   {
     name: 'QuantizedDense relu', frozen: true, inputShape: [5], outputShape: [3], weightShapes: [[3, 5], [3], [3]], trainable: 0,
     make: () => quantized(new gb.compress.QuantizedDense({ units: 3, activation: 'relu', inputScale: 0.02, inputZeroPoint: 60, inputShape: [5] }), [5]),
@@ -85,13 +123,20 @@ const CASES: LayerCase[] = [
 
 const BATCH = 3;
 
+/** The layer's input for `rows` rows: one tensor, or a list for a merge layer. */
+function inputsFor(c: LayerCase, rows: number, seed: number): gb.Tensor | gb.Tensor[] {
+  if (c.input) return c.input();
+  return c.inputShapes ? c.inputShapes.map((s, i) => randomTensor([rows, ...s], seed + i)) : randomTensor([rows, ...c.inputShape], seed);
+}
+const list = (x: gb.Tensor | gb.Tensor[]) => (Array.isArray(x) ? x : [x]);
+
 describe.each(CASES)('generic layer test: $name', (c) => {
-  const input = () => (c.input ? c.input() : randomTensor([BATCH, ...c.inputShape], 5));
+  const input = () => inputsFor(c, BATCH, 5) as gb.Tensor;
 
   it('output shape matches computeOutputShape and the expected shape', () => {
     const layer = c.make();
     const y = layer.apply(input());
-    expect(layer.computeOutputShape(c.inputShape)).toEqual(c.outputShape);
+    expect(layer.outputShapeFor(c.inputShapes ?? [c.inputShape])).toEqual(c.outputShape);
     expect(y.shape).toEqual([BATCH, ...c.outputShape]);
     expect(Array.from(y.values).every(Number.isFinite)).toBe(true);
   });
@@ -137,16 +182,19 @@ describe.each(CASES)('generic layer test: $name', (c) => {
     layer.apply(x);
     // Dropout in training mode with a fixed generator: the same mask on every call.
     const options = () => ({ training: true, rng: new Rng(3) });
-    if (x.dtype === 'float32') checkGradients((xi) => layer.apply(xi, options()), [x], { step: c.gradStep });
+    if (list(x)[0].dtype === 'float32') checkGradients((...xs) => layer.apply(c.inputShapes ? xs : xs[0], options()), list(x), { step: c.gradStep });
     if (layer.trainableWeights.length > 0) checkVariableGradients(() => layer.apply(x, options()), layer.trainableWeights, { step: c.gradStep });
   });
 });
 
 describe.each(CASES)('generic model test: $name', (c) => {
-  const input = () => (c.input ? c.input() : randomTensor([BATCH * 3, ...c.inputShape], 6));
+  const input = () => inputsFor(c, BATCH * 3, 6) as gb.Tensor;
+  // A layer of one input as a Sequential model; a merge layer in a functional model of its inputs.
   const build = () => {
     gb.setSeed(2);
-    const model = gb.sequential({ layers: [c.make()] });
+    const layer = c.make();
+    const inputs = c.inputShapes?.map((shape) => gb.input({ shape }));
+    const model = inputs ? gb.model({ inputs, outputs: layer.apply(inputs) }) : gb.sequential({ layers: [layer] });
     model.compile({ optimizer: gb.train.sgd(0.05), loss: 'meanSquaredError' });
     return model;
   };
@@ -154,7 +202,7 @@ describe.each(CASES)('generic model test: $name', (c) => {
   it.skipIf(c.frozen)('trains the same through plans as eagerly, and summary() counts its parameters', async () => {
     const [planned, eager] = [build(), build()];
     const x = input();
-    const y = randomTensor([x.shape[0], ...c.outputShape], 8);
+    const y = randomTensor([list(x)[0].shape[0], ...c.outputShape], 8);
     const args = { epochs: 2, batchSize: 4, verbose: 0 as const, shuffleSeed: 3 };
     // 9 rows in batches of 4 leave a last batch of 1, which batch normalisation refuses in training.
     if (c.name.startsWith('BatchNormalization')) args.batchSize = 3;
@@ -163,7 +211,7 @@ describe.each(CASES)('generic model test: $name', (c) => {
     hp.history.loss.forEach((v, i) => expect(v).toBeCloseTo(he.history.loss[i], 4));
     eager.getWeights().forEach((w, i) => expectClose(planned.getWeights()[i], Array.from(w.values), 1e-4, 1e-4));
     expectClose(planned.predict(x), Array.from(eager.apply(x, { training: false }).values), 1e-5, 1e-4);
-    const row = planned.summaryRows()[0];
+    const row = planned.summaryRows().at(-1)!;
     expect(row.outputShape).toEqual(c.outputShape);
     expect(row.params).toBe(c.weightShapes.reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0));
     expect(row.flops).toBeGreaterThanOrEqual(0);
@@ -172,13 +220,14 @@ describe.each(CASES)('generic model test: $name', (c) => {
   it('saves and loads to the same predictions, and exports to ONNX that onnxruntime agrees with', async () => {
     const model = build();
     const x = input();
-    if (!c.frozen) await model.fit(x, randomTensor([x.shape[0], ...c.outputShape], 8), { epochs: 1, batchSize: 3, verbose: 0 });
+    if (!c.frozen) await model.fit(x, randomTensor([list(x)[0].shape[0], ...c.outputShape], 8), { epochs: 1, batchSize: 3, verbose: 0 });
     const want = model.predict(x);
     const again = await gb.loadModel(gb.toArtifacts(model));
     expectClose(again.predict(x), Array.from(want.values), 0, 0);
     const session = await ort.InferenceSession.create(gb.toOnnx(model));
-    const feed = new ort.Tensor('float32', Float32Array.from(x.values), x.shape);
-    const got = (await session.run({ input: feed })).output.data as Float32Array;
+    const names = c.inputShapes ? model.inputNames : ['input'];
+    const feeds = Object.fromEntries(list(x).map((t, i) => [names[i], new ort.Tensor('float32', Float32Array.from(t.values), t.shape)]));
+    const got = (await session.run(feeds))[c.inputShapes ? model.outputNames[0] : 'output'].data as Float32Array;
     expectClose(got, Array.from(want.values), 1e-5, 1e-4);
   });
 });
@@ -314,10 +363,28 @@ describe('conv, pooling and normalisation layers refuse bad input with the layer
       .rejects.toThrow(/batch_normalization_\d+: a training batch of 1 row\(s\) gives 1 value per channel, so its variance is 0; batches need at least 2 rows/);
   });
 
-  it('channelsFirst, unknown padding and embedding ids out of range', () => {
-    expect(() => gb.layers.conv2d({ filters: 1, kernelSize: 2, dataFormat: 'channelsFirst' })).toThrow(/channelsFirst' is not supported; glassbox is channels-last/);
-    expect(() => gb.layers.conv2d({ filters: 1, kernelSize: 2, padding: 'full' as never })).toThrow(/padding must be 'valid' or 'same', got 'full'/);
+  it('unknown data formats and padding, and embedding ids out of range', () => {
+    expect(() => gb.layers.conv2d({ filters: 1, kernelSize: 2, dataFormat: 'nchw' as never })).toThrow(/dataFormat must be 'channelsLast' or 'channelsFirst', got "nchw"/);
+    expect(() => gb.layers.conv2d({ filters: 1, kernelSize: 2, padding: 'full' as never })).toThrow(/padding must be 'valid' or 'same' \(or explicit \[before, after\] pairs per spatial axis\), got "full"/);
     const model = gb.sequential({ layers: [gb.layers.embedding({ inputDim: 4, outputDim: 2, inputLength: 2 })] });
     expect(() => model.predict(gb.tensor2d([[1, 4]], undefined, 'int32'))).toThrow(/index 4 .* out of range \[0, 4\)/);
+  });
+});
+
+describe('channels-first layers compute what the channels-last layer computes on transposed input', () => {
+  const toLast = (x: gb.Tensor) => gb.transpose(x, [0, ...x.shape.slice(2).map((_, i) => i + 2), 1]);
+  const cases: [string, (format: 'channelsFirst' | 'channelsLast') => Layer, number[]][] = [
+    ['conv2d', (dataFormat) => gb.layers.conv2d({ filters: 3, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'relu', dataFormat, kernelInitializer: { className: 'glorotUniform', config: { seed: 1 } } }), [2, 4, 7, 5]],
+    ['separableConv2d', (dataFormat) => gb.layers.separableConv2d({ filters: 2, kernelSize: 2, dataFormat, depthwiseInitializer: { className: 'glorotUniform', config: { seed: 2 } }, pointwiseInitializer: { className: 'glorotUniform', config: { seed: 3 } } }), [2, 3, 5, 4]],
+    ['averagePooling2d', (dataFormat) => gb.layers.averagePooling2d({ poolSize: 2, padding: 'same', dataFormat }), [2, 3, 5, 5]],
+    ['globalMaxPooling1d', (dataFormat) => gb.layers.globalMaxPooling1d({ dataFormat }), [2, 3, 5]],
+    ['batchNormalization (axis)', (dataFormat) => gb.layers.batchNormalization({ axis: dataFormat === 'channelsFirst' ? 1 : -1, movingMeanInitializer: { className: 'randomUniform', config: { seed: 4 } } }), [2, 3, 4, 2]],
+  ];
+  it.each(cases)('%s', (_name, make, shape) => {
+    const x = randomTensor(shape, 11);
+    const y = make('channelsFirst').apply(x);
+    const want = make('channelsLast').apply(toLast(x));
+    expect(toLast(y).shape).toEqual(want.shape);
+    expectClose(toLast(y), Array.from(want.values), 1e-6);
   });
 });

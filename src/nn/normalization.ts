@@ -8,9 +8,13 @@ import { runOp } from '../ops/run.js';
 import { Layer, type CallOptions, type LayerArgs, type LayerConfig, type LayerShape } from './layer.js';
 import { normalizeInitializer, type InitializerConfig, type InitializerSpec } from './initializers.js';
 import { toRegularizer, type Regularizer, type RegularizerConfig, type RegularizerSpec } from './regularizers.js';
+import { alongAxis, featureAxis, resolveAxis } from './axes.js';
 
 export interface NormArgs extends LayerArgs {
-  /** Only the last axis (-1, the channels) is supported. */
+  /**
+   * The channel axis, counted with the batch as 0 or from the end: -1 (the last, default); batch
+   * normalisation also takes another (1 for channels-first images), layer normalisation only the last.
+   */
   axis?: number;
   epsilon?: number;
   center?: boolean;
@@ -35,12 +39,11 @@ abstract class Normalization extends Layer {
   gamma: Variable | null = null;
   beta: Variable | null = null;
 
+  readonly axis: number;
+
   constructor(args: NormArgs, className: string, defaultEpsilon: number) {
     super(args, className);
-    const axis = args?.axis ?? -1;
-    if (axis !== -1 && !(Array.isArray(axis) && axis.length === 1 && axis[0] === -1)) {
-      throw new Error(`${this.name}: only axis -1 (the channels, last) is supported, got ${JSON.stringify(axis)}`);
-    }
+    this.axis = featureAxis(this.name, args?.axis);
     this.epsilon = args?.epsilon ?? defaultEpsilon;
     if (!(this.epsilon > 0)) throw new Error(`${this.name}: epsilon must be positive, got ${this.epsilon}`);
     this.center = args?.center ?? true;
@@ -69,7 +72,7 @@ abstract class Normalization extends Layer {
 
   override getConfig(): LayerConfig {
     return {
-      ...super.getConfig(), axis: -1, epsilon: this.epsilon, center: this.center, scale: this.scale,
+      ...super.getConfig(), axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale,
       betaInitializer: this.betaInitializer, gammaInitializer: this.gammaInitializer,
       betaRegularizer: reg(this.betaRegularizer), gammaRegularizer: reg(this.gammaRegularizer),
     };
@@ -105,7 +108,7 @@ export class BatchNormalization extends Normalization {
   }
 
   override build(inputShape: LayerShape): void {
-    const channels = inputShape[inputShape.length - 1];
+    const channels = inputShape[resolveAxis(this.name, this.axis, inputShape.length + 1) - 1];
     this.buildAffine(channels);
     this.movingMean = this.addWeight({ name: 'moving_mean', shape: [channels], initializer: this.movingMeanInitializer, trainable: false });
     this.movingVariance = this.addWeight({ name: 'moving_variance', shape: [channels], initializer: this.movingVarianceInitializer, trainable: false });
@@ -113,6 +116,11 @@ export class BatchNormalization extends Normalization {
   }
 
   call(x: Tensor, options: CallOptions): Tensor {
+    // The ops normalise over the last axis: another channel axis moves last and back.
+    return alongAxis(x, resolveAxis(this.name, this.axis, x.rank), (t) => this.normalize(t, options));
+  }
+
+  private normalize(x: Tensor, options: CallOptions): Tensor {
     const channels = x.shape[x.rank - 1];
     const gamma = this.gamma ?? ops.ones([channels]);
     const beta = this.beta ?? ops.zeros([channels]);
@@ -147,6 +155,9 @@ export class LayerNormalization extends Normalization {
   }
 
   override build(inputShape: LayerShape): void {
+    if (resolveAxis(this.name, this.axis, inputShape.length + 1) !== inputShape.length) {
+      throw new Error(`${this.name}: only the last axis is supported (axis -1), got axis ${this.axis} for inputs of rank ${inputShape.length + 1}`);
+    }
     this.buildAffine(inputShape[inputShape.length - 1]);
     super.build(inputShape);
   }

@@ -6,7 +6,11 @@ import { Activation, Dropout, Flatten } from './simple-layers.js';
 import { Conv, DepthwiseConv2D, SeparableConv2D } from './conv.js';
 import { GlobalPooling, Pooling } from './pooling.js';
 import { BatchNormalization, LayerNormalization } from './normalization.js';
-import { Embedding, Reshape, ZeroPadding2D } from './shape-layers.js';
+import { Embedding, Permute, Reshape, ZeroPadding2D } from './shape-layers.js';
+import { OpLayer } from './op-layer.js';
+import { InputLayer } from './input-layer.js';
+import { Concatenate, Dot, ElementwiseMerge } from './merge.js';
+import { AlphaActivation, PReLU, ReLU, Softmax, ThresholdedReLU } from './activation-layers.js';
 
 type LayerFactory = (config: Record<string, unknown>) => Layer;
 
@@ -36,6 +40,18 @@ registerLayer('LayerNormalization', (c) => new LayerNormalization(c as never));
 registerLayer('Reshape', (c) => new Reshape(c as never));
 registerLayer('ZeroPadding2D', (c) => new ZeroPadding2D(c as never));
 registerLayer('Embedding', (c) => new Embedding(c as never));
+registerLayer('InputLayer', (c) => new InputLayer(c as never));
+for (const kind of ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum'] as const) registerLayer(kind, (c) => new ElementwiseMerge(c, kind));
+registerLayer('Concatenate', (c) => new Concatenate(c as never));
+registerLayer('Dot', (c) => new Dot(c as never));
+registerLayer('LeakyReLU', (c) => new AlphaActivation(c, 'LeakyReLU'));
+registerLayer('ELU', (c) => new AlphaActivation(c, 'ELU'));
+registerLayer('ReLU', (c) => new ReLU(c as never));
+registerLayer('ThresholdedReLU', (c) => new ThresholdedReLU(c as never));
+registerLayer('Softmax', (c) => new Softmax(c as never));
+registerLayer('PReLU', (c) => new PReLU(c as never));
+registerLayer('Permute', (c) => new Permute(c as never));
+registerLayer('Op', (c) => new OpLayer(c as never));
 
 export function registeredLayers(): string[] {
   return [...factories.keys()];

@@ -1,4 +1,4 @@
-// Layers that rearrange values: reshape (per example) and zeroPadding2d; and embedding (integer ids to vectors).
+// Layers that rearrange values: reshape and permute (per example), zeroPadding2d; and embedding (integer ids to vectors).
 
 import type { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../autograd/variable.js';
@@ -44,6 +44,38 @@ export class Reshape extends Layer {
   }
 }
 
+export interface PermuteArgs extends LayerArgs {
+  /** The new order of an example's axes, 1-based (Keras): [2, 1] swaps the two axes of [batch, a, b]. */
+  dims: number[];
+}
+
+export class Permute extends Layer {
+  readonly className = 'Permute';
+  readonly dims: number[];
+
+  constructor(args: PermuteArgs) {
+    super(args, 'Permute');
+    const d = args?.dims;
+    if (!Array.isArray(d) || d.length === 0 || [...d].sort((a, b) => a - b).some((v, i) => v !== i + 1)) {
+      throw new Error(`${this.name}: dims must be a permutation of 1..n (the axes of one example, 1-based), got ${JSON.stringify(d)}`);
+    }
+    this.dims = [...d];
+  }
+
+  call(x: Tensor): Tensor {
+    return ops.transpose(x, [0, ...this.dims]);
+  }
+
+  override computeOutputShape(inputShape: LayerShape): LayerShape {
+    if (inputShape.length !== this.dims.length) throw new Error(`${this.name}: dims ${JSON.stringify(this.dims)} need inputs of rank ${this.dims.length + 1}, got [batch, ${inputShape.join(', ')}]`);
+    return this.dims.map((d) => inputShape[d - 1]);
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), dims: [...this.dims] };
+  }
+}
+
 export interface ZeroPadding2DArgs extends LayerArgs {
   /** Rows/columns of zeros: a number, [rows, columns] (both sides), or [[top, bottom], [left, right]] (default 1). */
   padding?: number | [number, number] | [[number, number], [number, number]];
@@ -53,10 +85,13 @@ export interface ZeroPadding2DArgs extends LayerArgs {
 export class ZeroPadding2D extends Layer {
   readonly className = 'ZeroPadding2D';
   readonly padding: [[number, number], [number, number]];
+  readonly dataFormat: 'channelsLast' | 'channelsFirst';
 
   constructor(args: ZeroPadding2DArgs = {}) {
     super(args, 'ZeroPadding2D');
-    if (args.dataFormat === 'channelsFirst') throw new Error(`${this.name}: dataFormat 'channelsFirst' is not supported; glassbox is channels-last`);
+    const format = args.dataFormat ?? 'channelsLast';
+    if (format !== 'channelsLast' && format !== 'channelsFirst') throw new Error(`${this.name}: dataFormat must be 'channelsLast' or 'channelsFirst', got ${JSON.stringify(format)}`);
+    this.dataFormat = format;
     const p = args.padding ?? 1;
     const pad: [[number, number], [number, number]] =
       typeof p === 'number' ? [[p, p], [p, p]] : typeof p[0] === 'number' ? [[p[0] as number, p[0] as number], [p[1] as number, p[1] as number]] : [[...(p[0] as [number, number])], [...(p[1] as [number, number])]] as [[number, number], [number, number]];
@@ -65,17 +100,19 @@ export class ZeroPadding2D extends Layer {
   }
 
   call(x: Tensor): Tensor {
-    return ops.pad(x, [[0, 0], this.padding[0], this.padding[1], [0, 0]]);
+    const none: [number, number] = [0, 0];
+    return ops.pad(x, this.dataFormat === 'channelsFirst' ? [none, none, this.padding[0], this.padding[1]] : [none, this.padding[0], this.padding[1], none]);
   }
 
   override computeOutputShape(inputShape: LayerShape): LayerShape {
-    if (inputShape.length !== 3) throw new Error(`${this.name}: expected input [batch, height, width, channels], got [batch, ${inputShape.join(', ')}]`);
+    const first = this.dataFormat === 'channelsFirst';
+    if (inputShape.length !== 3) throw new Error(`${this.name}: expected input ${first ? '[batch, channels, height, width]' : '[batch, height, width, channels]'}, got [batch, ${inputShape.join(', ')}]`);
     const [[t, b], [l, r]] = this.padding;
-    return [inputShape[0] + t + b, inputShape[1] + l + r, inputShape[2]];
+    return first ? [inputShape[0], inputShape[1] + t + b, inputShape[2] + l + r] : [inputShape[0] + t + b, inputShape[1] + l + r, inputShape[2]];
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), padding: this.padding.map((p) => [...p]), dataFormat: 'channelsLast' };
+    return { ...super.getConfig(), padding: this.padding.map((p) => [...p]), dataFormat: this.dataFormat };
   }
 }
 
@@ -86,7 +123,7 @@ export interface EmbeddingArgs extends LayerArgs {
   embeddingsInitializer?: InitializerSpec;
   embeddingsRegularizer?: RegularizerSpec | null;
   maskZero?: boolean;
-  inputLength?: number | number[];
+  inputLength?: number | number[] | null;
 }
 
 /** Integer ids [batch, ...] to learned vectors [batch, ..., outputDim]. */
@@ -100,7 +137,7 @@ export class Embedding extends Layer {
 
   constructor(args: EmbeddingArgs) {
     const length = args?.inputLength;
-    super(args && !args.inputShape && !args.batchInputShape && length !== undefined ? { ...args, inputShape: Array.isArray(length) ? length : [length] } : args, 'Embedding');
+    super(args && !args.inputShape && !args.batchInputShape && length !== undefined && length !== null ? { ...args, inputShape: Array.isArray(length) ? length : [length] } : args, 'Embedding');
     for (const key of ['inputDim', 'outputDim'] as const) {
       if (!Number.isInteger(args?.[key]) || args[key] < 1) throw new Error(`${this.name}: ${key} must be a positive integer, got ${args?.[key]}`);
     }
@@ -134,5 +171,6 @@ export class Embedding extends Layer {
 }
 
 export const reshape = (args: ReshapeArgs) => new Reshape(args);
+export const permute = (args: PermuteArgs) => new Permute(args);
 export const zeroPadding2d = (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args);
 export const embedding = (args: EmbeddingArgs) => new Embedding(args);

@@ -66,15 +66,29 @@ export class Dropout extends Layer {
   }
 }
 
+export interface FlattenArgs extends LayerArgs {
+  /** 'channelsFirst' moves the channels last before flattening (Keras: keeps a dense layer's weights valid across formats). */
+  dataFormat?: 'channelsLast' | 'channelsFirst';
+}
+
 export class Flatten extends Layer {
   readonly className = 'Flatten';
+  readonly dataFormat: 'channelsLast' | 'channelsFirst';
 
-  constructor(args: LayerArgs = {}) {
+  constructor(args: FlattenArgs = {}) {
     super(args, 'Flatten');
+    const format = args?.dataFormat ?? 'channelsLast';
+    if (format !== 'channelsLast' && format !== 'channelsFirst') throw new Error(`${this.name}: dataFormat must be 'channelsLast' or 'channelsFirst', got ${JSON.stringify(format)}`);
+    this.dataFormat = format;
   }
 
   call(x: Tensor): Tensor {
-    return ops.reshape(x, [x.shape[0], -1]);
+    const last = this.dataFormat === 'channelsFirst' && x.rank > 2 ? ops.transpose(x, [0, ...x.shape.slice(2).map((_, i) => i + 2), 1]) : x;
+    return ops.reshape(last, [x.shape[0], -1]);
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), dataFormat: this.dataFormat };
   }
 
   override computeOutputShape(inputShape: LayerShape): LayerShape {
@@ -84,4 +98,4 @@ export class Flatten extends Layer {
 
 export const activation = (args: ActivationArgs) => new Activation(args);
 export const dropout = (args: DropoutArgs) => new Dropout(args);
-export const flatten = (args: LayerArgs = {}) => new Flatten(args);
+export const flatten = (args: FlattenArgs = {}) => new Flatten(args);

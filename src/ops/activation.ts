@@ -6,6 +6,9 @@ import { normalizeAxis } from '../tensor/shape.js';
 import { cast, toTensor, type TensorLike } from './creation.js';
 import { transpose } from './transform.js';
 import { runOp } from './run.js';
+import { integerArg } from './args.js';
+
+const axisArgOf = (op: string, axis: number) => (axis < 0 ? -integerArg(op, 'dim', -axis, 1) : integerArg(op, 'dim', axis));
 
 /** Moves `axis` last so row-wise kernels apply, then moves it back. */
 function withAxisLast(x: Tensor, axis: number, op: string, f: (rows: Tensor) => Tensor): Tensor {
@@ -21,12 +24,12 @@ function withAxisLast(x: Tensor, axis: number, op: string, f: (rows: Tensor) => 
 
 /** log(softmax(x)) along the last axis (or `axis`), computed without overflow. */
 export function logSoftmax(x: TensorLike, axis = -1): Tensor {
-  return withAxisLast(toTensor(x), axis, 'logSoftmax', (t) => runOp('logSoftmax', [t], {}));
+  return withAxisLast(toTensor(x, undefined, "logSoftmax: argument 'logits'"), axisArgOf('logSoftmax', axis), 'logSoftmax', (t) => runOp('logSoftmax', [t], {}));
 }
 
 /** softmax along the last axis (or `axis`), shifted by the row max so exp never overflows. */
 export function softmax(x: TensorLike, axis = -1): Tensor {
-  return withAxisLast(toTensor(x), axis, 'softmax', (t) => runOp('softmax', [t], {}));
+  return withAxisLast(toTensor(x, undefined, "softmax: argument 'logits'"), axisArgOf('softmax', axis), 'softmax', (t) => runOp('softmax', [t], {}));
 }
 
 const FUSED = new Set<string>(['linear', 'relu', 'sigmoid', 'tanh']);

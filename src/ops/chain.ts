@@ -52,6 +52,8 @@ declare module '../tensor/tensor.js' {
     gather(indices: TensorLike, axis?: number): Tensor;
     cast(dtype: DType): Tensor;
     clone(): Tensor;
+    /** Prints the tensor (TensorFlow.js' x.print()); `verbose` adds its dtype and size. */
+    print(verbose?: boolean): void;
   }
 }
 
@@ -98,3 +100,6 @@ p.slice = function (begin, size) { return tr.slice(this, begin, size); };
 p.gather = function (indices, axis) { return tr.gather(this, indices, axis); };
 p.cast = function (dtype) { return cast(this, dtype); };
 p.clone = function () { return clone(this); };
+p.print = function (verbose = false) {
+  console.log(verbose ? `${this.toString()}\n  dtype ${this.dtype}, size ${this.size}` : this.toString());
+};

@@ -4,13 +4,14 @@ import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast, toTensor, type TensorLike } from './creation.js';
 import { runOp } from './run.js';
+import { numberArg } from './args.js';
 
 function asFloat(x: Tensor): Tensor {
   return x.dtype === 'float32' ? x : cast(x, 'float32');
 }
 
 function unary(op: UnaryOp, x: TensorLike, alpha = 0): Tensor {
-  return runOp('unary', [asFloat(toTensor(x))], { fn: op, alpha });
+  return runOp('unary', [asFloat(toTensor(x, undefined, `${op}: argument 'x'`))], { fn: op, alpha });
 }
 
 export const neg = (x: TensorLike) => unary('neg', x);
@@ -34,7 +35,7 @@ export const relu6 = (x: TensorLike) => unary('relu6', x);
 export const rsqrt = (x: TensorLike) => unary('rsqrt', x);
 
 function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
-  return runOp('binary', [toTensor(a), toTensor(b)], { fn: op });
+  return runOp('binary', [toTensor(a, undefined, `${op}: argument 'a'`), toTensor(b, undefined, `${op}: argument 'b'`)], { fn: op });
 }
 
 export const add = (a: TensorLike, b: TensorLike) => binary('add', a, b);
@@ -55,11 +56,14 @@ export const squaredDifference = (a: TensorLike, b: TensorLike) => square(sub(a,
 
 /** Picks a where cond is true, else b; all three broadcast together. Gradient flows to the chosen side. */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
-  return runOp('select', [toTensor(cond), asFloat(toTensor(a)), asFloat(toTensor(b))], {});
+  const t = (v: TensorLike, name: string) => toTensor(v, undefined, `where: argument '${name}'`);
+  return runOp('select', [t(cond, 'condition'), asFloat(t(a, 'a')), asFloat(t(b, 'b'))], {});
 }
 
 /** Clamps to [lo, hi]; gradient passes where the input is inside the interval. */
 export function clipByValue(x: TensorLike, lo: number, hi: number): Tensor {
+  numberArg('clipByValue', 'clipValueMin', lo);
+  numberArg('clipByValue', 'clipValueMax', hi);
   if (lo > hi) throw new Error(`clipByValue: min ${lo} is greater than max ${hi}`);
   return minimum(maximum(x, lo), hi);
 }

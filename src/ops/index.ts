@@ -7,5 +7,6 @@ export * from './transform.js';
 export * from './matmul.js';
 export * from './activation.js';
 export * from './losses.js';
+export * from './moments.js';
 import './chain.js';
 export { runOp } from './run.js';

@@ -174,3 +174,11 @@ describe('gradients match finite differences', () => {
     expect(() => ops.sparseSoftmaxCrossEntropy(logits, ops.tensor1d([0, 1, 3, 0], undefined, 'int32'))).toThrow(/label 3 in row 2/);
   });
 });
+
+describe('erf', () => {
+  it('matches reference values (Abramowitz & Stegun table 7.1) to float32 precision', async () => {
+    const { erf } = await import('./registry/special.js');
+    const table: [number, number][] = [[0, 0], [0.05, 0.0563719777970166], [0.1, 0.1124629160182849], [0.5, 0.5204998778130465], [1, 0.8427007929497149], [1.5, 0.9661051464753108], [2, 0.9953222650189527], [3, 0.9999779095030014], [-0.7, -0.6778011938374184]];
+    for (const [x, want] of table) expect(Math.abs(erf(x) - want)).toBeLessThan(2e-7);
+  });
+});

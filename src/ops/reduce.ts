@@ -8,10 +8,11 @@ import { noGrad } from '../autograd/tape.js';
 import { reshape } from './transform.js';
 import { add, div, exp, log, sub } from './elementwise.js';
 import { runOp } from './run.js';
+import { axesArg } from './args.js';
 
 function reduceOp(fn: ReduceOp, x: TensorLike, axis: number | number[] | undefined, keepDims: boolean): Tensor {
-  const $x = toTensor(x);
-  const axes = normalizeAxes(axis, $x.rank, fn);
+  const $x = toTensor(x, undefined, `${fn}: argument 'x'`);
+  const axes = normalizeAxes(axesArg(fn, 'axis', axis), $x.rank, fn);
   return runOp('reduce', [$x.dtype === 'float32' ? $x : cast($x, 'float32')], { fn, axes, keepDims });
 }
 
@@ -21,14 +22,15 @@ export const min = (x: TensorLike, axis?: number | number[], keepDims = false) =
 export const prod = (x: TensorLike, axis?: number | number[], keepDims = false) => reduceOp('prod', x, axis, keepDims);
 
 export function mean(x: TensorLike, axis?: number | number[], keepDims = false): Tensor {
-  const $x = toTensor(x);
-  const axes = normalizeAxes(axis, $x.rank, 'mean');
+  const $x = toTensor(x, undefined, "mean: argument 'x'");
+  const axes = normalizeAxes(axesArg('mean', 'axis', axis), $x.rank, 'mean');
   const count = sizeOf(axes.map((a) => $x.shape[a]));
   return div(sum($x, axes, keepDims), count);
 }
 
 function argReduce(fn: 'argMax' | 'argMin', x: TensorLike, axis = -1): Tensor {
-  const $x = toTensor(x);
+  const $x = toTensor(x, undefined, `${fn}: argument 'x'`);
+  if (!Number.isInteger(axis)) throw new Error(`${fn}: argument 'axis' must be an integer, got ${JSON.stringify(axis)}`);
   if ($x.rank === 0) throw new Error(`${fn}: needs a tensor of rank >= 1`);
   return runOp('argReduce', [$x], { fn, axis: normalizeAxis(axis, $x.rank, fn) });
 }

@@ -1,4 +1,5 @@
-// A small least-recently-used cache of a model's compiled plans; evicted plans free their buffers at once.
+// A small least-recently-used cache of a model's compiled plans, bounded by count and by the bytes their
+// buffers hold; evicted plans free their buffers at once.
 
 import type { Plan } from './plan.js';
 
@@ -7,7 +8,11 @@ export class PlanCache {
   /** Facts derived from the model's graph (e.g. its largest activation), forgotten with the plans. */
   readonly facts = new Map<string, number>();
 
-  constructor(private readonly capacity = 8) {}
+  /**
+   * capacity: most plans kept; maxBytes: most buffer bytes kept (default 256 MiB: the threaded wasm memory
+   * holds 1 GiB, and a conv net's training plan at a large batch takes tens of MB).
+   */
+  constructor(private readonly capacity = 8, private readonly maxBytes = 256 * 2 ** 20) {}
 
   /** The plan under `key`, compiling it with `build` on a miss. */
   get(key: string, build: () => Plan): Plan {
@@ -20,7 +25,8 @@ export class PlanCache {
     }
     const plan = build();
     this.plans.set(key, plan);
-    while (this.plans.size > this.capacity) {
+    // The newest plan always stays, whatever it holds.
+    while (this.plans.size > this.capacity || (this.plans.size > 1 && this.bytes() > this.maxBytes)) {
       const [oldest, old] = this.plans.entries().next().value as [string, Plan];
       this.plans.delete(oldest);
       old.dispose();
@@ -36,6 +42,13 @@ export class PlanCache {
       this.plans.delete(key);
       plan.dispose();
     }
+  }
+
+  /** Bytes held by the cached plans' buffers. */
+  bytes(): number {
+    let n = 0;
+    for (const p of this.plans.values()) n += p.stats.bufferBytes;
+    return n;
   }
 
   get size(): number {

@@ -120,4 +120,16 @@ describe('PlanCache', () => {
     cache.clear();
     expect(a.isDisposed).toBe(true);
   });
+
+  it('evicts plans while their buffers exceed its byte budget, keeping the newest', () => {
+    const make = (rows: number) => () => {
+      const t = traceGraph([{ name: 'x', sample: gb.zeros([rows, 64]) }], ([x]) => ({ y: gb.relu(x) }));
+      return Plan.compile(t.graph, { inputs: { x: t.inputs[0] }, outputs: { y: t.outputs.y } });
+    };
+    const cache = new PlanCache(8, 200_000);
+    const small = cache.get('small', make(100)); // 2 x 25.6 kB
+    cache.get('big', make(1000)); // 2 x 256 kB: over budget alone, yet kept
+    expect(cache.keys()).toEqual(['big']);
+    expect(small.isDisposed).toBe(true);
+  });
 });

@@ -1,6 +1,6 @@
 // Raw records in, predictions in the user's units out: `predictTable(model, rows)`, also as `model.predictTable(rows)`.
 
-import { Sequential } from '../train/sequential.js';
+import { LayersModel } from '../train/layers-model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { CsvTable } from '../data/csv-table.js';
 import { type TableRecord, recordsTable } from '../data/csv-table.js';
@@ -14,7 +14,7 @@ export interface TablePrediction {
 }
 
 /** The table pipeline a model was trained with; an error naming the fix for models trained on other data. */
-export function tablePipelineOf(model: Sequential, what = 'predictTable'): TablePipeline {
+export function tablePipelineOf(model: LayersModel<Tensor | Tensor[]>, what = 'predictTable'): TablePipeline {
   const pipeline = TablePipeline.fromMetadata(model.metadata);
   if (!pipeline) {
     throw new Error(`${what}: this model was not trained on a table (its metadata has no table pipeline); use model.predict on a tensor instead`);
@@ -23,7 +23,7 @@ export function tablePipelineOf(model: Sequential, what = 'predictTable'): Table
 }
 
 /** Model outputs for a table's rows, in user units: [n, 1] target values or [n, classes] probabilities. */
-export function tableOutputs(model: Sequential, pipeline: TablePipeline, table: CsvTable, style?: OptionStyle): Tensor {
+export function tableOutputs(model: LayersModel<Tensor>, pipeline: TablePipeline, table: CsvTable, style?: OptionStyle): Tensor {
   const x = pipeline.encodeFeatures(table, { style });
   return pipeline.outputsToUnits(model.predict(x));
 }
@@ -50,19 +50,19 @@ export function toPredictions(pipeline: TablePipeline, out: Tensor): TablePredic
  * Predicts raw records (column name to value, as in the CSV; the target may be absent): encoded, missing cells filled
  * in and scaled as at training time; regression values come back in the target's units, classes by name.
  */
-export function predictTable(model: Sequential, rows: TableRecord[]): TablePrediction[] {
+export function predictTable(model: LayersModel<Tensor>, rows: TableRecord[]): TablePrediction[] {
   const pipeline = tablePipelineOf(model);
   const table = recordsTable(rows, pipeline.encoder.columns.map((c) => c.name));
   return toPredictions(pipeline, tableOutputs(model, pipeline, table));
 }
 
-declare module '../train/sequential.js' {
-  interface Sequential {
+declare module '../train/layers-model.js' {
+  interface LayersModel<Y extends Tensor | Tensor[] = Tensor> {
     /** Predictions for raw records in the user's units (a model trained on a table); see `predictTable`. */
     predictTable(rows: TableRecord[]): TablePrediction[];
   }
 }
 
-Sequential.prototype.predictTable = function predictTableMethod(this: Sequential, rows: TableRecord[]): TablePrediction[] {
+LayersModel.prototype.predictTable = function predictTableMethod(this: LayersModel<Tensor>, rows: TableRecord[]): TablePrediction[] {
   return predictTable(this, rows);
 };

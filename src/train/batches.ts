@@ -1,4 +1,4 @@
-// Gathers (x, y) mini-batches for a training loop into reused buffers, or x straight into a plan's input.
+// Gathers mini-batches of a model's inputs and targets into reused buffers, or inputs straight into a plan's.
 
 import { Tensor, allocFor, type DType, type TypedArray } from '../tensor/tensor.js';
 import { BatchBuffer, gatherRows } from '../data/batches.js';
@@ -10,17 +10,18 @@ function backendAlloc(dtype: DType, size: number) {
 }
 
 export class BatchGatherer {
-  private readonly xBuffer: BatchBuffer;
-  private readonly yBuffer: BatchBuffer;
+  private readonly xBuffers: BatchBuffer[];
+  private readonly yBuffers: BatchBuffer[];
   private readonly indices: Int32Array;
   readonly n: number;
 
-  constructor(private readonly x: Tensor, private readonly y: Tensor, private readonly batchSize: number) {
-    this.n = x.shape[0];
+  /** One tensor per model input (xs) and per output's targets (ys), all with the same rows. */
+  constructor(private readonly xs: Tensor[], private readonly ys: Tensor[], private readonly batchSize: number) {
+    this.n = xs[0].shape[0];
     const size = Math.min(batchSize, this.n);
-    this.xBuffer = new BatchBuffer(x, size, backendAlloc);
+    this.xBuffers = xs.map((x) => new BatchBuffer(x, size, backendAlloc));
     // Targets flattened to rows, so [n] and [n, 1] label tensors gather the same way.
-    this.yBuffer = new BatchBuffer(y.rank === 1 ? new Tensor(y.values, [y.shape[0], 1], y.dtype) : y, size);
+    this.yBuffers = ys.map((y) => new BatchBuffer(y.rank === 1 ? new Tensor(y.values, [y.shape[0], 1], y.dtype) : y, size));
     this.indices = new Int32Array(size);
   }
 
@@ -34,19 +35,21 @@ export class BatchGatherer {
   }
 
   /** Batch b of the given row order (null: rows in order). Tensors are overwritten by the next call. */
-  batch(order: Int32Array | null, b: number): [Tensor, Tensor] {
+  batch(order: Int32Array | null, b: number): [Tensor[], Tensor[]] {
     const idx = this.rowsOf(order, b);
-    return [this.xBuffer.fill(idx), this.targets(idx)];
+    return [this.xBuffers.map((buffer) => buffer.fill(idx)), this.targets(idx)];
   }
 
-  /** The targets of rows `idx` (a tensor over a reused buffer). */
-  targets(idx: Int32Array): Tensor {
-    const yb = this.yBuffer.fill(idx);
-    return this.y.rank === 1 ? new Tensor(yb.values, [idx.length], yb.dtype) : yb;
+  /** The targets of rows `idx` (tensors over reused buffers). */
+  targets(idx: Int32Array): Tensor[] {
+    return this.yBuffers.map((buffer, i) => {
+      const yb = buffer.fill(idx);
+      return this.ys[i].rank === 1 ? new Tensor(yb.values, [idx.length], yb.dtype) : yb;
+    });
   }
 
-  /** Copies the x rows `idx` straight into `out` (a plan's input of the same element type). */
-  gatherXInto(idx: Int32Array, out: TypedArray): void {
-    gatherRows(this.x, idx, out);
+  /** Copies the input rows `idx` straight into `outs` (a plan's inputs, of the same element types). */
+  gatherXInto(idx: Int32Array, outs: TypedArray[]): void {
+    this.xs.forEach((x, i) => gatherRows(x, idx, outs[i]));
   }
 }

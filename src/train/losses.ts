@@ -139,9 +139,18 @@ const LOSS_ALIASES: Record<string, string> = {
   huber_loss: 'huber',
 };
 
-export type LossSpec = string | Loss | { name: string; fromLogits?: boolean; delta?: number };
+/** A loss by name, a Loss, options with a name, or a function (yTrue, yPred) => Tensor (its mean is the loss). */
+export type LossSpec = string | Loss | { name: string; fromLogits?: boolean; delta?: number } | ((yTrue: Tensor, yPred: Tensor) => Tensor);
 
 export function getLoss(spec: LossSpec): Loss {
+  if (typeof spec === 'function') {
+    const name = spec.name || 'customLoss';
+    // A model compiled with a function cannot restore it from a file: its config names an unknown loss.
+    return { name, perExample: (t, p) => spec(t, p), getConfig: () => ({ name }) };
+  }
+  if (spec === null || typeof spec !== 'object' && typeof spec !== 'string') {
+    throw new Error(`compile: loss must be a name (e.g. 'meanSquaredError'), {name, ...options}, a Loss or a function (yTrue, yPred) => Tensor, got ${spec === null ? 'null' : typeof spec}`);
+  }
   if (typeof spec === 'object' && 'perExample' in spec) return spec;
   const { name, ...options } = typeof spec === 'string' ? { name: spec } : spec;
   const make = LOSSES[name] ?? LOSSES[LOSS_ALIASES[name] ?? ''];

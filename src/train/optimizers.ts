@@ -2,7 +2,8 @@
 // Updates are in place on the variables' storage, through fused backend kernels where they exist.
 
 import { Tensor } from '../tensor/tensor.js';
-import type { Variable } from '../autograd/variable.js';
+import { trainableVariables, type Variable } from '../autograd/variable.js';
+import { gradientsOf } from '../autograd/grad.js';
 import { getBackend } from '../backend/backend.js';
 import { scheduleFromConfig, type LearningRateSchedule, type ScheduleConfig } from './schedules.js';
 
@@ -43,6 +44,9 @@ export abstract class Optimizer {
 
   constructor(options: OptimizerOptions, defaultLr: number) {
     this.learningRate = options.learningRate ?? defaultLr;
+    if (typeof this.learningRate !== 'number' && typeof this.learningRate !== 'function') {
+      throw new Error(`optimizer: learningRate must be a number or a schedule (step => rate), got ${typeof this.learningRate === 'string' ? `string "${this.learningRate}"` : typeof this.learningRate}`);
+    }
     if (typeof this.learningRate === 'number' && !(this.learningRate > 0)) {
       throw new Error(`optimizer: learningRate must be a positive number, got ${this.learningRate}`);
     }
@@ -71,6 +75,19 @@ export abstract class Optimizer {
       if (g.length !== v.size) throw new Error(`applyGradients: gradient for ${v.name} has ${g.length} values, variable has ${v.size}`);
       this.update(v.values as Float32Array, g, this.slotsFor(v), lr);
     });
+  }
+
+  /**
+   * TensorFlow.js' minimize: one update along the gradient of the scalar f() with respect to varList (default:
+   * every trainable variable); returns the cost when returnCost, else null.
+   */
+  minimize(f: () => Tensor, returnCost = false, varList?: Variable[]): Tensor | null {
+    if (typeof f !== 'function') throw new Error(`minimize: pass a function returning a scalar loss, got ${typeof f}`);
+    const vars = varList ?? trainableVariables();
+    const { value, grads } = gradientsOf(f, vars);
+    if (value.size !== 1) throw new Error(`minimize: f must return a scalar, got ${value.size} values`);
+    this.applyGradients(vars, grads);
+    return returnCost ? value : null;
   }
 
   /** Starting value of slot i (Adagrad's accumulator starts above zero). */

@@ -1,6 +1,8 @@
 // The plans fit and evaluate run: the model's forward pass and loss traced once per batch shape,
 // plus (for training) the backward pass to every trainable weight. The optimiser then updates the
 // weights in place from the plan's gradient buffers, so a step builds no graph and allocates nothing.
+// Plan inputs are x, x1, x2, ... (one per model input) and y, y1, ... (one per output's targets);
+// outputs are loss, output, output1, ... and one gradient per weight.
 
 import { Tensor, type DType } from '../tensor/tensor.js';
 import { zeros } from '../ops/creation.js';
@@ -8,6 +10,7 @@ import { getBackend } from '../backend/backend.js';
 import type { Variable } from '../autograd/variable.js';
 import type { PlanCache } from '../plan/cache.js';
 import { Plan } from '../plan/plan.js';
+import type { GraphValue } from '../plan/graph.js';
 import { traceGraph } from '../plan/trace.js';
 import { addGradients } from '../plan/autodiff.js';
 import { Rng } from '../util/random.js';
@@ -15,10 +18,11 @@ import { Rng } from '../util/random.js';
 /** What the step plans need of a model. */
 export interface LossModel {
   readonly plans: PlanCache;
-  readonly inputShape: number[];
+  /** Example shape of each input. */
+  readonly inputShapes: number[][];
   readonly trainableWeights: Variable[];
   /** The forward pass and the scalar training loss (mean loss plus penalties), as ops on tensors. */
-  forwardAndLoss(x: Tensor, y: Tensor, options: { training: boolean; rng?: Rng }): { loss: Tensor; output: Tensor };
+  forwardAndLoss(xs: Tensor[], ys: Tensor[], options: { training: boolean; rng?: Rng }): { loss: Tensor; outputs: Tensor[] };
 }
 
 /** Shape and dtype of one batch's targets. */
@@ -32,39 +36,53 @@ export interface TrainStep {
   readonly vars: Variable[];
   /** Gradients as tensors over the plan's buffers (null: a weight the loss does not reach). */
   readonly grads: (Tensor | null)[];
-  readonly outputShape: readonly number[];
+  /** Shape of each output for this batch. */
+  readonly outputShapes: readonly (readonly number[])[];
 }
 
-function key(kind: string, rows: number, xDtype: DType, y: TargetSpec, extra = ''): string {
-  return `${kind}:${getBackend().name}:${rows}:${xDtype}:${y.shape.join('x')}:${y.dtype}${extra}`;
+/** Plan names of the i-th input, target and output. */
+export const inputName = (i: number) => (i === 0 ? 'x' : `x${i}`);
+export const targetName = (i: number) => (i === 0 ? 'y' : `y${i}`);
+export const outputName = (i: number) => (i === 0 ? 'output' : `output${i}`);
+
+function key(kind: string, rows: number, xDtypes: DType[], ys: TargetSpec[], extra = ''): string {
+  return `${kind}:${getBackend().name}:${rows}:${xDtypes.join(',')}:${ys.map((y) => `${y.shape.join('x')}:${y.dtype}`).join(',')}${extra}`;
 }
 
-function trace(model: LossModel, rows: number, xDtype: DType, y: TargetSpec, training: boolean) {
+function trace(model: LossModel, rows: number, xDtypes: DType[], ys: TargetSpec[], training: boolean) {
   const samples = [
-    { name: 'x', sample: zeros([rows, ...model.inputShape], xDtype) },
-    { name: 'y', sample: zeros(y.shape, y.dtype) },
+    ...model.inputShapes.map((shape, i) => ({ name: inputName(i), sample: zeros([rows, ...shape], xDtypes[i]) })),
+    ...ys.map((y, i) => ({ name: targetName(i), sample: zeros(y.shape, y.dtype) })),
   ];
+  const nx = model.inputShapes.length;
   // The trace's own draws (dropout) come from a throwaway generator; each run gets the real one.
-  return traceGraph(samples, ([x, t]) => model.forwardAndLoss(x, t, { training, rng: new Rng(0) }));
+  const t = traceGraph(samples, (all) => {
+    const { loss, outputs } = model.forwardAndLoss(all.slice(0, nx), all.slice(nx), { training, rng: new Rng(0) });
+    return { loss, ...Object.fromEntries(outputs.map((o, i) => [outputName(i), o])) };
+  });
+  const inputs: Record<string, GraphValue> = {};
+  t.inputs.forEach((v, i) => (inputs[i < nx ? inputName(i) : targetName(i - nx)] = v));
+  const outputs: Record<string, GraphValue> = { ...t.outputs };
+  return { graph: t.graph, inputs, outputs };
 }
 
-/** The training step for batches of `rows` rows: inputs x, y; outputs loss, output and one gradient per weight. */
-export function trainStepPlan(model: LossModel, rows: number, xDtype: DType, y: TargetSpec): TrainStep {
+/** The training step for batches of `rows` rows: loss, outputs and one gradient per trainable weight. */
+export function trainStepPlan(model: LossModel, rows: number, xDtypes: DType[], ys: TargetSpec[]): TrainStep {
   const vars = model.trainableWeights;
-  const plan = model.plans.get(key('train', rows, xDtype, y, `:${vars.map((v) => v.name).join(',')}`), () => {
-    const t = trace(model, rows, xDtype, y, true);
+  const plan = model.plans.get(key('train', rows, xDtypes, ys, `:${vars.map((v) => v.name).join(',')}`), () => {
+    const t = trace(model, rows, xDtypes, ys, true);
     const params = vars.map((v) => t.graph.param(v));
     const grads = addGradients(t.graph, t.outputs.loss, params);
-    const outputs: Record<string, (typeof params)[number]> = { loss: t.outputs.loss, output: t.outputs.output };
     grads.forEach((g, i) => {
-      if (g) outputs[`grad${i}`] = g;
+      if (g) t.outputs[`grad${i}`] = g;
     });
-    return Plan.compile(t.graph, { inputs: { x: t.inputs[0], y: t.inputs[1] }, outputs });
+    return Plan.compile(t.graph, { inputs: t.inputs, outputs: t.outputs });
   });
   let step = steps.get(plan);
   if (!step) {
     const grads = vars.map((v, i) => (plan.outputs[`grad${i}`] ? new Tensor(plan.outputs[`grad${i}`], v.shape) : null));
-    steps.set(plan, (step = { plan, vars, grads, outputShape: plan.outputShape('output') }));
+    const outputShapes = ys.map((_, i) => plan.outputShape(outputName(i)));
+    steps.set(plan, (step = { plan, vars, grads, outputShapes }));
   }
   return step;
 }
@@ -72,9 +90,9 @@ export function trainStepPlan(model: LossModel, rows: number, xDtype: DType, y: 
 const steps = new WeakMap<Plan, TrainStep>();
 
 /** Loss and outputs for batches of `rows` rows, without training behaviour (dropout off, moving statistics used). */
-export function evaluateStepPlan(model: LossModel, rows: number, xDtype: DType, y: TargetSpec): Plan {
-  return model.plans.get(key('eval', rows, xDtype, y), () => {
-    const t = trace(model, rows, xDtype, y, false);
-    return Plan.compile(t.graph, { inputs: { x: t.inputs[0], y: t.inputs[1] }, outputs: { loss: t.outputs.loss, output: t.outputs.output } });
+export function evaluateStepPlan(model: LossModel, rows: number, xDtypes: DType[], ys: TargetSpec[]): Plan {
+  return model.plans.get(key('eval', rows, xDtypes, ys), () => {
+    const t = trace(model, rows, xDtypes, ys, false);
+    return Plan.compile(t.graph, { inputs: t.inputs, outputs: t.outputs });
   });
 }

@@ -8,7 +8,7 @@ try {
   const model = sequential({ layers: [layers.dense({ units: 16, activation: 'relu', inputShape: [2] }), layers.dense({ units: 2, activation: 'softmax' })] });
   model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const h = await model.fit(tensor2d(xs), tensor1d(ys, undefined, 'int32'), { epochs: 40, batchSize: 32, verbose: 0 });
-  out.textContent = `backend=${getBackend().name} acc=${h.history.accuracy.at(-1)!.toFixed(3)}`;
+  out.textContent = `backend=${getBackend()} acc=${h.history.accuracy.at(-1)!.toFixed(3)}`;
 } catch (e) {
   out.textContent = 'ERROR ' + (e as Error).stack;
 }

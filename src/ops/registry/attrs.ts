@@ -91,6 +91,8 @@ export interface OpAttrs {
   movingAverage: { momentum: number };
   /** Inverted-dropout mask: 1/(1-rate) with probability 1-rate, else 0; drawn from the run's generator. */
   dropoutMask: { rate: number; shape: number[] };
+  /** The error function, elementwise (ONNX's Erf; GELU's exact form uses it). */
+  erf: Record<string, never>;
   /** float32 -> int8 activations in 0..127: clamp(roundHalfEven(x / scale) + zeroPoint, 0, 127) (compress/). */
   quantize: QuantParams;
   /**

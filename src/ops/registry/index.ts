@@ -14,6 +14,7 @@ import {
 } from './conv.js';
 import { rescaleGrad, softmaxRescaleGrad } from './attribution.js';
 import { batchNorm, batchNormGrad, batchNormParamGrad, moments } from './norm.js';
+import { erfOp } from './special.js';
 import { quantize, quantizedConv2d, quantizedLinear } from './quantized.js';
 
 export type OpTable = { [P in OpName]: OpDef<OpAttrs[P]> };
@@ -26,7 +27,7 @@ export const OPS: OpTable = {
   softmax, logSoftmax, sparseSoftmaxCE, sparseSoftmaxCEGrad, dropoutMask,
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, depthwiseConv2d, depthwiseConv2dBackpropInput, depthwiseConv2dBackpropFilter,
   maxPool, maxPoolGrad, avgPool, avgPoolGrad, moments, batchNorm, batchNormGrad, batchNormParamGrad, movingAverage,
-  rescaleGrad, softmaxRescaleGrad,
+  rescaleGrad, softmaxRescaleGrad, erf: erfOp,
   quantize, quantizedLinear, quantizedConv2d,
 };
 

@@ -250,6 +250,7 @@ const CASES: Cases = {
     },
     attrs: { fn: 'tanh', alpha: 0 }, gradcheck: false,
   }],
+  erf: [{ label: 'wide range', inputs: (rng) => [uniform(rng, [7, 9], -3, 3)], attrs: {} }],
   softmaxRescaleGrad: [{
     label: 'rows',
     inputs: (rng) => {
