@@ -25,6 +25,11 @@ export interface ExplainRequest {
   patch: number;
   samples?: number;
   steps?: number;
+  /** Layer to attribute to (grad-cam: default the last convolution; layer-integrated-gradients: required). */
+  layer?: string;
+  /** Occlusion window side and stride on the image grid. */
+  window?: number;
+  stride?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -64,8 +69,20 @@ export async function explainRows(r: ExplainRequest): Promise<Explanation> {
     options[key] = r.samples;
   }
   if (r.steps !== undefined) {
-    if (method !== 'integrated-gradients') throw new UserError('--steps applies to integrated-gradients only');
+    if (method !== 'integrated-gradients' && method !== 'layer-integrated-gradients') throw new UserError('--steps applies to integrated-gradients and layer-integrated-gradients only');
     options.steps = r.steps;
   }
+  if (r.layer !== undefined) {
+    if (method !== 'grad-cam' && method !== 'layer-integrated-gradients') throw new UserError('--layer applies to grad-cam and layer-integrated-gradients only');
+    options.layer = r.layer;
+  } else if (method === 'layer-integrated-gradients') {
+    throw new UserError(`--method layer-integrated-gradients needs --layer <name>; this model's layers: ${r.model.layers.map((l) => l.name).join(', ')}`);
+  }
+  for (const [flag, value] of [['window', r.window], ['stride', r.stride]] as const) {
+    if (value === undefined) continue;
+    if (method !== 'occlusion') throw new UserError(`--${flag} applies to occlusion only`);
+    options[flag] = value;
+  }
+  if (imageShape && method === 'occlusion') options.imageShape = imageShape;
   return runExplainer(method, r.model, explained, options);
 }

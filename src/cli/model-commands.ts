@@ -89,14 +89,16 @@ async function predictCommand(o: { model: string; data: string; out: string; tar
 
 interface ExplainFlags {
   model: string; data: string; method: string; rows?: string; out?: string; background: number; patch: number; samples?: number; steps?: number;
-  seed: number; format: 'text' | 'none'; json?: boolean; split?: 'test'; target?: string;
+  layer?: string; window?: number; stride?: number; seed: number; format: 'text' | 'none'; json?: boolean; split?: 'test'; target?: string;
 }
 
 async function explainCommand(o: ExplainFlags): Promise<void> {
   if (isOnnxFile(o.model)) return explainOnnx(o);
   const model = await loadModel(o.model);
   const global = o.method === 'permutation-importance';
-  const common = { method: o.method, model, seed: o.seed, backgroundSize: o.background, patch: o.patch, samples: o.samples, steps: o.steps };
+  const common = {
+    method: o.method, model, seed: o.seed, backgroundSize: o.background, patch: o.patch, samples: o.samples, steps: o.steps, layer: o.layer, window: o.window, stride: o.stride,
+  };
   const defaultRows = (n: number) => (global ? ':' : `0:${Math.min(5, n)}`);
   let explanation;
   if (o.data === 'mnist') {
@@ -189,7 +191,10 @@ export function registerModelCommands(program: Command): void {
     .option('--background <n>', 'background rows for Shapley/LIME methods', integer('--background', 1), 100)
     .option('--patch <n>', 'pixel patch side for image models (0: single pixels)', integer('--patch', 0), 4)
     .option('--samples <n>', 'samples / permutations / repeats, where the method samples', integer('--samples', 1))
-    .option('--steps <n>', 'integration steps (integrated-gradients)', integer('--steps', 1))
+    .option('--steps <n>', 'integration steps (integrated-gradients, layer-integrated-gradients)', integer('--steps', 1))
+    .option('--layer <name>', 'layer to attribute to (grad-cam: default the last convolution; layer-integrated-gradients: required)')
+    .option('--window <n>', 'occlusion: window side on the image grid (default 4; 1 on table rows)', integer('--window', 1))
+    .option('--stride <n>', 'occlusion: step between windows (default: the window)', integer('--stride', 1))
     .option('--seed <n>', 'seed for sampling', integer('--seed', 0), 0)
     .addOption(new Option('--format <kind>', 'what to print').choices(['text', 'none']).default('text'))
     .option('--json', 'print one JSON object with values and diagnostics')

@@ -1,24 +1,28 @@
-// DeepSHAP: DeepLIFT's rescale rule averaged over a background set (Lundberg & Lee 2017), for any
-// glassbox model whose ops carry DeepLIFT rules (plan/deeplift.ts). Each explained row is paired with
-// every background row and every output in one batched pass through the DeepLIFT plan; attributions
-// are the multipliers times (x - b), weighted over the background. Hence
-// sum(values) = f(x) - E f(background) up to rounding: the additivity gap is reported and tested.
+// DeepSHAP: DeepLIFT's rules averaged over a background set (Lundberg & Lee 2017), for any glassbox model
+// whose ops carry DeepLIFT rules (plan/deeplift.ts). Explained rows and background rows run forward once
+// per batch; one backward pass covers every (row, background row, explained output) triple. Attributions
+// are the multipliers times (x - b), weighted over the background, hence sum(values) = f(x) - E f(background)
+// up to rounding: the additivity gap is always reported (and tested).
 
 import type { Tensor } from '../tensor/tensor.js';
 import { deepLiftPlan } from '../plan/deeplift.js';
-import { bucketRows } from '../plan/model-plans.js';
+import { rowsWithinMemory } from '../plan/gradient-plans.js';
 import { prepareBackground } from './background.js';
 import { Explanation } from './explanation.js';
 import { resolveGroups } from './groups.js';
 import {
   asModel, checkAbort, checkOptionKeys, checkRows, floatRows, groupsFrom, resolveFeatureNames, resolveOutputNames, rowsPerCall, yieldToEventLoop,
 } from './predictor.js';
-import type { BackgroundOptions, CommonOptions, Predictor } from './types.js';
+import { predictTargets, targetOutputNames } from './targets.js';
+import type { BackgroundOptions, CommonOptions, OutputSelection, Predictor } from './types.js';
 
-export interface DeepShapOptions extends CommonOptions, BackgroundOptions {}
+export interface DeepShapOptions extends CommonOptions, BackgroundOptions {
+  /** Outputs to explain: 'all' (default), 'predicted' (the argmax per row), or indices. */
+  outputs?: OutputSelection;
+}
 
 export async function deepShap(predictor: Predictor, x: Tensor, opts: DeepShapOptions = {}): Promise<Explanation> {
-  checkOptionKeys('deepShap', opts, ['background', 'summarize', 'maxBackground']);
+  checkOptionKeys('deepShap', opts, ['background', 'summarize', 'maxBackground', 'outputs']);
   checkRows(x);
   const rowShape = x.shape.slice(1);
   const model = asModel(predictor, rowShape);
@@ -31,71 +35,82 @@ export async function deepShap(predictor: Predictor, x: Tensor, opts: DeepShapOp
   const seed = opts.seed ?? 0;
   const bg = prepareBackground(opts, rowShape, seed, 'deepShap');
   const N = bg.n;
-  const maxRows = Math.max(rowsPerCall(opts), N);
   const data = floatRows(x);
-  // One probe pair tells the output count K; pairs are laid out [output k][background b].
-  const probe = deepLiftPlan(traceable, 1);
-  const K = probe.outputs.y.length;
+  const maxRows = rowsPerCall(opts);
+  const sel = opts.outputs ?? 'all';
+  const { preds, K, targets, T } = await predictTargets(model, data, rows, sel, { maxRowsPerCall: maxRows, signal: opts.signal }, 'deepShap');
   const inputNames = resolveFeatureNames(opts, model, inputs);
   const groups = resolveGroups(groupsFrom(opts, model), inputs, inputNames);
   const G = groups.members.length;
-  const values = new Float32Array(rows * G * K);
-  const base = new Float32Array(rows * K);
-  const preds = new Float32Array(rows * K);
-  // Pairs per plan run: whole outputs' worth of background rows.
-  const outputsPerRun = Math.max(1, Math.min(K, Math.floor(maxRows / N)));
-  const pairs = outputsPerRun * N;
-  const plan = deepLiftPlan(traceable, bucketRows(pairs, pairs));
+  // Cotangent rows per run (targets x rows x background rows), bounded by maxRowsPerCall and memory.
+  const budget = Math.max(N, Math.min(maxRows, rowsWithinMemory(traceable)));
+  const Tc = Math.max(1, Math.min(T, Math.floor(budget / N)));
+  const R = Math.max(1, Math.min(rows, Math.floor(budget / (Tc * N))));
+  const plan = deepLiftPlan(traceable, { rows: R, references: N, targets: Tc });
+  const values = new Float32Array(rows * G * T);
+  const base = new Float32Array(rows * T);
+  const predOut = new Float32Array(rows * T);
+  const phi = new Float64Array(R * Tc * inputs);
+  let fnull: Float64Array | null = null;
   let gap = 0;
-  for (let r = 0; r < rows; r++) {
-    checkAbort(opts.signal);
-    const xr = data.subarray(r * inputs, (r + 1) * inputs);
-    const phi = new Float64Array(inputs * K);
-    const fnull = new Float64Array(K);
-    for (let k0 = 0; k0 < K; k0 += outputsPerRun) {
-      const kn = Math.min(outputsPerRun, K - k0);
+  for (let r0 = 0; r0 < rows; r0 += R) {
+    const n = Math.min(R, rows - r0);
+    for (let t0 = 0; t0 < T; t0 += Tc) {
+      checkAbort(opts.signal);
       const { x: px, r: pr, seed: ps } = plan.inputs;
+      px.fill(0).set(data.subarray(r0 * inputs, (r0 + n) * inputs));
+      pr.set(bg.rows);
       ps.fill(0);
-      for (let k = 0; k < outputsPerRun; k++) {
-        for (let b = 0; b < N; b++) {
-          const p = k * N + b;
-          px.set(xr, p * inputs);
-          pr.set(bg.rows.subarray(b * inputs, (b + 1) * inputs), p * inputs);
-          if (k < kn) ps[p * K + k0 + k] = 1;
-        }
+      for (let tc = 0; tc < Tc && t0 + tc < T; tc++) {
+        for (let i = 0; i < n; i++) for (let b = 0; b < N; b++) ps[((tc * R + i) * N + b) * K + targets[r0 + i][t0 + tc]] = 1;
       }
       plan.run();
-      const { m, y, yr } = plan.outputs;
-      for (let k = 0; k < kn; k++) {
-        for (let b = 0; b < N; b++) {
-          const p = k * N + b;
-          const w = bg.weights[b];
-          for (let i = 0; i < inputs; i++) {
-            const d = xr[i] - bg.rows[b * inputs + i];
-            if (d !== 0) phi[i * K + k0 + k] += w * m[p * inputs + i] * d;
+      const { m, yr } = plan.outputs;
+      if (!fnull) {
+        fnull = new Float64Array(K);
+        for (let b = 0; b < N; b++) for (let o = 0; o < K; o++) fnull[o] += bg.weights[b] * yr[b * K + o];
+      }
+      // phi[i, t, j] = sum_b w_b m[t, i, b, j] (x_ij - b_j).
+      phi.fill(0);
+      for (let tc = 0; tc < Tc && t0 + tc < T; tc++) {
+        for (let i = 0; i < n; i++) {
+          const xr = data.subarray((r0 + i) * inputs, (r0 + i + 1) * inputs);
+          const acc = phi.subarray((i * Tc + tc) * inputs, (i * Tc + tc + 1) * inputs);
+          for (let b = 0; b < N; b++) {
+            const w = bg.weights[b];
+            const mo = ((tc * R + i) * N + b) * inputs;
+            const bo = b * inputs;
+            for (let j = 0; j < inputs; j++) acc[j] += w * m[mo + j] * (xr[j] - bg.rows[bo + j]);
           }
-          if (k0 === 0 && k === 0) for (let o = 0; o < K; o++) fnull[o] += w * yr[p * K + o];
         }
       }
-      if (k0 === 0) for (let o = 0; o < K; o++) preds[r * K + o] = y[o];
-    }
-    for (let k = 0; k < K; k++) {
-      base[r * K + k] = fnull[k];
-      let s = 0;
-      for (let g = 0; g < G; g++) {
-        let v = 0;
-        for (const i of groups.members[g]) v += phi[i * K + k];
-        values[(r * G + g) * K + k] = v;
-        s += v;
+      for (let i = 0; i < n; i++) {
+        const row = r0 + i;
+        for (let tc = 0; tc < Tc && t0 + tc < T; tc++) {
+          const t = t0 + tc;
+          const k = targets[row][t];
+          const acc = phi.subarray((i * Tc + tc) * inputs, (i * Tc + tc + 1) * inputs);
+          let total = 0;
+          for (let gi = 0; gi < G; gi++) {
+            let v = 0;
+            for (const j of groups.members[gi]) v += acc[j];
+            values[(row * G + gi) * T + t] = v;
+            total += v;
+          }
+          base[row * T + t] = fnull![k];
+          predOut[row * T + t] = preds[row * K + k];
+          gap = Math.max(gap, Math.abs(total - (preds[row * K + k] - fnull![k])));
+        }
       }
-      gap = Math.max(gap, Math.abs(s - (preds[r * K + k] - fnull[k])));
     }
-    opts.onProgress?.({ method: 'deep-shap', done: r + 1, total: rows });
+    opts.onProgress?.({ method: 'deep-shap', done: r0 + n, total: rows });
     await yieldToEventLoop();
   }
+  const named = targetOutputNames(sel, targets, resolveOutputNames(opts, model, K));
   return new Explanation({
-    method: 'deep-shap', settings: { seed, backgroundRows: N, rule: 'rescale' }, kind: 'local', rows, features: G, outputs: K, values,
-    stdErrors: null, baseValues: base, predictions: preds, data, inputShape: rowShape, featureNames: groups.names, inputNames,
-    groups: groups.groups, outputNames: resolveOutputNames(opts, model, K), targets: null, diagnostics: { additivityGap: gap, engine: 'plan' },
+    method: 'deep-shap', settings: { seed, backgroundRows: N, outputs: sel, rule: 'rescale; max for pooling; averaged Jacobian for softmax' },
+    kind: 'local', rows, features: G, outputs: T, values, stdErrors: null, baseValues: base, predictions: predOut, data, inputShape: rowShape,
+    featureNames: groups.names, inputNames, groups: groups.groups, ...named,
+    diagnostics: { additivityGap: gap, engine: 'plan', pairsPerRun: R * Tc * N },
   });
 }

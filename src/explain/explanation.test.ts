@@ -58,8 +58,21 @@ describe('Explanation text and JSON, and runExplainer', () => {
     expect(typeof j.diagnostics.additivityGap).toBe('number');
   });
 
+  it('array() nests the values [rows][features][outputs] at full precision; tensor() is a copy of shape [rows, features, outputs]', async () => {
+    const m = fakeSequential([3, 4, 2], ['relu', 'softmax'], 1);
+    const e = await runExplainer('deep-shap', m, randomRows(2, 3, 2), { background: bg });
+    const a = e.array();
+    expect([a.length, a[0].length, a[0][0].length]).toEqual([2, 3, 2]);
+    for (let r = 0; r < 2; r++) for (let f2 = 0; f2 < 3; f2++) for (let o = 0; o < 2; o++) expect(a[r][f2][o]).toBe(e.value(r, f2, o));
+    const t = e.tensor();
+    expect(t.shape).toEqual([2, 3, 2]);
+    expect(Array.from(t.values)).toEqual(Array.from(e.values));
+    (t.values as Float32Array)[0] += 1;
+    expect(t.values[0]).not.toBe(e.values[0]);
+  });
+
   it('dispatches every method by kebab-case name and rejects unknown methods and options', async () => {
-    expect(METHODS.length).toBe(12);
+    expect(METHODS.length).toBe(15);
     await expect(runExplainer('kernelShap', f, randomRows(1, 3, 1))).rejects.toThrow(/unknown method 'kernelShap' \(did you mean 'kernel-shap'\?\)/);
     await expect(runExplainer('shap', f, randomRows(1, 3, 1))).rejects.toThrow(/methods: kernel-shap, exact-shapley/);
     await expect(runExplainer('saliency', f, randomRows(1, 3, 1), { steps: 3 })).rejects.toThrow(/saliency: unknown option 'steps'/);

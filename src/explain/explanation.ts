@@ -1,5 +1,6 @@
 // The Explanation every explainer returns: attributions [rows, features, outputs] plus everything to read them.
 
+import { Tensor } from '../tensor/tensor.js';
 import type { FeatureGroup } from './types.js';
 
 export type JsonValue = number | string | boolean | null | JsonValue[] | { [k: string]: JsonValue };
@@ -105,6 +106,18 @@ export class Explanation implements ExplanationInit {
   /** [rows, features, outputs]. */
   get shape(): [number, number, number] {
     return [this.rows, this.features, this.outputs];
+  }
+
+  /** The attributions as nested arrays: array()[row][feature][output] (full float precision). */
+  array(): number[][][] {
+    const { rows, features, outputs, values } = this;
+    return Array.from({ length: rows }, (_, r) =>
+      Array.from({ length: features }, (_, f) => Array.from(values.subarray((r * features + f) * outputs, (r * features + f + 1) * outputs))));
+  }
+
+  /** The attributions as a tensor of shape [rows, features, outputs] (a copy: changing it leaves the explanation as it is). */
+  tensor(): Tensor {
+    return new Tensor(Float32Array.from(this.values), [this.rows, this.features, this.outputs]);
   }
 
   value(row: number, feature: number, output = 0): number {

@@ -2,7 +2,7 @@
 
 export type {
   Predictor, PredictFn, SequentialLike, LayerLike, ModelMetadataLike, FeatureGroup, WeightedBackground, Progress, CommonOptions,
-  BackgroundOptions, OutputSelection,
+  BackgroundOptions, OutputSelection, FastPath,
 } from './types.js';
 export { Explanation, type ExplanationInit, type ToStringOptions, type JsonValue } from './explanation.js';
 export { patchGroups } from './groups.js';
@@ -21,6 +21,9 @@ export type { GradientOptions } from './gradient-engine.js';
 export { integratedGradients, type IntegratedGradientsOptions, type IntegrationRule } from './integrated-gradients.js';
 export { gradientShap, type GradientShapOptions } from './gradient-shap.js';
 export { deepShap, type DeepShapOptions } from './deep-shap.js';
+export { gradCam, type GradCamOptions } from './grad-cam.js';
+export { occlusion, type OcclusionOptions } from './occlusion.js';
+export { layerIntegratedGradients, type LayerIntegratedGradientsOptions } from './layer-integrated-gradients.js';
 export {
   runExplainer, isMethodName, METHODS, NEEDS_BACKGROUND, GRADIENT_METHODS, type MethodName, type ExplainerOptionsByMethod,
 } from './run.js';

@@ -33,23 +33,34 @@ export async function integratedGradients(model: Predictor, x: Tensor, opts: Int
   if (base.length !== inputs) throw new Error(`integratedGradients: the baseline has ${base.length} values but rows have ${inputs}; pass one row`);
   const traceable = asModel(model, x.shape.slice(1)).traceable;
   const first = rule === 'gauss-legendre' && traceable ? firstLinear(traceable) : null;
-  const kinked = first && first.inputs === inputs && (first.activation === 'relu' || first.activation === 'leakyRelu') ? first : null;
+  // Dense first layers only: a convolution's units (thousands of positions x channels) would cut the path into more pieces than steps.
+  const dense = first && (first.op === 'linear' || first.op === 'matMul') && first.inputs === inputs;
+  const kinked = dense && (first.activation === 'relu' || first.activation === 'leakyRelu') ? first : null;
   return runGradientMethod({
     method: 'integrated-gradients', settings: { steps, method: rule, baseline: opts.baseline ? 'given' : 'zeros' }, predictor: model, x, opts,
     plan: (row) => {
       const [a, w] = kinked ? piecewiseNodes(kinked, row, base, steps) : [alphas, weights];
       const count = a.length;
+      const diff = new Float32Array(inputs);
+      for (let i = 0; i < inputs; i++) diff[i] = row[i] - base[i];
       const points = new Float32Array(count * inputs);
-      for (let k = 0; k < count; k++) for (let i = 0; i < inputs; i++) points[k * inputs + i] = base[i] + a[k] * (row[i] - base[i]);
+      for (let k = 0; k < count; k++) {
+        const ak = a[k];
+        const o = k * inputs;
+        for (let i = 0; i < inputs; i++) points[o + i] = base[i] + ak * diff[i];
+      }
       return {
         points, count,
+        // attr = (x - x') * sum_k w_k grad f(x_k), summed point by point (rows of g are contiguous).
         reduce: (g) => {
-          const attr = new Float32Array(inputs);
-          for (let i = 0; i < inputs; i++) {
-            let s = 0;
-            for (let k = 0; k < count; k++) s += w[k] * g[k * inputs + i];
-            attr[i] = (row[i] - base[i]) * s;
+          const acc = new Float64Array(inputs);
+          for (let k = 0; k < count; k++) {
+            const wk = w[k];
+            const o = k * inputs;
+            for (let i = 0; i < inputs; i++) acc[i] += wk * g[o + i];
           }
+          const attr = new Float32Array(inputs);
+          for (let i = 0; i < inputs; i++) attr[i] = diff[i] * acc[i];
           return { attr };
         },
       };

@@ -8,8 +8,8 @@ import type { FirstLinear } from '../plan/linear-first.js';
 import type { Background } from './background.js';
 import type { ResolvedGroups } from './groups.js';
 
-/** Returns evaluate(masks [count, G], count) -> v(S) [count, outputs]. */
-export function linearCoalitionEvaluator(fl: FirstLinear, x: Float32Array, bg: Background, g: ResolvedGroups, maxRows: number): (masks: Uint8Array, count: number) => Float64Array {
+/** evaluate(masks [count, G], count) -> v(S) [count, outputs]; dispose() returns its backend buffers at once. */
+export function linearCoalitionEvaluator(fl: FirstLinear, x: Float32Array, bg: Background, g: ResolvedGroups, maxRows: number): { evaluate: (masks: Uint8Array, count: number) => Float64Array; dispose: () => void } {
   const be = getBackend();
   const { kernel: w, units, inputs } = fl;
   const G = g.members.length;
@@ -39,10 +39,10 @@ export function linearCoalitionEvaluator(fl: FirstLinear, x: Float32Array, bg: B
     for (let gi = 0; gi < G; gi++) for (let j = 0; j < units; j++) D[gi * width + b * units + j] = X[gi * units + j] - acc[gi * units + j];
     for (let j = 0; j < units; j++) D[G * width + b * units + j] = acc[G * units + j];
   }
-  const chunk = Math.max(1, Math.floor(maxRows / N));
+  const chunk = Math.max(1, Math.floor(Math.min(maxRows, fl.memoryRows) / N));
   const rest = fl.rest(chunk * N);
   const M = be.allocFloat32(chunk * (G + 1));
-  return (masks, count) => {
+  const evaluate = (masks: Uint8Array, count: number): Float64Array => {
     const y = rest.outputs.y;
     const outputs = y.length / (chunk * N);
     const out = new Float64Array(count * outputs);
@@ -65,5 +65,12 @@ export function linearCoalitionEvaluator(fl: FirstLinear, x: Float32Array, bg: B
       }
     }
     return out;
+  };
+  return {
+    evaluate,
+    dispose: () => {
+      be.free(D);
+      be.free(M);
+    },
   };
 }

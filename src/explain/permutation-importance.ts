@@ -4,8 +4,8 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { Rng } from '../util/random.js';
-import { callChunked } from './coalitions.js';
-import { firstLinear, type FirstLinear } from '../plan/linear-first.js';
+import { callChunked, chooseShortcut } from './coalitions.js';
+import type { FirstLinear } from '../plan/linear-first.js';
 import { bucketRows } from '../plan/model-plans.js';
 import { getBackend } from '../backend/backend.js';
 import { Explanation } from './explanation.js';
@@ -14,7 +14,7 @@ import {
   asModel, checkAbort, checkOptionKeys, checkRows, floatRows, groupsFrom, resolveFeatureNames, rowsPerCall, yieldToEventLoop,
 } from './predictor.js';
 import { type Scoring, defaultScoring, score } from './scoring.js';
-import type { CommonOptions, Predictor } from './types.js';
+import type { CommonOptions, FastPath, Predictor } from './types.js';
 
 export interface PermutationImportanceOptions extends CommonOptions {
   /** Targets: class indices [n] (int32) or values [n] / [n, outputs]. Required. */
@@ -25,8 +25,8 @@ export interface PermutationImportanceOptions extends CommonOptions {
   nRepeats?: number;
   /** Stop repeating a feature once its standard error is below this (at least 3 repeats). */
   tolerance?: number;
-  /** Use the exact decomposition of the model's first linear map when it has one (default true). */
-  fastPath?: boolean;
+  /** The exact shortcut through the model's first linear map (default true: when it pays). */
+  fastPath?: FastPath;
 }
 
 export async function permutationImportance(predictor: Predictor, x: Tensor, opts: PermutationImportanceOptions = {}): Promise<Explanation> {
@@ -49,10 +49,13 @@ export async function permutationImportance(predictor: Predictor, x: Tensor, opt
   const rng = new Rng(seed);
   const maxRows = rowsPerCall(opts);
   // With the exact fast path, the model itself predicts a sample of rows to check it; else all rows.
-  const first = opts.fastPath === false || !model.traceable ? null : firstLinear(model.traceable);
-  const checked = first && first.inputs === inputs ? Math.min(n, 512) : n;
+  // Through z, a shuffled row costs one multiply-add per unit of z for each column of the group.
+  const meanGroup = groups.members.reduce((s, m) => s + m.length, 0) / G;
+  const shortcut = chooseShortcut(model, inputs, meanGroup, opts.fastPath);
+  const first = shortcut.first;
+  const checked = first ? Math.min(n, 512) : n;
   const modelPred = await callChunked(model, data, checked, inputs, { maxRowsPerCall: maxRows, signal: opts.signal });
-  const fast = first && first.inputs === inputs ? fastPermuter(first, data, n, modelPred, checked, maxRows) : null;
+  const fast = first ? fastPermuter(first, data, n, modelPred, checked, maxRows) : null;
   const basePred = fast ? fast.baseline : checked === n ? modelPred : await callChunked(model, data, n, inputs, { maxRowsPerCall: maxRows, signal: opts.signal });
   const outputs = basePred.length / n;
   const baseline = score(scoring, y, basePred, n, outputs);
@@ -62,6 +65,7 @@ export async function permutationImportance(predictor: Predictor, x: Tensor, opt
   const se = new Float32Array(G);
   const repeatsUsed: number[] = [];
   const buf = new Float32Array(Math.min(n, maxRows) * inputs);
+  let modelRows = fast ? 0 : n;
   for (let g = 0; g < G; g++) {
     const drops: number[] = [];
     const cols = groups.members[g];
@@ -71,13 +75,28 @@ export async function permutationImportance(predictor: Predictor, x: Tensor, opt
       let pred: Float32Array;
       if (fast) pred = fast.permuted(cols, perm);
       else {
-        pred = new Float32Array(n * outputs);
-        for (let r0 = 0; r0 < n; r0 += maxRows) {
-          const r1 = Math.min(n, r0 + maxRows);
-          buf.set(data.subarray(r0 * inputs, r1 * inputs));
-          for (let r = r0; r < r1; r++) for (const c of cols) buf[(r - r0) * inputs + c] = data[perm[r] * inputs + c];
-          pred.set((await model.call(buf, r1 - r0)).values, r0 * outputs);
+        // Only rows whose group values change go to the model: the others keep their prediction (exact).
+        pred = Float32Array.from(basePred);
+        let filled = 0;
+        const rowsOf = new Int32Array(Math.min(n, maxRows));
+        const flush = async () => {
+          const yv = (await model.call(buf, filled)).values;
+          for (let i = 0; i < filled; i++) pred.set(yv.subarray(i * outputs, (i + 1) * outputs), rowsOf[i] * outputs);
+          modelRows += filled;
+          filled = 0;
+        };
+        for (let r = 0; r < n; r++) {
+          const from = perm[r] * inputs;
+          let moved = false;
+          for (let m = 0; m < cols.length && !moved; m++) moved = data[from + cols[m]] !== data[r * inputs + cols[m]];
+          if (!moved) continue;
+          const at = filled * inputs;
+          buf.set(data.subarray(r * inputs, (r + 1) * inputs), at);
+          for (let m = 0; m < cols.length; m++) buf[at + cols[m]] = data[from + cols[m]];
+          rowsOf[filled++] = r;
+          if (filled === rowsOf.length) await flush();
         }
+        if (filled > 0) await flush();
       }
       drops.push(baseline - score(scoring, y, pred, n, outputs));
       if (opts.tolerance !== undefined && drops.length >= 3 && stats(drops).se < opts.tolerance) break;
@@ -94,7 +113,7 @@ export async function permutationImportance(predictor: Predictor, x: Tensor, opt
     kind: 'global', rows: 1, features: G, outputs: 1, values: mean, stdErrors: se, baseValues: Float32Array.of(baseline),
     predictions: null, data: null, inputShape: x.shape.slice(1), featureNames: groups.names, inputNames, groups: groups.groups,
     outputNames: [scoringName], targets: null,
-    diagnostics: { baselineScore: baseline, std: Array.from(std), repeats: repeatsUsed, fastPath: fast !== null },
+    diagnostics: { baselineScore: baseline, std: Array.from(std), repeats: repeatsUsed, ...(fast ? {} : { modelRows }), fastPath: fast !== null, shortcut: fast || !first ? shortcut.choice : 'not used: it did not reproduce the model' },
   });
 }
 
@@ -160,8 +179,9 @@ function fastPermuter(first: FirstLinear, data: Float32Array, n: number, basePre
 }
 
 /** The rest of the model on z [rows, units], in padded chunks of at most maxRows rows. */
-function runRest(first: FirstLinear, z: Float32Array, rows: number, maxRows: number): Float32Array {
+function runRest(first: FirstLinear, z: Float32Array, rows: number, callRows: number): Float32Array {
   const units = first.units;
+  const maxRows = Math.min(callRows, first.memoryRows);
   let out: Float32Array | null = null;
   for (let r0 = 0; r0 < rows; r0 += maxRows) {
     const n = Math.min(maxRows, rows - r0);

@@ -2,6 +2,9 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import { deepShap, type DeepShapOptions } from './deep-shap.js';
+import { gradCam, type GradCamOptions } from './grad-cam.js';
+import { occlusion, type OcclusionOptions } from './occlusion.js';
+import { layerIntegratedGradients, type LayerIntegratedGradientsOptions } from './layer-integrated-gradients.js';
 import { exactShapley, type ExactShapleyOptions } from './exact-shapley.js';
 import type { Explanation } from './explanation.js';
 import { gradientShap, type GradientShapOptions } from './gradient-shap.js';
@@ -29,6 +32,9 @@ export interface ExplainerOptionsByMethod {
   'integrated-gradients': IntegratedGradientsOptions;
   'gradient-shap': GradientShapOptions;
   'deep-shap': DeepShapOptions;
+  'grad-cam': GradCamOptions;
+  occlusion: OcclusionOptions;
+  'layer-integrated-gradients': LayerIntegratedGradientsOptions;
 }
 
 export type MethodName = keyof ExplainerOptionsByMethod;
@@ -48,6 +54,9 @@ const RUNNERS: { [M in MethodName]: Runner } = {
   'integrated-gradients': integratedGradients,
   'gradient-shap': gradientShap,
   'deep-shap': deepShap,
+  'grad-cam': gradCam,
+  occlusion,
+  'layer-integrated-gradients': layerIntegratedGradients,
 };
 
 export const METHODS = Object.keys(RUNNERS) as MethodName[];
@@ -56,7 +65,7 @@ export const METHODS = Object.keys(RUNNERS) as MethodName[];
 export const NEEDS_BACKGROUND: readonly MethodName[] = ['kernel-shap', 'exact-shapley', 'sampling-shap', 'lime', 'gradient-shap', 'deep-shap'];
 
 /** Methods that need gradients (a glassbox model, or a function built from glassbox ops). */
-export const GRADIENT_METHODS: readonly MethodName[] = ['saliency', 'gradient-times-input', 'smooth-grad', 'integrated-gradients', 'gradient-shap'];
+export const GRADIENT_METHODS: readonly MethodName[] = ['saliency', 'gradient-times-input', 'smooth-grad', 'integrated-gradients', 'gradient-shap', 'grad-cam', 'layer-integrated-gradients'];
 
 export function isMethodName(name: string): name is MethodName {
   return Object.prototype.hasOwnProperty.call(RUNNERS, name);

@@ -3,14 +3,13 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../util/random.js';
 import { type Background, prepareBackground } from './background.js';
-import { type CoalitionEvaluator, backgroundMean, callChunked, coalitionEvaluator } from './coalitions.js';
-import { firstLinear } from '../plan/linear-first.js';
+import { type CoalitionEvaluator, backgroundMean, callChunked, chooseShortcut, coalitionEvaluator } from './coalitions.js';
 import { Explanation, type JsonValue } from './explanation.js';
 import { type ResolvedGroups, resolveGroups } from './groups.js';
 import {
   asModel, checkAbort, checkRows, floatRows, groupsFrom, resolveFeatureNames, resolveOutputNames, rowsPerCall, yieldToEventLoop,
 } from './predictor.js';
-import type { BackgroundOptions, CommonOptions, Predictor } from './types.js';
+import type { BackgroundOptions, CommonOptions, FastPath, Predictor } from './types.js';
 
 export interface RowResult {
   /** Attributions [G, outputs]. */
@@ -21,8 +20,8 @@ export interface RowResult {
 }
 
 export interface ShapleyOptions extends CommonOptions, BackgroundOptions {
-  /** Use the exact decomposition of the model's first linear map when it has one (default true). */
-  fastPath?: boolean;
+  /** The exact shortcut through the model's first linear map (default true: when it pays). */
+  fastPath?: FastPath;
 }
 
 export type RowSolver = (ev: CoalitionEvaluator, groups: ResolvedGroups, rng: Rng, row: number) => Promise<RowResult>;
@@ -55,11 +54,12 @@ export async function explainShapley(method: string, predictor: Predictor, x: Te
   const fxAll = await callChunked(model, data, rows, inputs, callOpts);
   const K = fxAll.length / rows;
   const fnull = await backgroundMean(model, bg, inputs, callOpts);
-  const first = opts.fastPath === false || !model.traceable ? null : firstLinear(model.traceable);
+  // Through z, a coalition's row costs (groups + 1) multiply-adds per unit of z (linear-coalitions.ts).
+  const shortcut = chooseShortcut(model, inputs, G + 1, opts.fastPath);
   for (let r = 0; r < rows; r++) {
     checkAbort(opts.signal);
     const ev = await coalitionEvaluator(model, data.subarray(r * inputs, (r + 1) * inputs), bg, groups, {
-      ...callOpts, fastPath: opts.fastPath, fx: Float64Array.from(fxAll.subarray(r * K, (r + 1) * K)), fnull, first,
+      ...callOpts, fx: Float64Array.from(fxAll.subarray(r * K, (r + 1) * K)), fnull, first: shortcut.first,
     });
     if (r === 0) {
       outputs = ev.outputs;
@@ -67,7 +67,12 @@ export async function explainShapley(method: string, predictor: Predictor, x: Te
       base = new Float32Array(rows * outputs);
       preds = new Float32Array(rows * outputs);
     }
-    const res = await solve(ev, groups, rng.fork(), r);
+    let res: RowResult;
+    try {
+      res = await solve(ev, groups, rng.fork(), r);
+    } finally {
+      ev.dispose();
+    }
     values.set(res.phi, r * G * outputs);
     if (res.se) {
       ses ??= new Float32Array(rows * G * outputs);
@@ -90,7 +95,7 @@ export async function explainShapley(method: string, predictor: Predictor, x: Te
     method, settings: { ...settings, seed, backgroundRows: bg.n }, kind: 'local', rows, features: G, outputs, values, stdErrors: ses,
     baseValues: base, predictions: preds, data, inputShape: rowShape, featureNames: groups.names, inputNames,
     groups: groups.groups, outputNames: resolveOutputNames(opts, model, outputs), targets: null,
-    diagnostics: { additivityGap: maxGap, modelRows: rowsEvaluated, fastPath, ...diag },
+    diagnostics: { additivityGap: maxGap, modelRows: rowsEvaluated, fastPath, shortcut: shortcut.choice, ...diag },
   });
 }
 

@@ -83,5 +83,12 @@ export interface BackgroundOptions {
   maxBackground?: number;
 }
 
+/**
+ * The exact first-linear-map shortcut of coalition and permutation methods: true (default) uses it when the
+ * model's input first meets one linear map (dense or convolution) and the shortcut costs fewer
+ * multiply-adds than the model; 'always' whenever the model has one (to measure it); false never.
+ */
+export type FastPath = boolean | 'always';
+
 /** Which outputs gradient methods explain: all, the predicted class per row, or a list of indices. */
 export type OutputSelection = 'all' | 'predicted' | number[];

@@ -1,12 +1,11 @@
-// Plans every model gets for free: batched inference, and input gradients for any cotangent (the
-// gradient explainers' forward and backward pass), traced from the model's own forward pass.
+// Plans every model gets for free: batched inference traced from the model's own forward pass (the
+// gradient explainers build their forward-and-backward plans in gradient-plans.ts and deeplift.ts).
 
 import { Tensor, allocFor, type DType } from '../tensor/tensor.js';
 import { sizeOf } from '../tensor/shape.js';
 import { getBackend } from '../backend/backend.js';
 import type { Rng } from '../util/random.js';
 import { zeros } from '../ops/creation.js';
-import { addGradients } from './autodiff.js';
 import type { PlanCache } from './cache.js';
 import { Plan } from './plan.js';
 import type { Graph, GraphValue } from './graph.js';
@@ -34,20 +33,6 @@ export function inferencePlan(model: Traceable, rows: number, dtype: DType = 'fl
   return model.plans.get(`infer:${getBackend().name}:${dtype}:${rows}`, () => {
     const { graph, x, y } = inferenceGraph(model, rows, dtype);
     return Plan.compile(graph, { inputs: { x }, outputs: { y } });
-  });
-}
-
-/**
- * Forward and backward for `rows` rows: inputs 'x' and 'dy' (a cotangent shaped like the output),
- * outputs 'y' and 'dx' = d(sum(dy * f(x))) / dx. One pass gives any mix of outputs per row.
- */
-export function inputGradientPlan(model: Traceable, rows: number): Plan {
-  return model.plans.get(`grad:${getBackend().name}:${rows}`, () => {
-    const { graph, x, y } = inferenceGraph(model, rows, 'float32');
-    const dy = graph.input('dy', y.shape, 'float32');
-    const [dx] = addGradients(graph, y, [x], dy);
-    if (!dx) throw new Error("gradients: the model's output does not depend differentiably on its input");
-    return Plan.compile(graph, { inputs: { x, dy }, outputs: { y, dx } });
   });
 }
 
@@ -87,7 +72,8 @@ export function runInference(model: Traceable, x: Tensor, batchSize: number): Te
   const chunk = Math.max(1, Math.min(inferenceChunk(model, batchSize), n));
   for (let start = 0; start < n; start += chunk) {
     const rows = Math.min(chunk, n - start);
-    const plan = inferencePlan(model, rows === chunk ? chunk : bucketRows(rows, chunk), x.dtype);
+    // Calls of many different sizes (explainers' distinct rows) share the plans of a few bucket sizes.
+    const plan = inferencePlan(model, rows === batchSize ? rows : bucketRows(rows, batchSize), x.dtype);
     const input = plan.inputs.x;
     input.set(x.values.subarray(start * width, (start + rows) * width));
     if (input.length > rows * width) input.fill(0, rows * width);

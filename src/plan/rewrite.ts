@@ -38,13 +38,13 @@ export function substitute(graph: Graph, replacements: ReadonlyMap<GraphValue, G
   return rewrite(graph, wanted, () => null, replacements);
 }
 
-/** Splits each fused linear op's activation into its own unary op (DeepLIFT treats the two differently). */
+/** Splits each fused dense or conv op's activation into its own unary op (DeepLIFT treats the two differently). */
 export function unfuseActivations(graph: Graph, wanted: readonly GraphValue[]): GraphValue[] {
   return rewrite(graph, wanted, (node, inputs) => {
-    if (node.op !== 'linear') return null;
+    if (node.op !== 'linear' && node.op !== 'conv2d' && node.op !== 'depthwiseConv2d') return null;
     const act = (node.attrs as { act: string }).act;
     if (act === 'linear') return null;
-    const z = graph.add('linear', inputs, { act: 'linear' });
+    const z = graph.add(node.op, inputs, { ...(node.attrs as object), act: 'linear' } as never);
     return graph.add('unary', [z], { fn: act as 'relu' | 'sigmoid' | 'tanh', alpha: 0 });
   });
 }

@@ -128,16 +128,42 @@ function middleCut(text: string, n: number): string {
   return `${text.slice(0, head)}…${text.slice(text.length - (n - 1 - head))}`;
 }
 
-/** Per-pixel attribution of one row and output over the image (group values spread over their pixels). */
+/**
+ * Per-pixel attribution of one row and output over the image: group values spread over their pixels, and
+ * channels (the last axis, as rows store them) summed into their pixel.
+ */
 export function pixelAttributions(e: Explanation, row: number, output: number, pixels: number): Float64Array {
   const out = new Float64Array(pixels);
+  const width = e.inputNames.length;
+  const channels = Math.max(1, Math.round(width / pixels));
+  const add = (i: number, v: number) => {
+    const p = Math.floor(i / channels);
+    if (p < pixels) out[p] += v;
+  };
   if (e.groups) {
     e.groups.forEach((g, f) => {
       const v = e.value(row, f, output) / g.indices.length;
-      for (const i of g.indices) if (i < pixels) out[i] += v;
+      for (const i of g.indices) add(i, v);
     });
-  } else for (let i = 0; i < Math.min(pixels, e.features); i++) out[i] = e.value(row, i, output);
+  } else for (let i = 0; i < e.features; i++) add(i, e.value(row, i, output));
   return out;
+}
+
+/** The row's own values as ink on the image grid (one channel per pixel only; else none). */
+function inkOf(e: Explanation, row: number, pixels: number): object[] {
+  if (!e.data || e.data.length !== e.rows * pixels) return [];
+  const strokes: object[] = [];
+  for (let i = 0; i < pixels; i++) {
+    const ink = e.data[row * pixels + i];
+    if (ink > 0.2) strokes.push({ i, ink: Number(ink.toFixed(2)) });
+  }
+  return strokes;
+}
+
+const GRID_ENCODING = { x: { field: 'x', type: 'ordinal', axis: null }, y: { field: 'y', type: 'ordinal', axis: null } } as const;
+
+function withXY(w: number, cells: { i: number }[]): object[] {
+  return cells.map((c) => ({ ...c, x: c.i % w, y: Math.floor(c.i / w) }));
 }
 
 /** Heatmap of attributions over the digit: red raises the output, blue lowers it; the strokes drawn on top. */
@@ -145,16 +171,9 @@ export function imageHeatmap(e: Explanation, row: number, output: number, imageS
   const [h, w] = imageShape;
   const attr = pixelAttributions(e, row, output, h * w);
   const maxAbs = Math.max(1e-12, ...Array.from(attr, Math.abs));
-  const width = e.data ? e.data.length / e.rows : 0;
-  const cells: object[] = [];
-  const strokes: object[] = [];
-  for (let i = 0; i < h * w; i++) {
-    const v = Number((attr[i] / maxAbs).toFixed(3));
-    cells.push({ x: i % w, y: Math.floor(i / w), v });
-    const ink = e.data ? e.data[row * width + i] : 0;
-    if (ink > 0.2) strokes.push({ x: i % w, y: Math.floor(i / w), ink: Number(ink.toFixed(2)) });
-  }
-  const enc = { x: { field: 'x', type: 'ordinal', axis: null }, y: { field: 'y', type: 'ordinal', axis: null } };
+  const cells = withXY(w, Array.from({ length: h * w }, (_, i) => ({ i, v: Number((attr[i] / maxAbs).toFixed(3)) })));
+  const strokes = withXY(w, inkOf(e, row, h * w) as { i: number }[]);
+  const enc = GRID_ENCODING;
   return {
     ...FONT, title: { text: title, fontSize: 11 }, width: 140, height: 140,
     layer: [
@@ -163,6 +182,33 @@ export function imageHeatmap(e: Explanation, row: number, output: number, imageS
         legend: { title: `attribution (1 = ${Number(maxAbs.toPrecision(3))})`, orient: 'bottom', direction: 'horizontal', gradientLength: 120, titleFontSize: 9, labelFontSize: 9, values: [-1, 0, 1] },
       } } },
       { data: { values: strokes }, mark: { type: 'rect', color: '#000' }, encoding: { ...enc, opacity: { field: 'ink', type: 'quantitative', scale: { domain: [0, 1], range: [0, 0.45] }, legend: null } } },
+    ],
+  } as TopLevelSpec;
+}
+
+/**
+ * Grad-CAM overlay: the digit in grey, the class activation map on top in a warm scale, cells where the map
+ * is (almost) zero left clear so the digit shows through, with its colour scale.
+ */
+export function gradCamOverlay(e: Explanation, row: number, output: number, imageShape: [number, number], title: string): TopLevelSpec {
+  const [h, w] = imageShape;
+  const cam = pixelAttributions(e, row, output, h * w);
+  const max = Math.max(1e-12, ...Array.from(cam));
+  const cells = withXY(w, Array.from({ length: h * w }, (_, i) => ({ i, v: Number((Math.max(0, cam[i]) / max).toFixed(3)) })));
+  const ink = withXY(w, inkOf(e, row, h * w) as { i: number }[]);
+  const enc = GRID_ENCODING;
+  const all = withXY(w, Array.from({ length: h * w }, (_, i) => ({ i })));
+  return {
+    ...FONT, title: { text: title, fontSize: 11 }, width: 140, height: 140,
+    layer: [
+      // Every cell, so the grid keeps its full size where the ink is empty.
+      { data: { values: all }, mark: { type: 'rect', color: '#ffffff' }, encoding: enc },
+      { data: { values: ink }, mark: { type: 'rect', color: '#444' }, encoding: { ...enc, opacity: { field: 'ink', type: 'quantitative', scale: { domain: [0, 1], range: [0, 0.8] }, legend: null } } },
+      { data: { values: cells }, mark: { type: 'rect' }, encoding: { ...enc,
+        opacity: { condition: { test: 'datum.v < 0.02', value: 0 }, value: 0.7 },
+        color: { field: 'v', type: 'quantitative', scale: { scheme: 'yelloworangered', domain: [0, 1] },
+          legend: { title: `Grad-CAM (1 = ${Number(max.toPrecision(3))})`, orient: 'bottom', direction: 'horizontal', gradientLength: 120, titleFontSize: 9, labelFontSize: 9, values: [0, 0.5, 1] } },
+      } },
     ],
   } as TopLevelSpec;
 }

@@ -3,12 +3,12 @@
 import { mkdir, rename, writeFile, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Explanation } from '../explain/explanation.js';
-import { beeswarm, imageHeatmap, importanceBar, trainingCurves, waterfall } from './charts.js';
+import { beeswarm, gradCamOverlay, imageHeatmap, importanceBar, trainingCurves, waterfall } from './charts.js';
 import { escapeHtml, renderSvg } from './render.js';
 import { compressionSection, type CompressionReport } from './compression.js';
 
 export { escapeHtml, renderSvg } from './render.js';
-export { importanceBar, beeswarm, waterfall, imageHeatmap, trainingCurves, readableLabel } from './charts.js';
+export { importanceBar, beeswarm, waterfall, imageHeatmap, gradCamOverlay, trainingCurves, readableLabel } from './charts.js';
 export type { CompressionReport } from './compression.js';
 
 /** Per-epoch metric series (a History's `history`), or an object holding them under `history`. */
@@ -51,6 +51,8 @@ export async function buildReportHtml(opts: ReportOptions): Promise<string> {
   for (const n of opts.notes ?? []) parts.push(`<p class="meta">${escapeHtml(n)}</p>`);
   if (opts.compression) parts.push(await compressionSection(opts.compression));
   if (opts.trainingHistory || opts.evaluation || opts.trainingSettings) parts.push(await trainingSection(opts));
+  const images = opts.explanations.filter((e) => e.kind === 'local' && isImage(e, opts));
+  if (images.length > 0) parts.push(await digitsSection(images, opts));
   for (const e of opts.explanations) parts.push(await explanationSection(e, opts));
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -60,7 +62,7 @@ export async function buildReportHtml(opts: ReportOptions): Promise<string> {
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
 h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.3rem;margin-top:2.2rem}h3{font-size:1rem}
 .meta{color:#666;font-size:.9rem;margin:.2rem 0}pre{background:#f6f8fa;padding:.8rem;overflow:auto;font-size:.85rem}
-.grid{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-start}.warn{color:#b00020}.fig{margin:.4rem 0}table{border-collapse:collapse;font-size:.85rem}
+.grid{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-start}.digit{border-top:1px solid #eee;padding:.4rem 0}.digit h3{margin:.2rem 0}.warn{color:#b00020}.fig{margin:.4rem 0}table{border-collapse:collapse;font-size:.85rem}
 td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}.legend{font-size:.85rem;color:#555}
 </style></head><body>
 ${parts.join('\n')}
@@ -103,16 +105,7 @@ async function explanationSection(e: Explanation, opts: ReportOptions): Promise<
   out.push(`<p class="meta">Diagnostics: ${escapeHtml(summariseDiagnostics(e.diagnostics))}</p>`);
   const image = e.kind === 'local' ? isImage(e, opts) : null;
   if (image) {
-    out.push('<p class="legend">Red pixels raise the score of the class named above the map, blue pixels lower it; the digit is drawn on top in grey.</p><div class="grid">');
-    const maxRows = Math.min(e.rows, opts.maxRows ?? 8);
-    for (let r = 0; r < maxRows; r++) {
-      for (const o of classesOfInterest(e, r)) {
-        const p = e.prediction(r, o);
-        const label = `row ${r}: ${e.outputName(r, o)}${Number.isFinite(p) ? ` (${p.toFixed(3)})` : ''}`;
-        out.push(figure(await renderSvg(imageHeatmap(e, r, o, image, label))));
-      }
-    }
-    out.push('</div>');
+    out.push('<p class="legend">Maps: in the section "Explained images", one row per image.</p>');
   } else {
     const output = e.kind === 'global' ? 0 : e.defaultOutput(0);
     out.push(figure(await renderSvg(importanceBar(e, output))));
@@ -123,6 +116,37 @@ async function explanationSection(e: Explanation, opts: ReportOptions): Promise<
     }
   }
   out.push(`<h3>As text</h3><pre>${escapeHtml(e.toString())}</pre></section>`);
+  return out.join('\n');
+}
+
+/**
+ * One row per explained image: for each method, the map of the class it explains there (the predicted one,
+ * and with a single method also the runner-up); Grad-CAM as an overlay on the digit, the others as
+ * signed heat maps. Each map carries its colour scale.
+ */
+async function digitsSection(explanations: Explanation[], opts: ReportOptions): Promise<string> {
+  const out = ['<section><h2>Explained images</h2>'];
+  out.push('<p class="legend">Heat maps: red pixels raise the score of the class named above the map, blue pixels lower it; the image is drawn on top in grey. ' +
+    'Grad-CAM: where the last convolution\'s features that raise the class lie (brighter = more), over the image in grey.</p>');
+  const rows = Math.min(Math.max(...explanations.map((e) => e.rows)), opts.maxRows ?? 8);
+  for (let r = 0; r < rows; r++) {
+    const first = explanations.find((e) => r < e.rows)!;
+    const o = first.defaultOutput(r);
+    const p = first.prediction(r, o);
+    const source = first.rowIndices ? ` (data row ${first.rowIndices[r]})` : '';
+    out.push(`<div class="digit"><h3>${escapeHtml(`Row ${r}${source}: predicted '${first.outputName(r, o)}'${Number.isFinite(p) ? ` (${p.toFixed(3)})` : ''}`)}</h3><div class="grid">`);
+    for (const e of explanations) {
+      if (r >= e.rows) continue;
+      const image = isImage(e, opts)!;
+      for (const k of explanations.length === 1 ? classesOfInterest(e, r) : [e.defaultOutput(r)]) {
+        const label = `${e.method}: ${e.outputName(r, k)}`;
+        const spec = e.method === 'grad-cam' ? gradCamOverlay(e, r, k, image, label) : imageHeatmap(e, r, k, image, label);
+        out.push(figure(await renderSvg(spec)));
+      }
+    }
+    out.push('</div></div>');
+  }
+  out.push('</section>');
   return out.join('\n');
 }
 

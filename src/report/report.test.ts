@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../tensor/tensor.js';
-import { integratedGradients, kernelShap, permutationImportance } from '../explain/index.js';
-import { fakeSequential, linearModel, randomRows } from '../explain/test-models.js';
+import { gradCam, integratedGradients, kernelShap, permutationImportance } from '../explain/index.js';
+import { fakeSequential, linearModel, randomImages, randomRows, smallCnn } from '../explain/test-models.js';
 import { buildReportHtml, writeReport } from './index.js';
 
 describe('HTML report', () => {
@@ -39,7 +39,21 @@ describe('HTML report', () => {
     const ig = await integratedGradients(digits, randomRows(1, 784, 6), { steps: 4 });
     const html = await buildReportHtml({ explanations: [ig] });
     expect((html.match(/<svg/g) ?? []).length).toBe(2);
-    expect(html).toMatch(/row 0: out\d \(/);
+    expect(html).toMatch(/Row 0: predicted &#39;out\d&#39; \(/);
+    expect((html.match(/integrated-gradients: out\d/g) ?? []).length).toBe(2);
+  });
+
+  it("a CNN: one row per explained digit with each method's map, Grad-CAM as an overlay with its colour scale", async () => {
+    const cnn = smallCnn(28, ['conv', 'maxPool', 'conv'], 7, { classes: 10 });
+    const x = randomImages(3, 784, 8);
+    const cam = await gradCam(cnn, x);
+    const ig = await integratedGradients(cnn, x, { steps: 4, outputs: 'predicted' });
+    const html = await buildReportHtml({ explanations: [ig, cam] });
+    expect((html.match(/<div class="digit">/g) ?? []).length).toBe(3);
+    expect((html.match(/<svg/g) ?? []).length).toBe(3 * 2);
+    expect(html).toMatch(/Grad-CAM \(1 = [\d.e-]+\)/);
+    expect(html).toMatch(/attribution \(1 = [\d.e-]+\)/);
+    expect(html).toContain('grad-cam: out');
   });
 });
 

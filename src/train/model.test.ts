@@ -92,6 +92,48 @@ describe('a functional model with a skip connection', () => {
   });
 });
 
+/** image 6x6x1 -> conv 4 'first' -> [conv 4 same 'second', + skip] -> max pool -> flatten -> dense 3 softmax. */
+function residualCnn(seed: number) {
+  gb.setSeed(seed);
+  const input = gb.input({ shape: [6, 6, 1], name: 'image' });
+  const first = gb.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'first' }).apply(input);
+  const second = gb.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'tanh', name: 'second' }).apply(first);
+  const sum = gb.layers.add({ name: 'skip' }).apply([first, second]);
+  const pooled = gb.layers.maxPooling2d({ poolSize: 2, name: 'pool' }).apply(sum);
+  const flat = gb.layers.flatten({ name: 'flat' }).apply(pooled);
+  const out = gb.layers.dense({ units: 3, activation: 'softmax', name: 'classes' }).apply(flat);
+  return gb.model({ inputs: input, outputs: out, name: 'residual_cnn' });
+}
+
+describe('a functional conv net with a skip connection is explained by the image methods', () => {
+  const model = residualCnn(8);
+  const x = gb.randomUniform([3, 6, 6, 1], 0, 1, { seed: 9 });
+  const background = gb.randomUniform([8, 6, 6, 1], 0, 1, { seed: 10 });
+
+  it('DeepSHAP is additive through the skip and the max pool; integrated gradients are complete', async () => {
+    const deep = await gb.explain.deepShap(model, x, { background });
+    expect(deep.diagnostics.additivityGap as number).toBeLessThan(1e-4);
+    const ig = await gb.explain.integratedGradients(model, x, { steps: 256, outputs: 'predicted' });
+    expect(ig.diagnostics.relativeCompletenessGap as number).toBeLessThan(0.01);
+  });
+
+  it('Grad-CAM defaults to the last convolution, occlusion and layer IG find layers by name', async () => {
+    const cam = await gb.explain.gradCam(model, x, { outputs: 'predicted' });
+    const named = await gb.explain.gradCam(model, x, { outputs: 'predicted', layer: 'second' });
+    expect(Array.from(cam.values)).toEqual(Array.from(named.values));
+    expect(cam.features).toBe(36);
+    const occ = await gb.explain.occlusion(model, x, { window: 1, baseline: 0 });
+    // A one-pixel window: each value is the output's drop when that pixel alone is zeroed.
+    const occluded = Float32Array.from(x.values);
+    occluded[14] = 0;
+    const drop = model.predict(x).values[0] - model.predict(new gb.Tensor(occluded, x.shape)).values[0];
+    expect(occ.value(0, 14, 0)).toBeCloseTo(drop, 5);
+    const layerIg = await gb.explain.layerIntegratedGradients(model, x, { layer: 'first', steps: 256, outputs: 'predicted' });
+    expect(layerIg.features).toBe(6 * 6 * 4);
+    expect(layerIg.diagnostics.relativeCompletenessGap as number).toBeLessThan(0.01);
+  });
+});
+
 describe('several inputs and outputs', () => {
   function twoHeaded() {
     gb.setSeed(7);

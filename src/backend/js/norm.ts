@@ -16,10 +16,10 @@ export function moments(x: Float32Array, out: Float32Array, rows: number, cols: 
 
 /** out = (x - mean) / sqrt(variance + eps) * gamma + beta per column. */
 export function batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
-  for (let c = 0; c < cols; c++) {
-    const scale = gamma[c] / Math.sqrt(variance[c] + eps);
-    for (let r = 0; r < rows; r++) out[r * cols + c] = (x[r * cols + c] - mean[c]) * scale + beta[c];
-  }
+  const scale = new Float64Array(cols);
+  for (let c = 0; c < cols; c++) scale[c] = gamma[c] / Math.sqrt(variance[c] + eps);
+  // Row by row, so memory is read in order (channels are the contiguous axis).
+  for (let r = 0, i = 0; r < rows; r++) for (let c = 0; c < cols; c++, i++) out[i] = (x[i] - mean[c]) * scale[c] + beta[c];
 }
 
 /**

@@ -1,29 +1,57 @@
-// Ops of attribution plans: DeepLIFT's rescale rule for elementwise nonlinearities and its rule for softmax.
+// Ops of attribution plans: DeepLIFT's secant slope for elementwise nonlinearities and its rule for softmax.
 
 import type { OpAttrs } from './attrs.js';
 import type { OpDef } from './types.js';
 import { gaussLegendreNodes } from '../../util/quadrature.js';
+import { formatShape, sizeOf } from '../../tensor/shape.js';
 
 /** Below this |x - r| the secant (f(x) - f(r)) / (x - r) is replaced by the derivative at the midpoint. */
 const NEAR = 1e-6;
 
-export const rescaleGrad: OpDef<OpAttrs['rescaleGrad']> = {
-  infer: ([x]) => ({ shape: [...x.shape], dtype: 'float32' }),
+/**
+ * The secant slope (f(x) - f(r)) / (x - r) of an elementwise function, per element: DeepLIFT's rescale
+ * multiplier, exact for the difference it explains. Inputs x, r, y = f(x), yr = f(r).
+ */
+export const secantSlope: OpDef<OpAttrs['secantSlope']> = {
+  infer: ([x, r, y, yr], { fn }) => {
+    for (const v of [r, y, yr]) {
+      if (v.shape.length !== x.shape.length || v.shape.some((d, i) => d !== x.shape[i])) {
+        throw new Error(`secantSlope(${fn}): x, r, f(x) and f(r) must have one shape, got ${formatShape(x.shape)} and ${formatShape(v.shape)}`);
+      }
+    }
+    return { shape: [...x.shape], dtype: 'float32' };
+  },
   prepare: ([x], _o, { fn, alpha }) => {
-    const n = x.shape.reduce((a, b) => a * b, 1);
-    const mid = new Float32Array(n);
-    const fmid = new Float32Array(n);
-    const dmid = new Float32Array(n);
-    return (be, [xv, rv, yv, yr, dy], out) => {
-      for (let i = 0; i < n; i++) mid[i] = 0.5 * (xv[i] + rv[i]);
-      be.unary(fn, mid, fmid, alpha);
-      be.unaryGrad(fn, mid, fmid, dy as Float32Array, dmid, alpha);
-      // m_in = m_out (f(x) - f(r)) / (x - r): the rescale rule, exact for the difference it explains.
+    const n = sizeOf(x.shape);
+    const near = new Int32Array(n);
+    return (be, [xv, rv, yv, yr], out) => {
+      let count = 0;
       for (let i = 0; i < n; i++) {
         const d = xv[i] - rv[i];
-        out[i] = Math.abs(d) > NEAR * (1 + Math.abs(xv[i])) ? (dy[i] * (yv[i] - yr[i])) / d : dmid[i];
+        if (Math.abs(d) > NEAR * (1 + Math.abs(xv[i]))) out[i] = (yv[i] - yr[i]) / d;
+        else near[count++] = i;
       }
+      if (count === 0) return;
+      // Where x and r (almost) coincide, the derivative at their midpoint: the limit of the secant.
+      const mid = new Float32Array(count);
+      for (let k = 0; k < count; k++) mid[k] = 0.5 * (xv[near[k]] + rv[near[k]]);
+      const fmid = new Float32Array(count);
+      const slope = new Float32Array(count);
+      be.unary(fn, mid, fmid, alpha);
+      be.unaryGrad(fn, mid, fmid, new Float32Array(count).fill(1), slope, alpha);
+      for (let k = 0; k < count; k++) out[near[k]] = slope[k];
     };
+  },
+  vjp: 'none',
+  deeplift: 'none',
+  onnx: null,
+};
+
+/** 1 / x, and 0 where x is 0: DeepLIFT's division by an input difference that only non-zero differences need. */
+export const reciprocalOrZero: OpDef<OpAttrs['reciprocalOrZero']> = {
+  infer: ([x]) => ({ shape: [...x.shape], dtype: 'float32' }),
+  prepare: () => (_be, [x], out) => {
+    for (let i = 0; i < x.length; i++) out[i] = x[i] !== 0 ? 1 / x[i] : 0;
   },
   vjp: 'none',
   deeplift: 'none',

@@ -56,8 +56,10 @@ export interface OpAttrs {
   sparseSoftmaxCE: Record<string, never>;
   /** (probabilities - onehot(labels)) * dy per row; inputs softmax(logits), labels, dy. */
   sparseSoftmaxCEGrad: Record<string, never>;
-  /** DeepLIFT rescale rule: dx = dy (f(x) - f(r)) / (x - r); inputs x, r, y = f(x), yr = f(r), dy. */
-  rescaleGrad: { fn: UnaryOp; alpha: number };
+  /** DeepLIFT's rescale multiplier (f(x) - f(r)) / (x - r) per element; inputs x, r, y = f(x), yr = f(r). */
+  secantSlope: { fn: UnaryOp; alpha: number };
+  /** 1 / x where x is non-zero, else 0. */
+  reciprocalOrZero: Record<string, never>;
   /** DeepLIFT through softmax (averaged Jacobian, exact on the difference); inputs zx, zr, yx, yr, dy. */
   softmaxRescaleGrad: Record<string, never>;
   /** act(conv(x, w) + b): inputs x [batch, h, w, inC], w [kH, kW, inC, outC], optional b [outC]. */
@@ -93,6 +95,11 @@ export interface OpAttrs {
   dropoutMask: { rate: number; shape: number[] };
   /** The error function, elementwise (ONNX's Erf; GELU's exact form uses it). */
   erf: Record<string, never>;
+  /**
+   * Rows repeated over a grid: the output has prod(grid) rows, row-major over the grid axes; x's rows
+   * run over the grid axes listed in `axes` (in order), and are repeated along the others.
+   */
+  repeatRows: { grid: number[]; axes: number[] };
   /** float32 -> int8 activations in 0..127: clamp(roundHalfEven(x / scale) + zeroPoint, 0, 127) (compress/). */
   quantize: QuantParams;
   /**

@@ -148,7 +148,7 @@ export const maxPool: OpDef<PoolAttrs> = {
   },
   // Each window's gradient goes to its first maximum.
   vjp: (e, { inputs: [x], dy, attrs }) => [e.op('maxPoolGrad', [x, dy], attrs)],
-  deeplift: 'maxPool',
+  deeplift: 'max',
   onnx: (e, { inputs: [x], inputVals, attrs }) => {
     const p = pool('maxPool', inputVals[0].shape, attrs);
     return toNhwc(e, e.node('MaxPool', [toNchw(e, x)], { kernel_shape: { ints: [p.kH, p.kW] }, strides: { ints: [p.strideH, p.strideW] }, pads: { ints: poolPads(p) } }));

@@ -12,7 +12,8 @@ import {
   avgPool, avgPoolGrad, conv2d, conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2d, depthwiseConv2dBackpropFilter,
   depthwiseConv2dBackpropInput, maxPool, maxPoolGrad,
 } from './conv.js';
-import { rescaleGrad, softmaxRescaleGrad } from './attribution.js';
+import { reciprocalOrZero, secantSlope, softmaxRescaleGrad } from './attribution.js';
+import { repeatRows } from './rows.js';
 import { batchNorm, batchNormGrad, batchNormParamGrad, moments } from './norm.js';
 import { erfOp } from './special.js';
 import { quantize, quantizedConv2d, quantizedLinear } from './quantized.js';
@@ -27,7 +28,7 @@ export const OPS: OpTable = {
   softmax, logSoftmax, sparseSoftmaxCE, sparseSoftmaxCEGrad, dropoutMask,
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, depthwiseConv2d, depthwiseConv2dBackpropInput, depthwiseConv2dBackpropFilter,
   maxPool, maxPoolGrad, avgPool, avgPoolGrad, moments, batchNorm, batchNormGrad, batchNormParamGrad, movingAverage,
-  rescaleGrad, softmaxRescaleGrad, erf: erfOp,
+  secantSlope, reciprocalOrZero, softmaxRescaleGrad, repeatRows, erf: erfOp,
   quantize, quantizedLinear, quantizedConv2d,
 };
 

@@ -128,8 +128,9 @@ export const slice: OpDef<OpAttrs['slice']> = {
     const offset = contiguousOffset(x.shape, begin, size);
     return offset >= 0 ? offset : null;
   },
-  vjp: (e, { inputs: [x], dy, attrs: { begin, size } }) => [
-    e.op('pad', [dy], { paddings: x.shape.map((d, i) => [begin[i], d - begin[i] - size[i]] as [number, number]), value: 0 }),
+  // The box's size read from dy (equal to attrs.size), so the rule also holds when rows are repeated (explainers' cotangent rows).
+  vjp: (e, { inputs: [x], dy, attrs: { begin } }) => [
+    e.op('pad', [dy], { paddings: x.shape.map((d, i) => [begin[i], d - begin[i] - dy.shape[i]] as [number, number]), value: 0 }),
   ],
   deeplift: 'linear',
   onnx: (e, { inputs: [x], attrs }) => {

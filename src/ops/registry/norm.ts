@@ -55,7 +55,10 @@ export const batchNorm: OpDef<OpAttrs['batchNorm']> = {
     const [x, mean, variance, gamma] = inputs;
     const { batchStats, eps } = attrs;
     const cols = x.shape[x.shape.length - 1];
-    const dx = needs[0] ? e.op('batchNormGrad', [x, mean, variance, gamma, dy], attrs) : null;
+    const mul = (a: typeof x, b: typeof x) => e.op('binary', [a, b], { fn: 'mul' });
+    const invStd = () => e.op('unary', [e.op('binary', [variance, e.constant(eps, [])], { fn: 'add' })], { fn: 'rsqrt', alpha: 0 });
+    // Constant statistics: dx = dy gamma invStd per channel, which never reads x (explainers' batched backward passes).
+    const dx = !needs[0] ? null : batchStats ? e.op('batchNormGrad', [x, mean, variance, gamma, dy], attrs) : mul(dy, mul(gamma, invStd()));
     const wantStats = !batchStats && (needs[1] || needs[2]);
     if (!wantStats && !needs[3] && !needs[4]) return [dx, null, null, null, null];
     const both = e.op('batchNormParamGrad', [x, mean, variance, dy], { eps });
@@ -64,11 +67,9 @@ export const batchNorm: OpDef<OpAttrs['batchNorm']> = {
     let dMean = null;
     let dVariance = null;
     if (wantStats) {
-      const mul = (a: typeof x, b: typeof x) => e.op('binary', [a, b], { fn: 'mul' });
-      const invStd = e.op('unary', [e.op('binary', [variance, e.constant(eps, [])], { fn: 'add' })], { fn: 'rsqrt', alpha: 0 });
-      const gInv = mul(gamma, invStd);
+      const gInv = mul(gamma, invStd());
       dMean = needs[1] ? mul(gInv, mul(dBeta, e.constant(-1, []))) : null;
-      dVariance = needs[2] ? mul(mul(gInv, invStd), mul(dGamma, e.constant(-0.5, []))) : null;
+      dVariance = needs[2] ? mul(mul(gInv, invStd()), mul(dGamma, e.constant(-0.5, []))) : null;
     }
     return [dx, dMean, dVariance, needs[3] ? dGamma : null, needs[4] ? dBeta : null];
   },

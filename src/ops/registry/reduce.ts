@@ -42,7 +42,7 @@ export const reduce: OpDef<OpAttrs['reduce']> = {
     const ties = expandReduced(e, sum(e, mask, axes, true), x.shape, axes);
     return [mul(e, div(e, mask, ties), dyFull)];
   },
-  deeplift: ({ fn }) => (fn === 'sum' ? 'linear' : 'none'),
+  deeplift: ({ fn }) => (fn === 'sum' ? 'linear' : fn === 'max' || fn === 'min' ? 'max' : 'none'),
   onnx: (e, { inputs: [x], attrs }) => {
     const name = { sum: 'ReduceSum', max: 'ReduceMax', min: 'ReduceMin', prod: 'ReduceProd' }[attrs.fn];
     const keepdims = { i: attrs.keepDims ? 1 : 0 };

@@ -240,17 +240,22 @@ const CASES: Cases = {
   batchNormGrad: [{ label: 'batch statistics', inputs: (rng) => [uniform(rng, [9, 13], -2, 2), uniform(rng, [13]), uniform(rng, [13], 0.2, 2), uniform(rng, [13]), uniform(rng, [9, 13])], attrs: { eps: 1e-3, batchStats: true }, gradcheck: false }],
   batchNormParamGrad: [{ label: 'given statistics', inputs: (rng) => [uniform(rng, [9, 13], -2, 2), uniform(rng, [13]), uniform(rng, [13], 0.2, 2), uniform(rng, [9, 13])], attrs: { eps: 1e-3 }, gradcheck: false }],
   movingAverage: [{ label: 'momentum 0.9', inputs: (rng) => [uniform(rng, [5]), uniform(rng, [5])], attrs: { momentum: 0.9 } }],
-  rescaleGrad: [{
+  secantSlope: [{
     label: 'tanh',
     inputs: (rng) => {
       const x = uniform(rng, [3, 4], -2, 2);
       const r = uniform(rng, [3, 4], -2, 2);
       const f = (t: Tensor) => runOp('unary', [t], { fn: 'tanh', alpha: 0 });
-      return [x, r, f(x), f(r), uniform(rng, [3, 4])];
+      return [x, r, f(x), f(r)];
     },
     attrs: { fn: 'tanh', alpha: 0 }, gradcheck: false,
   }],
   erf: [{ label: 'wide range', inputs: (rng) => [uniform(rng, [7, 9], -3, 3)], attrs: {} }],
+  reciprocalOrZero: [{ label: 'with zeros', inputs: () => [new Tensor(Float32Array.of(2, 0, -0.5, 0, 4, 1e-3), [2, 3])], attrs: {} }],
+  repeatRows: [
+    { label: 'rows over the middle axis of [2, 3, 4]', inputs: (rng) => [uniform(rng, [3, 2, 5])], attrs: { grid: [2, 3, 4], axes: [1] } },
+    { label: 'rows over the last two axes', inputs: (rng) => [uniform(rng, [6, 3])], attrs: { grid: [4, 2, 3], axes: [1, 2] } },
+  ],
   softmaxRescaleGrad: [{
     label: 'rows',
     inputs: (rng) => {

@@ -48,11 +48,14 @@ export type VjpRule<A> = <T extends Val>(e: Emitter<T>, args: VjpArgs<T, A>) => 
 
 /**
  * How DeepLIFT carries multipliers through an op: 'linear' ops pass them with their VJP; 'scale'
- * (products, quotients) likewise when at most one operand depends on the input; 'rescale' elementwise
- * nonlinearities scale them by (f(x) - f(r)) / (x - r); 'softmax' uses its averaged Jacobian;
- * 'none' has no rule (DeepSHAP refuses models that use the op, naming it).
+ * (products, quotients, matrix products: bilinear ops) with their VJP at the midpoint of x and the
+ * reference, which is exact for the difference even when both operands depend on the input;
+ * 'rescale' elementwise nonlinearities scale them by (f(x) - f(r)) / (x - r); 'softmax' uses its
+ * averaged Jacobian; 'max' (max pooling, max / min reductions) gives each window's difference to
+ * the winning input of whichever side wins; 'none' has no rule (DeepSHAP refuses models that use the
+ * op, naming it).
  */
-export type DeepLiftRule = 'linear' | 'scale' | 'rescale' | 'softmax' | 'maxPool' | 'none';
+export type DeepLiftRule = 'linear' | 'scale' | 'rescale' | 'softmax' | 'max' | 'none';
 
 /** An ONNX attribute value, typed as the schema needs it. */
 export type OnnxAttribute = { i: number } | { f: number } | { ints: number[] } | { floats: number[] } | { s: string };
