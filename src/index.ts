@@ -21,6 +21,7 @@ export {
 export * as data from './data/index.js';
 export * from './io/index.js';
 export * as explain from './explain/index.js';
+export * as compress from './compress/index.js';
 export * from './tables/index.js';
 export { Explanation, type Predictor } from './explain/index.js';
 export { writeReport, buildReportHtml, type ReportOptions, type ReportEvaluation } from './report/index.js';

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The glassbox command: train | evaluate | predict | explain | export. User errors print one line and exit 1.
+// The glassbox command: train | evaluate | predict | explain | export | compress. User errors print one line and exit 1.
 
 import { Command, Option } from 'commander';
 import '../index.js';
 import type { TrainOptions } from './train.js';
 import { isUserFacing, UserError } from './errors.js';
 import { registerModelCommands } from './model-commands.js';
+import { registerCompressCommand } from './compress.js';
 import { columns, fraction, integer, number, units } from './arguments.js';
 import { setFlagsFromString } from 'node:v8';
 
@@ -69,6 +70,7 @@ program
   });
 
 registerModelCommands(program);
+registerCompressCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (isUserFacing(e)) {
