@@ -25,6 +25,7 @@ export { trainTestSplit } from './data/split.js';
 export { toArtifacts, type ModelArtifacts } from './io/artifacts.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
 export * as explain from './explain/index.js';
+export * as compress from './compress/index.js';
 export { Explanation, type Predictor } from './explain/index.js';
 
 /** Rebuilds a model from `toArtifacts` output (model.json text + safetensors bytes), checking every size first. */

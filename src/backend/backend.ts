@@ -47,6 +47,16 @@ export interface MatmulDims {
   bBatchStride: number;
 }
 
+/** An int8 dense product (see Backend.linearU7): x [m, k] of 0..127 with zero point zeroPoint, w [n, k]. */
+export interface Int8Dims {
+  m: number;
+  k: number;
+  n: number;
+  zeroPoint: number;
+  /** Apply relu in the epilogue (else linear). */
+  relu: boolean;
+}
+
 export interface AdamParams {
   lr: number;
   beta1: number;
@@ -118,6 +128,15 @@ export interface Backend {
   batchNormGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number, batchStats: boolean): void;
   /** [dgamma | dbeta] of batchNorm: out = [sum dy xhat (cols) | sum dy (cols)]. */
   batchNormParamGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void;
+  /** Int8 activations (compress/): out = clamp(roundHalfEven(f32(x / scale)) + zeroPoint, 0, 127), NaN to 0. */
+  quantizeU7(x: Float32Array, out: Int8Array, scale: number, zeroPoint: number): void;
+  /**
+   * Int8 dense: out[i, j] = act(f32(sum_q (x[i, q] - zeroPoint) w[j, q]) * mult[j] + bias[j]), x [m, k] holding
+   * 0..127, w [n, k] int8, each step rounded to float32; act relu or linear. Sums are exact (int32).
+   */
+  linearU7(x: Int8Array, w: Int8Array, mult: Float32Array, bias: Float32Array | null, out: Float32Array, d: Int8Dims): void;
+  /** Int8 conv with linearU7's epilogue: x [batch, inH, inW, inC] of 0..127, w [outC, kH, kW, inC]; padding reads zeroPoint. */
+  conv2dU7(x: Int8Array, w: Int8Array, mult: Float32Array, bias: Float32Array | null, out: Float32Array, c: ConvInfo, zeroPoint: number, relu: boolean): void;
   /** In place: Adam / AdamW update of param with moments m and v. */
   adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void;
   /** In place: RMSprop; mom may be null when momentum is 0. */

@@ -34,12 +34,12 @@ export interface GemmResult {
   callGflops: number;
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1];
 }
 
-function timeMedian(fn: () => void, minMs: number): number {
+export function timeMedian(fn: () => void, minMs: number): number {
   // Warm up, then time batches of calls until minMs has passed; median of per-call times.
   for (let i = 0; i < 5; i++) fn();
   const samples: number[] = [];

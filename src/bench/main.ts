@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchGemm } from './gemm.js';
+import { benchCompress } from './compress.js';
 import { PEERS, median, peerInfo, pytorchAvailable, runOnnxJob, runPyTorchJob, runTrainJob, withTaskset, type InferResult, type TrainJob, type TrainResult } from './peers.js';
 import type { BenchOptions, BenchSection, BenchTable, Cell } from './types.js';
 
@@ -166,6 +167,15 @@ const cnnSection: BenchSection = {
   },
 };
 
+/** int8 against float32 (src/bench/compress.ts), in a child with relaxed SIMD enabled like the training children. */
+const compressSection: BenchSection = {
+  name: 'compress',
+  async run(opts) {
+    process.stderr.write('bench: int8 vs float32 ...\n');
+    return child<BenchTable[]>(['--child', 'compress', JSON.stringify(opts)], glassboxFlags());
+  },
+};
+
 function formatCell(c: Cell): string {
   if (c === null) return '-';
   if (typeof c === 'string') return c;
@@ -218,6 +228,7 @@ async function childMain(argv: string[]): Promise<void> {
   if (kind === 'train') result = await runTrainJob(JSON.parse(argv[2]) as TrainJob);
   else if (kind === 'onnx') result = await runOnnxJob(JSON.parse(argv[2]));
   else if (kind === 'gemm') result = await gemmSection.run({ quick: argv.includes('--quick') } as BenchOptions);
+  else if (kind === 'compress') result = await benchCompress(JSON.parse(argv[2]) as BenchOptions);
   else throw new Error(`bench: unknown child job '${kind}'`);
   process.stdout.write(`${RESULT_TAG}${JSON.stringify(result)}\n`);
   // Worker threads are unref'd, but exit explicitly so no handle keeps a child alive.
@@ -240,7 +251,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') return childMain(argv);
   const { opts, json, sections } = parseArgs(argv);
-  const all = [gemmChildSection, trainSection, cnnSection, ...(await loadExtraSections())];
+  const all = [gemmChildSection, trainSection, cnnSection, compressSection, ...(await loadExtraSections())];
   const chosen = sections ? all.filter((s) => sections.includes(s.name)) : all;
   const tables: BenchTable[] = [];
   const header = `glassbox bench — node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString()}${opts.quick ? ' (--quick)' : ''}`;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The glassbox command: train | evaluate | predict | explain | export | worker | sweep. User errors print one line and exit 1.
+// The glassbox command: train | evaluate | predict | explain | export | compress | worker | sweep. User errors print one line and exit 1.
 
 import { Command } from 'commander';
 import '../index.js';
@@ -8,6 +8,7 @@ import { registerModelCommands } from './model-commands.js';
 import { trainFlags, trainOptionsFrom } from './train-flags.js';
 import { registerWorkerCommand } from './worker-command.js';
 import { registerSweepCommand } from './sweep-command.js';
+import { registerCompressCommand } from './compress.js';
 import { setFlagsFromString } from 'node:v8';
 
 // Relaxed SIMD (fused multiply-add GEMM, ~1.2-1.4x faster) ships in Node 22 and current browsers;
@@ -34,6 +35,7 @@ trainFlags(
 registerModelCommands(program);
 registerWorkerCommand(program);
 registerSweepCommand(program);
+registerCompressCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (isUserFacing(e)) {

@@ -139,13 +139,15 @@ function preflight(config: StackConfig, doc: ModelDocument, tensors: NamedTensor
       if (!tensors.has(name)) throw new Error(`${source}: missing tensor '${name}' (layer ${i}, '${layer.config.name}')`);
     }
     if (!shape) return;
-    if (layer.className === 'Dense') {
+    if (layer.className === 'Dense' || layer.className === 'QuantizedDense') {
       const units = layer.config.units;
       const kernel = tensors.get(names[0] ?? '');
-      if (!kernel || kernel.rank !== 2 || kernel.shape[0] !== shape[shape.length - 1] || kernel.shape[1] !== units) {
+      // A quantised (int8) kernel is stored one row per unit: [units, in].
+      const want = layer.className === 'Dense' ? [shape[shape.length - 1], units] : [units, shape[shape.length - 1]];
+      if (!kernel || kernel.rank !== 2 || kernel.shape[0] !== want[0] || kernel.shape[1] !== want[1]) {
         throw new Error(
-          `${source}: layer '${layer.config.name}' (Dense, units ${JSON.stringify(units)}) on input ${formatShape(shape)} ` +
-            `needs a kernel of shape [${shape[shape.length - 1]},${units}], the file has ${kernel ? formatShape(kernel.shape) : 'none'}`,
+          `${source}: layer '${layer.config.name}' (${layer.className}, units ${JSON.stringify(units)}) on input ${formatShape(shape)} ` +
+            `needs a kernel of shape [${want.join(',')}], the file has ${kernel ? formatShape(kernel.shape) : 'none'}`,
         );
       }
       shape = [...shape.slice(0, -1), units as number];
@@ -166,7 +168,8 @@ function assignWeights(layers: readonly Layer[], doc: ModelDocument, tensors: Na
     }
     const values = names.map((name, j) => {
       const t = tensors.get(name)!;
-      if (t.dtype !== 'float32') throw new Error(`${source}: tensor '${name}' is ${t.dtype}; weights must be float32`);
+      const want = vars[j].dtype;
+      if (t.dtype !== want) throw new Error(`${source}: tensor '${name}' is ${t.dtype}; weights must be ${want}`);
       if (!shapesEqual(t.shape, vars[j].shape)) {
         throw new Error(`${source}: tensor '${name}' has shape ${formatShape(t.shape)}, layer '${layer.name}' needs ${formatShape(vars[j].shape)}`);
       }

@@ -42,7 +42,8 @@ export interface GraphHooks {
 
 const FLOAT = 1;
 const INT64 = 7;
-const ELEM: Record<string, number> = { float32: FLOAT, int32: 6, bool: 9 };
+const INT8 = 3;
+const ELEM: Record<string, number> = { float32: FLOAT, int32: 6, bool: 9, int8: INT8 };
 
 /** Encodes the graph from x to y (or several of each) as an ONNX ModelProto with a dynamic batch dimension. */
 export function graphToOnnx(graph: Graph, x: GraphValue | GraphValue[], y: GraphValue | GraphValue[], options: OnnxGraphOptions = {}): Uint8Array {
@@ -64,8 +65,8 @@ export function graphToOnnx(graph: Graph, x: GraphValue | GraphValue[], y: Graph
     let n = names.get(v);
     if (n !== undefined) return n;
     const src = v.source;
-    if (src.kind === 'param') n = b.named(src.variable.name, src.variable.values as Float32Array, v.shape);
-    else if (src.kind === 'const') n = b.initializer(src.values as Float32Array | Int32Array, v.shape, v.dtype === 'int32' ? 'int64' : 'float32');
+    if (src.kind === 'param') n = b.named(src.variable.name, src.variable.values as Float32Array | Int8Array, v.shape, v.dtype === 'int8' ? 'int8' : 'float32');
+    else if (src.kind === 'const') n = b.initializer(src.values as Float32Array | Int32Array | Int8Array, v.shape, v.dtype === 'int32' ? 'int64' : v.dtype === 'int8' ? 'int8' : 'float32');
     else if (src.kind === 'input') throw new Error(`exportOnnx: the model reads input '${src.name}', which is not among the graph's inputs`);
     else throw new Error(`exportOnnx: value ${v.id} is used before the node that makes it`);
     names.set(v, n);
@@ -142,6 +143,12 @@ export class GraphBuilder {
     return name;
   }
 
+  /** An int8 initializer (quantised weights, zero points): raw two's-complement bytes. */
+  int8(name: string, values: ArrayLike<number>, dims: number[]): string {
+    this.initializers.push({ name, dataType: INT8, dims, rawData: new Uint8Array(Int8Array.from(values).buffer) });
+    return name;
+  }
+
   /** A name no node or initializer has yet. */
   fresh(prefix: string): string {
     return `${prefix}_${this.counter++}`;
@@ -157,11 +164,12 @@ class RegistryEmitter implements OnnxEmitter {
     return this.g.node(opType, [...inputs], output, output, Object.entries(attributes).map(([name, a]) => attributeProto(name, a)));
   }
 
-  initializer(values: Float32Array | Int32Array | number[], shape: readonly number[], dtype: 'float32' | 'int64' = 'float32'): string {
+  initializer(values: Float32Array | Int32Array | Int8Array | number[], shape: readonly number[], dtype: 'float32' | 'int64' | 'int8' = 'float32'): string {
     return this.named(this.g.fresh('const'), values, shape, dtype);
   }
 
-  named(name: string, values: Float32Array | Int32Array | number[], shape: readonly number[], dtype: 'float32' | 'int64' = 'float32'): string {
+  named(name: string, values: Float32Array | Int32Array | Int8Array | number[], shape: readonly number[], dtype: 'float32' | 'int64' | 'int8' = 'float32'): string {
+    if (dtype === 'int8') return this.g.int8(name, values, [...shape]);
     return dtype === 'int64' ? this.g.int64(name, values, [...shape]) : this.g.constant(name, Float32Array.from(values), [...shape]);
   }
 }

@@ -18,14 +18,15 @@ export interface DecodeOptions {
   maxHeaderBytes?: number;
 }
 
-const FORMAT_DTYPES: Record<DType, string> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
+const FORMAT_DTYPES: Record<DType, string> = { float32: 'F32', int32: 'I32', bool: 'BOOL', int8: 'I8' };
 const READ_DTYPES: Record<string, { dtype: DType; bytes: number }> = {
   F32: { dtype: 'float32', bytes: 4 },
   I32: { dtype: 'int32', bytes: 4 },
   BOOL: { dtype: 'bool', bytes: 1 },
   U8: { dtype: 'bool', bytes: 1 },
+  I8: { dtype: 'int8', bytes: 1 },
 };
-const KNOWN_UNSUPPORTED = ['F64', 'F16', 'BF16', 'I64', 'I16', 'I8', 'U64', 'U32', 'U16', 'F8_E4M3', 'F8_E5M2'];
+const KNOWN_UNSUPPORTED = ['F64', 'F16', 'BF16', 'I64', 'I16', 'U64', 'U32', 'U16', 'F8_E4M3', 'F8_E5M2'];
 const DEFAULT_MAX_HEADER = 100_000_000;
 const MAX_RANK = 16;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -191,6 +192,7 @@ function copyValues(buffer: ArrayBufferLike, at: number, byteLength: number, dty
   const copy = new Uint8Array(byteLength);
   copy.set(new Uint8Array(buffer, at, byteLength));
   if (dtype === 'bool') return copy;
+  if (dtype === 'int8') return new Int8Array(copy.buffer);
   if (!LITTLE_ENDIAN_HOST) swap4(copy);
   return dtype === 'float32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
 }

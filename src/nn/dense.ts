@@ -71,9 +71,7 @@ export class Dense extends Layer {
   }
 
   override flops(inputShape: LayerShape): number {
-    const inputDim = inputShape[inputShape.length - 1];
-    const positions = inputShape.slice(0, -1).reduce((a, b) => a * b, 1);
-    return positions * (2 * inputDim * this.units + (this.useBias ? this.units : 0));
+    return denseFlops(inputShape, this.units, this.useBias);
   }
 
   override getConfig(): LayerConfig {
@@ -90,6 +88,13 @@ export class Dense extends Layer {
       activityRegularizer: reg(this.activityRegularizer),
     };
   }
+}
+
+/** Forward FLOPs of a dense map onto `units` over the last axis (a multiply-add is 2), per example. */
+export function denseFlops(inputShape: LayerShape, units: number, useBias: boolean): number {
+  const inputDim = inputShape[inputShape.length - 1];
+  const positions = inputShape.slice(0, -1).reduce((a, b) => a * b, 1);
+  return positions * (2 * inputDim * units + (useBias ? units : 0));
 }
 
 export function dense(args: DenseArgs): Dense {

@@ -54,6 +54,8 @@ export interface WeightSpec {
   initializer: InitializerSpec;
   trainable?: boolean;
   regularizer?: Regularizer | null;
+  /** 'int8' for quantised weights: frozen (never trainable), starting at zeros whatever the initializer. */
+  dtype?: 'float32' | 'int8';
 }
 
 /** Elements addWeight may still allocate while a model is rebuilt from a file (see withWeightBudget). */
@@ -178,7 +180,9 @@ export abstract class Layer {
       }
       weightBudget.left -= size;
     }
-    const v = new Variable(initialize(spec.initializer, spec.shape), spec.trainable ?? true, `${this.name}/${spec.name}`);
+    const v = spec.dtype === 'int8'
+      ? new Variable(new Tensor(new Int8Array(sizeOf(spec.shape)), spec.shape, 'int8'), false, `${this.name}/${spec.name}`)
+      : new Variable(initialize(spec.initializer, spec.shape), spec.trainable ?? true, `${this.name}/${spec.name}`);
     this.weightList.push(v);
     this.weightNames.push(spec.name);
     if (spec.regularizer) this.regularizedWeights.push({ weight: v, regularizer: spec.regularizer });

@@ -44,6 +44,7 @@ function flatten(x: unknown, shape: number[], out: TypedArray, label: string, di
 function defaultDtype(values: unknown): DType {
   if (values instanceof Int32Array) return 'int32';
   if (values instanceof Uint8Array) return 'bool';
+  if (values instanceof Int8Array) return 'int8';
   if (typeof values === 'boolean') return 'bool';
   return 'float32';
 }

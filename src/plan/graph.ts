@@ -52,7 +52,7 @@ export class Graph {
   /** The value standing for a variable (one per variable, however often it is used). */
   param(variable: Variable): GraphValue {
     let v = this.params.get(variable);
-    if (!v) this.params.set(variable, (v = this.value(variable.shape, 'float32', { kind: 'param', variable })));
+    if (!v) this.params.set(variable, (v = this.value(variable.shape, variable.dtype, { kind: 'param', variable })));
     return v;
   }
 

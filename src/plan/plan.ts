@@ -48,12 +48,13 @@ interface Block {
   floats: number;
 }
 
-const BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 1 };
+const BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 1, int8: 1 };
 
 function viewOf(home: Home, dtype: DType, size: number): TypedArray {
   const { root, offset } = home;
   if (dtype === 'float32') return root.subarray(offset, offset + size);
   const byteOffset = root.byteOffset + offset * BYTES[dtype];
+  if (dtype === 'int8') return new Int8Array(root.buffer, byteOffset, size);
   return dtype === 'int32' ? new Int32Array(root.buffer, byteOffset, size) : new Uint8Array(root.buffer, byteOffset, size);
 }
 

@@ -5,9 +5,11 @@ import { dirname, resolve } from 'node:path';
 import type { Explanation } from '../explain/explanation.js';
 import { beeswarm, gradCamOverlay, imageHeatmap, importanceBar, trainingCurves, waterfall } from './charts.js';
 import { escapeHtml, renderSvg } from './render.js';
+import { compressionSection, type CompressionReport } from './compression.js';
 
 export { escapeHtml, renderSvg } from './render.js';
 export { importanceBar, beeswarm, waterfall, imageHeatmap, gradCamOverlay, trainingCurves, readableLabel } from './charts.js';
+export type { CompressionReport } from './compression.js';
 
 /** Per-epoch metric series (a History's `history`), or an object holding them under `history`. */
 export type TrainingHistoryLike = Record<string, number[]> | { history: Record<string, number[]> };
@@ -26,6 +28,8 @@ export interface ReportOptions {
   evaluation?: ReportEvaluation;
   /** How the model was trained (epochs, optimiser, ...), shown as a table. */
   trainingSettings?: Record<string, unknown>;
+  /** A compressed model's trade-off table and explanation shift (glassbox compress). */
+  compression?: CompressionReport;
 }
 
 export interface ReportEvaluation {
@@ -45,6 +49,7 @@ export async function buildReportHtml(opts: ReportOptions): Promise<string> {
   parts.push(`<h1>${escapeHtml(title)}</h1>`);
   parts.push(`<p class="meta">Generated ${escapeHtml(new Date().toISOString())} by glassbox.</p>`);
   for (const n of opts.notes ?? []) parts.push(`<p class="meta">${escapeHtml(n)}</p>`);
+  if (opts.compression) parts.push(await compressionSection(opts.compression));
   if (opts.trainingHistory || opts.evaluation || opts.trainingSettings) parts.push(await trainingSection(opts));
   const images = opts.explanations.filter((e) => e.kind === 'local' && isImage(e, opts));
   if (images.length > 0) parts.push(await digitsSection(images, opts));

@@ -3,9 +3,9 @@
 import { type Shape, sizeOf, stridesOf, formatShape, assertValidShape } from './shape.js';
 import type { GradNode } from '../autograd/node.js';
 
-export type DType = 'float32' | 'int32' | 'bool';
-export type TypedArray = Float32Array | Int32Array | Uint8Array;
-export type DataFor<D extends DType> = D extends 'float32' ? Float32Array : D extends 'int32' ? Int32Array : Uint8Array;
+export type DType = 'float32' | 'int32' | 'bool' | 'int8';
+export type TypedArray = Float32Array | Int32Array | Uint8Array | Int8Array;
+export type DataFor<D extends DType> = D extends 'float32' ? Float32Array : D extends 'int32' ? Int32Array : D extends 'int8' ? Int8Array : Uint8Array;
 
 /** Nested number arrays of any depth, as produced by `array()`. */
 export type NestedArray = number | NestedArray[];
@@ -80,12 +80,14 @@ export class Tensor {
 export function dtypeOfArray(values: TypedArray): DType {
   if (values instanceof Float32Array) return 'float32';
   if (values instanceof Int32Array) return 'int32';
+  if (values instanceof Int8Array) return 'int8';
   return 'bool';
 }
 
 export function allocFor(dtype: DType, size: number): TypedArray {
   if (dtype === 'float32') return new Float32Array(size);
   if (dtype === 'int32') return new Int32Array(size);
+  if (dtype === 'int8') return new Int8Array(size);
   return new Uint8Array(size);
 }
 

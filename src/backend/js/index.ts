@@ -8,6 +8,7 @@ import type { TypedArray } from '../../tensor/tensor.js';
 import { gelu, geluGrad, sigmoid, softplus } from './math.js';
 import * as conv from './conv.js';
 import * as norm from './norm.js';
+import * as int8 from './int8.js';
 
 const unaryFns: { [K in UnaryOp]: (x: number, alpha: number) => number } = {
   neg: (x) => -x,
@@ -316,6 +317,9 @@ export const jsBackend: Backend = {
   batchNorm: norm.batchNorm,
   batchNormGrad: norm.batchNormGrad,
   batchNormParamGrad: norm.batchNormParamGrad,
+  quantizeU7: int8.quantizeU7,
+  linearU7: int8.linearU7,
+  conv2dU7: int8.conv2dU7,
   adamUpdate,
   rmspropUpdate,
   sgdUpdate,

@@ -52,7 +52,7 @@ function flatDepthwise(c: ConvInfo): ConvInfo {
 }
 
 /** Splits [0, n) into `parts` ranges with boundaries on multiples of `grain` (the last takes the rest). */
-function split(n: number, parts: number, grain: number): [number, number][] {
+export function split(n: number, parts: number, grain: number): [number, number][] {
   const chunks = Math.ceil(n / grain);
   const out: [number, number][] = [];
   for (let t = 0; t < parts; t++) {

@@ -2,7 +2,7 @@
 // elementwise, sums) with worker threads for large GEMMs; everything else goes to the reference.
 // Importing this file only registers the backend; the module is compiled on first getBackend().
 
-import type { AdamParams, RmspropParams, ArgReduceOp, Backend, BinaryOp, FusedActivation, MatmulDims, ReduceOp, UnaryOp } from '../backend.js';
+import type { AdamParams, RmspropParams, ArgReduceOp, Backend, BinaryOp, FusedActivation, Int8Dims, MatmulDims, ReduceOp, UnaryOp } from '../backend.js';
 import { registerBackend } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 import type { Shape } from '../../tensor/shape.js';
@@ -10,6 +10,7 @@ import { sizeOf } from '../../tensor/shape.js';
 import type { TypedArray } from '../../tensor/tensor.js';
 import { WasmConv } from './conv.js';
 import { WasmNorm } from './norm.js';
+import { WasmInt8 } from './int8.js';
 import type { ConvInfo, PoolInfo } from '../conv-geometry.js';
 import { simdSupported, WasmRuntime } from './runtime.js';
 import { GEMM_ARGS, hardwareThreads, ThreadPool, threadsSupported } from './threads.js';
@@ -398,6 +399,25 @@ export class WasmBackend implements Backend {
 
   batchNormParamGrad(x: Float32Array, mean: Float32Array, variance: Float32Array, dy: Float32Array, out: Float32Array, rows: number, cols: number, eps: number): void {
     this.norm.batchNormParamGrad(x, mean, variance, dy, out, rows, cols, eps);
+  }
+
+  private int8Kernels: WasmInt8 | null = null;
+
+  /** Int8 inference kernels (compress/) on this backend's memory and threads. */
+  get int8(): WasmInt8 {
+    return (this.int8Kernels ??= new WasmInt8(this));
+  }
+
+  quantizeU7(x: Float32Array, out: Int8Array, scale: number, zeroPoint: number): void {
+    this.int8.quantizeU7(x, out, scale, zeroPoint);
+  }
+
+  linearU7(x: Int8Array, w: Int8Array, mult: Float32Array, bias: Float32Array | null, out: Float32Array, d: Int8Dims): void {
+    this.int8.linearU7(x, w, mult, bias, out, d);
+  }
+
+  conv2dU7(x: Int8Array, w: Int8Array, mult: Float32Array, bias: Float32Array | null, out: Float32Array, c: ConvInfo, zeroPoint: number, relu: boolean): void {
+    this.int8.conv2dU7(x, w, mult, bias, out, c, zeroPoint, relu);
   }
 
   adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, p: AdamParams): void {

@@ -1633,3 +1633,367 @@ export function depthwiseBackpropFilter(prm: usize, p0: i32, p1: i32, dw: usize,
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Int8 inference (compress/): activations quantised to 0..127 ("u7": a zero point keeps signed
+// values), weights int8 with one row of k per output unit, products summed exactly in i32 and
+// turned into floats per unit. The GEMM runs along k, 16 bytes at a time: relaxed SIMD's
+// i8 x i7 dot product where the host validates it; otherwise both operands are widened to i16 and
+// multiplied with i32x4.dot_i16x8_s. x is 0..127, so both are exact and give identical results.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One vector quantised: clamp(nearest(x / scale) + zp, 0, 127) as i32 lanes. pmax(0, v) and pmin(127, v)
+ * are single instructions (min/max with NaN propagation are not) and send NaN to 0, so the integer
+ * conversion only ever sees 0..127 and the relaxed one is exact.
+ */
+@inline function quantizeV(v: v128, vs: v128, vz: v128, lo: v128, hi: v128): v128 {
+  const c = f32x4.pmin(hi, f32x4.pmax(lo, f32x4.add(f32x4.nearest(f32x4.div(v, vs)), vz)));
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.relaxed_trunc_f32x4_s(c);
+  return i32x4.trunc_sat_f32x4_s(c);
+}
+
+/** q = clamp(nearest(x / scale) + zp, 0, 127) over n floats at x into n bytes at out (NaN -> 0). */
+export function quantizeU7(x: usize, out: usize, n: i32, scale: f32, zp: i32): void {
+  const vs = f32x4.splat(scale), vz = f32x4.splat(<f32>zp), lo = f32x4.splat(0), hi = f32x4.splat(127);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + <usize>i * 4;
+    const q0 = quantizeV(v128.load(p), vs, vz, lo, hi), q1 = quantizeV(v128.load(p, 16), vs, vz, lo, hi);
+    const q2 = quantizeV(v128.load(p, 32), vs, vz, lo, hi), q3 = quantizeV(v128.load(p, 48), vs, vz, lo, hi);
+    v128.store(out + <usize>i, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3)));
+  }
+  for (; i < n; i++) {
+    const v = nearest<f32>(load<f32>(x + <usize>i * 4) / scale) + <f32>zp;
+    store<i8>(out + <usize>i, v >= 127 ? 127 : v >= 0 ? <i8>(<i32>v) : 0);
+  }
+}
+
+/** dst[j] = zp * sum_q w[j, q] over n rows of k bytes: the zero point's share of each unit's sum. */
+export function rowSumsI8(w: usize, n: i32, k: i32, zp: i32, dst: usize): void {
+  const ones = i16x8.splat(1);
+  for (let j = 0; j < n; j++) {
+    const row = w + <usize>j * <usize>k;
+    let acc = i32x4.splat(0);
+    let q = 0;
+    for (; q + 16 <= k; q += 16) {
+      const v = v128.load(row + <usize>q);
+      acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(v), ones));
+      acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(v), ones));
+    }
+    let s = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+    for (; q < k; q++) s += <i32>load<i8>(row + <usize>q);
+    store<i32>(dst + <usize>j * 4, zp * s);
+  }
+}
+
+/** [sum a, sum b, sum c, sum d] of four i32x4 vectors. */
+@inline function hsum4i(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = i32x4.add(v128.shuffle<i32>(a, b, 0, 4, 1, 5), v128.shuffle<i32>(a, b, 2, 6, 3, 7));
+  const cd = i32x4.add(v128.shuffle<i32>(c, d, 0, 4, 1, 5), v128.shuffle<i32>(c, d, 2, 6, 3, 7));
+  return i32x4.add(v128.shuffle<i32>(ab, cd, 0, 1, 4, 5), v128.shuffle<i32>(ab, cd, 2, 3, 6, 7));
+}
+
+/** Lanes 0..15, to build the mask of a row's last, partial 16 bytes. */
+@inline function iota8(): v128 {
+  return i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+
+/**
+ * Four units' sums (i32x4 s) to floats: act(f32(s - corr) * mult + bias), the first nc (1..4) stored at
+ * o. mult, bias and corr are read 4 at a time (the JS side pads them); bias 0 = none; act 1 = relu.
+ */
+@inline function epilogueU7(s: v128, o: usize, j: i32, nc: i32, mult: usize, bias: usize, corr: usize, act: i32): void {
+  const jo = <usize>j * 4;
+  let v = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(s, v128.load(corr + jo))), v128.load(mult + jo));
+  if (bias) v = f32x4.add(v, v128.load(bias + jo));
+  if (act == 1) v = f32x4.max(v, f32x4.splat(0));
+  storeLanes(o, v, nc);
+}
+
+/**
+ * How gemmU7 multiplies 16 bytes: widening to i16; relaxed SIMD's i8 x i7 dot-and-add with w first or x
+ * first; or relaxed SIMD's i8 x i7 dot into i16 pairs, then a pairwise widening add (no fused add).
+ */
+const DOT_I16 = 0, DOT_RELAXED_WX = 1, DOT_RELAXED_XW = 2, DOT_RELAXED_PAIRS = 3;
+
+/**
+ * One 16-byte step of a 2-row x 4-unit tile would need eight accumulators in and out; AssemblyScript has no
+ * multi-value returns, so the tile is written once per dot mode by gemmTileU7 below (mode is a constant
+ * after inlining, and the branches on it fold away).
+ */
+@inline function dotU7(mode: i32, w: v128, x: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    if (mode == DOT_RELAXED_WX) return i32x4.relaxed_dot_i8x16_i7x16_add_s(w, x, acc);
+    if (mode == DOT_RELAXED_XW) return i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w, acc);
+    // |w x + w' x'| <= 2 * 128 * 127 fits an i16 pair sum.
+    if (mode == DOT_RELAXED_PAIRS) return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w, x)));
+  }
+  const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), i16x8.extend_low_i8x16_s(x));
+  const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), i16x8.extend_high_i8x16_s(x));
+  return i32x4.add(acc, i32x4.add(lo, hi));
+}
+
+/**
+ * out[i, j] = act(f32(sum_q x[i, q] w[j, q] - corr[j]) * mult[j] + bias[j]) for rows [i0, i1): x rows of
+ * 0..127 at stride ldx bytes, w [n, k] int8, out rows of n floats. Tiles of 2 rows x 4 units; a row
+ * or unit past the end repeats the last one (computed, never stored). The last partial 16 bytes of
+ * each x row are masked to zero, so the bytes read past the end of a row (of x or w) add nothing.
+ */
+@inline function gemmTileU7(mode: i32, x: usize, ldx: i32, w: usize, k: i32, n: i32, out: usize, mult: usize, bias: usize, corr: usize, act: i32, i0: i32, i1: i32): void {
+  const kFull = <usize>(k & ~15);
+  const kb = <usize>k, kb2 = 2 * kb, kb3 = 3 * kb;
+  const ldo = <usize>n * 4;
+  for (let i = i0; i < i1; i += 2) {
+    const x0 = x + <usize>i * <usize>ldx;
+    const x1 = i + 1 < i1 ? x0 + <usize>ldx : x0;
+    for (let j = 0; j < n; j += 4) {
+      // Units past the end repeat the last one: offsets of units j + 1..3 from unit j's row.
+      const o1 = j + 1 < n ? kb : 0, o2 = j + 2 < n ? kb2 : (j + 1 < n ? kb : 0), o3 = j + 3 < n ? kb3 : (j + 2 < n ? kb2 : (j + 1 < n ? kb : 0));
+      let a00 = i32x4.splat(0), a01 = i32x4.splat(0), a02 = i32x4.splat(0), a03 = i32x4.splat(0);
+      let a10 = i32x4.splat(0), a11 = i32x4.splat(0), a12 = i32x4.splat(0), a13 = i32x4.splat(0);
+      // One pointer walks the four units' rows, two walk the x rows: few registers, so V8 spills nothing.
+      let pw = w + <usize>j * kb;
+      let pa = x0, pb = x1;
+      const end = x0 + kFull;
+      while (pa < end) {
+        const xa = v128.load(pa), xb = v128.load(pb);
+        let wv = v128.load(pw);
+        a00 = dotU7(mode, wv, xa, a00); a10 = dotU7(mode, wv, xb, a10);
+        wv = v128.load(pw + o1);
+        a01 = dotU7(mode, wv, xa, a01); a11 = dotU7(mode, wv, xb, a11);
+        wv = v128.load(pw + o2);
+        a02 = dotU7(mode, wv, xa, a02); a12 = dotU7(mode, wv, xb, a12);
+        wv = v128.load(pw + o3);
+        a03 = dotU7(mode, wv, xa, a03); a13 = dotU7(mode, wv, xb, a13);
+        pa += 16;
+        pb += 16;
+        pw += 16;
+      }
+      if (kFull < kb) {
+        // The last partial 16 bytes: x masked to zero past the row's end, so whatever w holds there adds nothing.
+        const mask = i8x16.gt_s(i8x16.splat(<i8>(kb - kFull)), iota8());
+        const xa = v128.and(v128.load(pa), mask), xb = v128.and(v128.load(pb), mask);
+        let wv = v128.load(pw);
+        a00 = dotU7(mode, wv, xa, a00); a10 = dotU7(mode, wv, xb, a10);
+        wv = v128.load(pw + o1);
+        a01 = dotU7(mode, wv, xa, a01); a11 = dotU7(mode, wv, xb, a11);
+        wv = v128.load(pw + o2);
+        a02 = dotU7(mode, wv, xa, a02); a12 = dotU7(mode, wv, xb, a12);
+        wv = v128.load(pw + o3);
+        a03 = dotU7(mode, wv, xa, a03); a13 = dotU7(mode, wv, xb, a13);
+      }
+      const nc = min(4, n - j);
+      epilogueU7(hsum4i(a00, a01, a02, a03), out + <usize>i * ldo + <usize>j * 4, j, nc, mult, bias, corr, act);
+      if (i + 1 < i1) epilogueU7(hsum4i(a10, a11, a12, a13), out + <usize>(i + 1) * ldo + <usize>j * 4, j, nc, mult, bias, corr, act);
+    }
+  }
+}
+
+// gemmTileU7 once per dot mode, each its own export (one function holding every mode ran the i16 loop at
+// half speed in V8). The relaxed modes exist in the relaxed builds only; the JS side probes which of them
+// a host computes exactly (wasm/int8.ts): engines have shipped both operand orders, and V8 in Node 20
+// miscompiles the fused dot-add.
+export function gemmU7I16(x: usize, ldx: i32, w: usize, k: i32, n: i32, out: usize, mult: usize, bias: usize, corr: usize, act: i32, i0: i32, i1: i32): void {
+  gemmTileU7(DOT_I16, x, ldx, w, k, n, out, mult, bias, corr, act, i0, i1);
+}
+
+export function gemmU7RelaxedWX(x: usize, ldx: i32, w: usize, k: i32, n: i32, out: usize, mult: usize, bias: usize, corr: usize, act: i32, i0: i32, i1: i32): void {
+  gemmTileU7(ASC_FEATURE_RELAXED_SIMD ? DOT_RELAXED_WX : DOT_I16, x, ldx, w, k, n, out, mult, bias, corr, act, i0, i1);
+}
+
+export function gemmU7RelaxedXW(x: usize, ldx: i32, w: usize, k: i32, n: i32, out: usize, mult: usize, bias: usize, corr: usize, act: i32, i0: i32, i1: i32): void {
+  gemmTileU7(ASC_FEATURE_RELAXED_SIMD ? DOT_RELAXED_XW : DOT_I16, x, ldx, w, k, n, out, mult, bias, corr, act, i0, i1);
+}
+
+export function gemmU7RelaxedPairs(x: usize, ldx: i32, w: usize, k: i32, n: i32, out: usize, mult: usize, bias: usize, corr: usize, act: i32, i0: i32, i1: i32): void {
+  gemmTileU7(ASC_FEATURE_RELAXED_SIMD ? DOT_RELAXED_PAIRS : DOT_I16, x, ldx, w, k, n, out, mult, bias, corr, act, i0, i1);
+}
+
+// Parameter block of convU7: the conv fields P_* above, then these.
+const P8_MULT = 19, P8_BIAS = 20, P8_CORR = 21, P8_ACT = 22, P8_ZP = 23;
+/** Output pixels per im2col block of convU7 (their patches stay in L1/L2 while every unit passes them). */
+const U7_BLOCK: i32 = 64;
+
+/**
+ * Patches of output pixels [p0, p0 + count) of a conv over u7 input x [batch, inH, inW, inC] (bytes):
+ * row t (at dst + t * ldd) holds the kH x kW x inC window of pixel p0 + t (taps outside the input read as
+ * zp), K = kH kW inC bytes, then zeros up to ldd. Runs of kW inC bytes are copied 16 bytes at a time, so
+ * each row may spill up to 15 bytes into the next (written after) and dst needs 16 spare bytes.
+ */
+function im2colU7(prm: usize, p0: i32, count: i32, dst: usize, ldd: i32): void {
+  const inH = prmAt(prm, P_IN_H), inW = prmAt(prm, P_IN_W), inC = prmAt(prm, P_IN_C);
+  const outH = prmAt(prm, P_OUT_H), outW = prmAt(prm, P_OUT_W);
+  const kH = prmAt(prm, P_K_H), kW = prmAt(prm, P_K_W), sH = prmAt(prm, P_STRIDE_H), sW = prmAt(prm, P_STRIDE_W);
+  const dH = prmAt(prm, P_DIL_H), dW = prmAt(prm, P_DIL_W), padT = prmAt(prm, P_PAD_TOP), padL = prmAt(prm, P_PAD_LEFT);
+  const x = <usize>prmAt(prm, P_X);
+  const zp = <u8>prmAt(prm, P8_ZP);
+  const pixB = <usize>inC, rowB = <usize>inW * pixB, imgB = <usize>inH * rowB;
+  const runB = <usize>kW * pixB;
+  const kK = <usize>kH * runB;
+  // Pixel p0's image, row and column, then stepped (integer division is slow).
+  let img = p0 / (outH * outW);
+  let oy = (p0 - img * outH * outW) / outW;
+  let ox = p0 - (img * outH + oy) * outW;
+  for (let p = p0; p < p0 + count; p++) {
+    let d = dst + <usize>(p - p0) * <usize>ldd;
+    const ix0 = ox * sW - padL;
+    const inside = dW == 1 && ix0 >= 0 && ix0 + kW <= inW;
+    for (let ky = 0; ky < kH; ky++) {
+      const iy = oy * sH + ky * dH - padT;
+      if (iy < 0 || iy >= inH) {
+        memory.fill(d, zp, runB);
+      } else if (inside) {
+        const src = x + <usize>img * imgB + <usize>iy * rowB + <usize>ix0 * pixB;
+        v128.store(d, v128.load(src));
+        for (let b: usize = 16; b < runB; b += 16) v128.store(d + b, v128.load(src + b));
+      } else {
+        for (let kx = 0; kx < kW; kx++) {
+          const ix = ix0 + kx * dW;
+          const dd = d + <usize>kx * pixB;
+          if (ix < 0 || ix >= inW) memory.fill(dd, zp, pixB);
+          else memory.copy(dd, x + <usize>img * imgB + <usize>iy * rowB + <usize>ix * pixB, pixB);
+        }
+      }
+      d += runB;
+    }
+    // Bytes between K and the row stride (at most 3) are zero: the last run may have spilled into them. The
+    // 4-byte store may reach into the next row, which is written after.
+    if (kK < <usize>ldd) store<u32>(dst + <usize>(p - p0) * <usize>ldd + kK, 0);
+    if (++ox == outW) {
+      ox = 0;
+      if (++oy == outH) {
+        oy = 0;
+        img++;
+      }
+    }
+  }
+}
+
+/**
+ * The broadcast form of dotU7, for filters packed by packU7Filter: w holds 4 taps of each of 4 channels,
+ * x one pixel's 4 taps in every lane; the result adds each channel's 4 products into its lane.
+ */
+@inline function dotBcastU7(mode: i32, w: v128, x: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    if (mode == DOT_RELAXED_WX) return i32x4.relaxed_dot_i8x16_i7x16_add_s(w, x, acc);
+    if (mode == DOT_RELAXED_XW) return i32x4.relaxed_dot_i8x16_i7x16_add_s(x, w, acc);
+    if (mode == DOT_RELAXED_PAIRS) return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w, x)));
+  }
+  // Lanes of lo: channel 0 taps 0-1, channel 0 taps 2-3, channel 1 taps 0-1, 2-3; hi likewise for channels 2, 3.
+  const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), i16x8.extend_low_i8x16_s(x));
+  const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), i16x8.extend_high_i8x16_s(x));
+  return i32x4.add(acc, i32x4.add(v128.shuffle<i32>(lo, hi, 0, 2, 4, 6), v128.shuffle<i32>(lo, hi, 1, 3, 5, 7)));
+}
+
+/**
+ * Packs an int8 filter w [outC, K] for convU7: panels of 8 channels, each a run of ceil(K / 4) groups of
+ * 32 bytes (channel c's taps 4g..4g+3 at byte 4c), taps past K and channels past outC zero.
+ */
+export function packU7Filter(w: usize, outC: i32, k: i32, dst: usize): void {
+  const groups = (k + 3) >> 2;
+  const panels = (outC + 7) >> 3;
+  memory.fill(dst, 0, <usize>panels * <usize>groups * 32);
+  for (let c = 0; c < outC; c++) {
+    const panel = dst + <usize>(c >> 3) * <usize>groups * 32 + <usize>(c & 7) * 4;
+    const src = w + <usize>c * <usize>k;
+    for (let t = 0; t < k; t++) store<i8>(panel + <usize>(t >> 2) * 32 + <usize>(t & 3), load<i8>(src + <usize>t));
+  }
+}
+
+/** act(f32(s - corr) * mult + bias) for 4 channels from j, the first nc (1..4) stored at o (as epilogueU7). */
+@inline function bcastEpilogue(s: v128, o: usize, j: i32, nc: i32, mult: usize, bias: usize, corr: usize, act: i32): void {
+  if (nc > 0) epilogueU7(s, o, j, nc, mult, bias, corr, act);
+}
+
+/**
+ * out[p, c] for patch rows [0, rows) at x (stride ldx, a multiple of 4, zero past K) and a packed filter:
+ * tiles of 4 pixels x 8 channels, each pixel's 4 taps splat across a vector; pixels past the end repeat
+ * the last (computed, never stored).
+ */
+@inline function convTileU7(mode: i32, x: usize, ldx: i32, wp: usize, groups: i32, outC: i32, out: usize, mult: usize, bias: usize, corr: usize, act: i32, rows: i32): void {
+  const ldo = <usize>outC * 4;
+  const lx = <usize>ldx;
+  for (let c0 = 0; c0 < outC; c0 += 8) {
+    const panel = wp + <usize>(c0 >> 3) * <usize>groups * 32;
+    const nc = min(8, outC - c0);
+    for (let r = 0; r < rows; r += 4) {
+      // Four row pointers walk the patches (rows past the end repeat the last one).
+      let p0 = x + <usize>r * lx;
+      let p1 = r + 1 < rows ? p0 + lx : p0;
+      let p2 = r + 2 < rows ? p1 + lx : p1;
+      let p3 = r + 3 < rows ? p2 + lx : p2;
+      let a00 = i32x4.splat(0), a01 = i32x4.splat(0), a10 = i32x4.splat(0), a11 = i32x4.splat(0);
+      let a20 = i32x4.splat(0), a21 = i32x4.splat(0), a30 = i32x4.splat(0), a31 = i32x4.splat(0);
+      let pw = panel;
+      const end = panel + <usize>groups * 32;
+      while (pw < end) {
+        const w0 = v128.load(pw), w1 = v128.load(pw, 16);
+        let xs = v128.load32_splat(p0);
+        a00 = dotBcastU7(mode, w0, xs, a00); a01 = dotBcastU7(mode, w1, xs, a01);
+        xs = v128.load32_splat(p1);
+        a10 = dotBcastU7(mode, w0, xs, a10); a11 = dotBcastU7(mode, w1, xs, a11);
+        xs = v128.load32_splat(p2);
+        a20 = dotBcastU7(mode, w0, xs, a20); a21 = dotBcastU7(mode, w1, xs, a21);
+        xs = v128.load32_splat(p3);
+        a30 = dotBcastU7(mode, w0, xs, a30); a31 = dotBcastU7(mode, w1, xs, a31);
+        pw += 32;
+        p0 += 4;
+        p1 += 4;
+        p2 += 4;
+        p3 += 4;
+      }
+      const o = out + <usize>r * ldo + <usize>c0 * 4;
+      bcastEpilogue(a00, o, c0, min(4, nc), mult, bias, corr, act);
+      bcastEpilogue(a01, o + 16, c0 + 4, nc - 4, mult, bias, corr, act);
+      if (r + 1 < rows) {
+        bcastEpilogue(a10, o + ldo, c0, min(4, nc), mult, bias, corr, act);
+        bcastEpilogue(a11, o + ldo + 16, c0 + 4, nc - 4, mult, bias, corr, act);
+      }
+      if (r + 2 < rows) {
+        bcastEpilogue(a20, o + 2 * ldo, c0, min(4, nc), mult, bias, corr, act);
+        bcastEpilogue(a21, o + 2 * ldo + 16, c0 + 4, nc - 4, mult, bias, corr, act);
+      }
+      if (r + 3 < rows) {
+        bcastEpilogue(a30, o + 3 * ldo, c0, min(4, nc), mult, bias, corr, act);
+        bcastEpilogue(a31, o + 3 * ldo + 16, c0 + 4, nc - 4, mult, bias, corr, act);
+      }
+    }
+  }
+}
+
+/**
+ * Output pixels [p0, p1) of an int8 conv (parameter block prm, layout P_* then P8_*; P_W is the filter packed
+ * by packU7Filter): blocks of U7_BLOCK pixels are unfolded into patches at scratch (U7_BLOCK rows of K rounded
+ * up to 4, + 16 bytes) and multiplied by the filter with gemmU7's epilogue, into out [pixels, outC]. Threads
+ * pass disjoint pixel ranges and their own scratch.
+ */
+@inline function convBodyU7(mode: i32, prm: usize, p0: i32, p1: i32, scratch: usize): void {
+  const kK = prmAt(prm, P_K_H) * prmAt(prm, P_K_W) * prmAt(prm, P_IN_C);
+  const ldx = (kK + 3) & ~3;
+  const outC = prmAt(prm, P_OUT_C);
+  const wp = <usize>prmAt(prm, P_W), out = <usize>prmAt(prm, P_OUT);
+  const mult = <usize>prmAt(prm, P8_MULT), bias = <usize>prmAt(prm, P8_BIAS), corr = <usize>prmAt(prm, P8_CORR), act = prmAt(prm, P8_ACT);
+  for (let p = p0; p < p1; p += U7_BLOCK) {
+    const count = min(U7_BLOCK, p1 - p);
+    im2colU7(prm, p, count, scratch, ldx);
+    convTileU7(mode, scratch, ldx, wp, ldx >> 2, outC, out + <usize>p * <usize>outC * 4, mult, bias, corr, act, count);
+  }
+}
+
+// convBodyU7 once per dot mode, each its own export (as gemmU7: one function holding every mode runs slowly in V8).
+export function convU7I16(prm: usize, p0: i32, p1: i32, scratch: usize): void {
+  convBodyU7(DOT_I16, prm, p0, p1, scratch);
+}
+
+export function convU7RelaxedWX(prm: usize, p0: i32, p1: i32, scratch: usize): void {
+  convBodyU7(ASC_FEATURE_RELAXED_SIMD ? DOT_RELAXED_WX : DOT_I16, prm, p0, p1, scratch);
+}
+
+export function convU7RelaxedXW(prm: usize, p0: i32, p1: i32, scratch: usize): void {
+  convBodyU7(ASC_FEATURE_RELAXED_SIMD ? DOT_RELAXED_XW : DOT_I16, prm, p0, p1, scratch);
+}
+
+export function convU7RelaxedPairs(prm: usize, p0: i32, p1: i32, scratch: usize): void {
+  convBodyU7(ASC_FEATURE_RELAXED_SIMD ? DOT_RELAXED_PAIRS : DOT_I16, prm, p0, p1, scratch);
+}

@@ -100,6 +100,21 @@ export interface OpAttrs {
    * run over the grid axes listed in `axes` (in order), and are repeated along the others.
    */
   repeatRows: { grid: number[]; axes: number[] };
+  /** float32 -> int8 activations in 0..127: clamp(roundHalfEven(x / scale) + zeroPoint, 0, 127) (compress/). */
+  quantize: QuantParams;
+  /**
+   * act(dequantised x @ dequantised wᵀ + b): inputs xq int8 [rows, k] (quantised with inputScale and
+   * inputZeroPoint), w int8 [units, k], wScale float32 [units] (per-unit symmetric scales), optional bias [units].
+   */
+  quantizedLinear: { act: FusedActivation; inputScale: number; inputZeroPoint: number };
+  /** quantizedLinear as a conv: inputs xq int8 [batch, h, w, inC], w int8 [outC, kH, kW, inC], wScale [outC], optional bias. */
+  quantizedConv2d: ConvGeometry & { act: FusedActivation; inputScale: number; inputZeroPoint: number };
+}
+
+/** An int8 activation's quantisation: real value = (q - zeroPoint) * scale, q in 0..127. */
+export interface QuantParams {
+  scale: number;
+  zeroPoint: number;
 }
 
 export type OpName = keyof OpAttrs;

@@ -67,7 +67,7 @@ function convOp(op: 'conv2d' | 'depthwiseConv2d'): OpDef<ConvAttrs> {
 }
 
 /** Explicit ONNX pads [top, left, bottom, right] reproducing the geometry's output size. */
-function convPads(c: ConvInfo): number[] {
+export function convPads(c: ConvInfo): number[] {
   const bottom = Math.max(0, (c.outH - 1) * c.strideH + (c.kH - 1) * c.dilationH + 1 - c.inH - c.padTop);
   const right = Math.max(0, (c.outW - 1) * c.strideW + (c.kW - 1) * c.dilationW + 1 - c.inW - c.padLeft);
   return [c.padTop, c.padLeft, bottom, right];
@@ -79,10 +79,10 @@ function poolPads(p: PoolInfo): number[] {
   return [p.padTop, p.padLeft, bottom, right];
 }
 
-const toNchw = (e: OnnxEmitter, x: string) => e.node('Transpose', [x], { perm: { ints: [0, 3, 1, 2] } });
-const toNhwc = (e: OnnxEmitter, x: string) => e.node('Transpose', [x], { perm: { ints: [0, 2, 3, 1] } });
+export const toNchw = (e: OnnxEmitter, x: string) => e.node('Transpose', [x], { perm: { ints: [0, 3, 1, 2] } });
+export const toNhwc = (e: OnnxEmitter, x: string) => e.node('Transpose', [x], { perm: { ints: [0, 2, 3, 1] } });
 
-function onnxActivation(e: OnnxEmitter, y: string, act: FusedActivation): string {
+export function onnxActivation(e: OnnxEmitter, y: string, act: FusedActivation): string {
   if (act === 'linear') return y;
   return e.node(act === 'relu' ? 'Relu' : act === 'sigmoid' ? 'Sigmoid' : 'Tanh', [y]);
 }

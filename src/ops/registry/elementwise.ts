@@ -154,13 +154,14 @@ export const select: OpDef<OpAttrs['select']> = {
 export const cast: OpDef<OpAttrs['cast']> = {
   infer: ([x], { dtype }) => ({ shape: [...x.shape], dtype }),
   prepare: (_i, _o, { dtype }) => (_be, [x], out) => {
-    // Float to int truncates toward zero, as TensorFlow.js does.
+    // Float to int truncates toward zero, as TensorFlow.js does; int8 also saturates to [-128, 127].
     if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = x[i] !== 0 ? 1 : 0;
     else if (dtype === 'int32') for (let i = 0; i < out.length; i++) out[i] = Math.trunc(x[i]);
+    else if (dtype === 'int8') for (let i = 0; i < out.length; i++) out[i] = Math.max(-128, Math.min(127, Math.trunc(x[i]) || 0));
     else out.set(x);
   },
   vjp: (_e, { inputs: [x], output, dy }) => [x.dtype === 'float32' && output.dtype === 'float32' ? dy : null],
   deeplift: 'linear',
-  onnx: (e, { inputs: [x], attrs }) => e.node('Cast', [x], { to: { i: attrs.dtype === 'float32' ? 1 : attrs.dtype === 'int32' ? 6 : 9 } }),
+  onnx: (e, { inputs: [x], attrs }) => e.node('Cast', [x], { to: { i: attrs.dtype === 'float32' ? 1 : attrs.dtype === 'int32' ? 6 : attrs.dtype === 'int8' ? 3 : 9 } }),
 };
 

@@ -16,6 +16,7 @@ import { reciprocalOrZero, secantSlope, softmaxRescaleGrad } from './attribution
 import { repeatRows } from './rows.js';
 import { batchNorm, batchNormGrad, batchNormParamGrad, moments } from './norm.js';
 import { erfOp } from './special.js';
+import { quantize, quantizedConv2d, quantizedLinear } from './quantized.js';
 
 export type OpTable = { [P in OpName]: OpDef<OpAttrs[P]> };
 
@@ -28,6 +29,7 @@ export const OPS: OpTable = {
   conv2d, conv2dBackpropInput, conv2dBackpropFilter, depthwiseConv2d, depthwiseConv2dBackpropInput, depthwiseConv2dBackpropFilter,
   maxPool, maxPoolGrad, avgPool, avgPoolGrad, moments, batchNorm, batchNormGrad, batchNormParamGrad, movingAverage,
   secantSlope, reciprocalOrZero, softmaxRescaleGrad, repeatRows, erf: erfOp,
+  quantize, quantizedLinear, quantizedConv2d,
 };
 
 export function opDef<P extends OpName>(name: P): OpDef<OpAttrs[P]> {

@@ -51,6 +51,9 @@ function distinct(rng: Rng, shape: number[]): Tensor {
   const order = rng.permutation(n);
   return new Tensor(Float32Array.from(order, (k) => (k % 2 ? 1 : -1) * (0.3 + 0.1 * k)), shape);
 }
+/** int8 values in [lo, hi]: quantised activations (0..127) or weights (-127..127). */
+const int8s = (rng: Rng, shape: number[], lo: number, hi: number) =>
+  new Tensor(Int8Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + rng.int(hi - lo + 1)), shape, 'int8');
 const ints = (rng: Rng, shape: number[], hi: number) => new Tensor(Int32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.int(hi)), shape, 'int32');
 
 const POSITIVE: UnaryOp[] = ['log', 'sqrt', 'rsqrt', 'reciprocal'];
@@ -262,6 +265,29 @@ const CASES: Cases = {
     },
     attrs: {}, gradcheck: false,
   }],
+  // Int8 inference ops (compress/): large enough for the wasm kernels (>= 512 multiply-adds), odd sizes for their tails.
+  quantize: [
+    { label: 'zero point 40', inputs: (rng) => [uniform(rng, [9, 13], -2, 3)], attrs: { scale: 0.03, zeroPoint: 40 } },
+    { label: 'non-negative, zero point 0', inputs: (rng) => [uniform(rng, [5, 17], 0, 1)], attrs: { scale: 1 / 127, zeroPoint: 0 } },
+  ],
+  quantizedLinear: (['linear', 'relu', 'sigmoid', 'tanh'] as const).map((act, i) => ({
+    label: `${act}${i === 0 ? ', no bias' : ''}`,
+    inputs: (rng) => {
+      const [m, k, n] = [dim(rng, 3, 9), dim(rng, 17, 40), dim(rng, 5, 11)];
+      const w = [int8s(rng, [m, k], 0, 127), int8s(rng, [n, k], -127, 127), uniform(rng, [n], 1e-3, 5e-3)];
+      return i === 0 ? w : [...w, uniform(rng, [n])];
+    },
+    attrs: { act, inputScale: 0.02, inputZeroPoint: i * 20 },
+  })),
+  quantizedConv2d: [0, 1, 2].map((k) => ({
+    label: `random geometry ${k}`,
+    inputs: (rng) => {
+      const { x, filter } = convCase(rng, false);
+      const [kH, kW, inC, outC] = filter.shape;
+      return [int8s(rng, x.shape, 0, 127), int8s(rng, [outC, kH, kW, inC], -127, 127), uniform(rng, [outC], 1e-3, 5e-3), uniform(rng, [outC])];
+    },
+    attrs: () => ({ ...convCase(new Rng(100 + k), false).geometry, act: (['linear', 'relu', 'tanh'] as const)[k], inputScale: 0.05, inputZeroPoint: 30 * k }),
+  })),
 };
 
 function attrsOf<P extends OpName>(c: OpCase<P>, inputs: Tensor[]): OpAttrs[P] {

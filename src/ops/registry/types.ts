@@ -65,7 +65,7 @@ export interface OnnxEmitter {
   /** Adds a node; returns its output name. */
   node(opType: string, inputs: readonly string[], attributes?: Record<string, OnnxAttribute>): string;
   /** Adds an initializer; returns its name. */
-  initializer(values: Float32Array | Int32Array | number[], shape: readonly number[], dtype?: 'float32' | 'int64'): string;
+  initializer(values: Float32Array | Int32Array | Int8Array | number[], shape: readonly number[], dtype?: 'float32' | 'int64' | 'int8'): string;
   readonly opset: number;
 }
 
