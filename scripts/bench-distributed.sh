@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Distributed KernelSHAP speed-up: `glassbox explain` on MNIST test rows run locally, on 1 worker, on 2 worker processes,
-# on 1 worker with --concurrency 2, and on 2 workers one of which is SIGKILLed at 40% of the rows and replaced at once;
+# Distributed KernelSHAP speed-up: `glassbox explain` on MNIST test rows run locally, on 1 worker, on 2 worker processes
+# (default kernel threads, and --threads 1 each as two one-core machines would be), on 1 worker with --concurrency 2,
+# and on 2 workers one of which is SIGKILLed at 40% of the rows and replaced at once (CONFIGS="local one1 ..." picks some);
 # wall time of the whole command, each configuration repeated (interleaved), with the load average, and whether each
 # result is identical to the local one. Needs `npm run build` and redis-server.
 #   bash scripts/bench-distributed.sh [ROWS=400] [REPEATS=2]
@@ -50,22 +51,25 @@ run() {
   echo "$t0 $t1" | awk '{printf "%.1f", $2 - $1}'
 }
 
-# Two workers; when the progress line passes 40% the first is SIGKILLed and a fresh one started; prints seconds.
+# Two workers (name, then extra worker flags); when the progress line passes 40% the first is SIGKILLed and a fresh one started; prints seconds.
 run_kill() {
-  local name=kill
-  $GB worker --redis "$URL" 2>"$WORK/worker-kill-0.log" &
+  local name=$1; shift
+  # shellcheck disable=SC2068
+  $GB worker --redis "$URL" $@ 2>"$WORK/worker-$name-0.log" &
   local a=$!
-  $GB worker --redis "$URL" 2>"$WORK/worker-kill-1.log" &
+  # shellcheck disable=SC2068
+  $GB worker --redis "$URL" $@ 2>"$WORK/worker-$name-1.log" &
   local b=$!
-  until grep -q 'waiting for jobs' "$WORK/worker-kill-0.log" 2>/dev/null && grep -q 'waiting for jobs' "$WORK/worker-kill-1.log" 2>/dev/null; do sleep 0.1; done
+  until grep -q 'waiting for jobs' "$WORK/worker-$name-0.log" 2>/dev/null && grep -q 'waiting for jobs' "$WORK/worker-$name-1.log" 2>/dev/null; do sleep 0.1; done
   local t0 t1
   t0=$(date +%s.%N)
-  ($GB "${EXPLAIN[@]}" --out "$WORK/$name.html" --redis "$URL" 2>"$WORK/kill-submit.log" | tail -1 | node -e "
+  ($GB "${EXPLAIN[@]}" --out "$WORK/$name.html" --redis "$URL" 2>"$WORK/$name-submit.log" | tail -1 | node -e "
     let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const j=JSON.parse(s);delete j.report;require('fs').writeFileSync('$WORK/$name.json',JSON.stringify(j))})") &
   local submit=$!
-  until awk -F'[ /]' -v n="$ROWS" '/on workers:/ { if ($(NF-1) * 10 >= 4 * n) hit = 1 } END { exit !hit }' "$WORK/kill-submit.log" 2>/dev/null; do sleep 0.2; done
+  until awk -F'[ /]' -v n="$ROWS" '/on workers:/ { if ($(NF-1) * 10 >= 4 * n) hit = 1 } END { exit !hit }' "$WORK/$name-submit.log" 2>/dev/null; do sleep 0.2; done
   kill -9 "$a"
-  $GB worker --redis "$URL" 2>"$WORK/worker-kill-2.log" &
+  # shellcheck disable=SC2068
+  $GB worker --redis "$URL" $@ 2>"$WORK/worker-$name-2.log" &
   local c=$!
   wait "$submit"
   t1=$(date +%s.%N)
@@ -77,16 +81,19 @@ run_kill() {
 same() { cmp -s "$WORK/local.json" "$WORK/$1.json" && echo identical || echo DIFFERENT; }
 
 echo "KernelSHAP, $ROWS MNIST test rows (4x4 patches, 100 background rows, default samples); $(nproc) cores; node $(node --version)"
-CONFIGS=${CONFIGS:-local one two conc kill}
-declare -A LABEL=([local]="local (no Redis)" [one]="1 worker" [two]="2 workers" [conc]="1 worker --concurrency 2" [kill]="2 workers, one SIGKILLed at 40% and replaced")
+CONFIGS=${CONFIGS:-local one two one1 two1 conc kill kill1}
+declare -A LABEL=([local]="local (no Redis)" [one]="1 worker" [two]="2 workers" [one1]="1 worker --threads 1" [two1]="2 workers --threads 1" [conc]="1 worker --concurrency 2" [kill1]="2 workers --threads 1, one SIGKILLed at 40% and replaced" [kill]="2 workers, one SIGKILLed at 40% and replaced")
 declare -A TIMES
 run_config() {
   case $1 in
     local) run local ;;
     one) run one "" ;;
     two) run two "" "" ;;
+    one1) run one1 "--threads 1" ;;
+    two1) run two1 "--threads 1" "--threads 1" ;;
     conc) run conc "--concurrency 2" ;;
-    kill) run_kill ;;
+    kill) run_kill kill ;;
+    kill1) run_kill kill1 --threads 1 ;;
   esac
 }
 for rep in $(seq 1 "$REPEATS"); do
