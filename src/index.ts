@@ -20,7 +20,8 @@ export {
 } from './data/index.js';
 export * as data from './data/index.js';
 export * from './io/index.js';
-export * as explain from './explain/index.js';
+export * as explain from './distributed/explain-namespace.js';
+export { startWorker, DISTRIBUTED_METHODS, type WorkerOptions, type RunningWorker } from './distributed/index.js';
 export * as compress from './compress/index.js';
 export * from './tables/index.js';
 export { Explanation, type Predictor } from './explain/index.js';

@@ -8,6 +8,7 @@ import { runExplainer, isMethodName, METHODS, NEEDS_BACKGROUND, type MethodName 
 import { patchGroups } from '../explain/groups.js';
 import type { Explanation } from '../explain/explanation.js';
 import { UserError } from './errors.js';
+import { explainOnWorkers, type RedisFlags } from './explain-distributed.js';
 
 export interface ExplainRequest {
   method: string;
@@ -31,6 +32,8 @@ export interface ExplainRequest {
   window?: number;
   stride?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Run on BullMQ workers (glassbox explain --redis URL). */
+  distributed?: RedisFlags;
 }
 
 /** Which option carries the sample count, per method. */
@@ -84,5 +87,6 @@ export async function explainRows(r: ExplainRequest): Promise<Explanation> {
     options[flag] = value;
   }
   if (imageShape && method === 'occlusion') options.imageShape = imageShape;
+  if (r.distributed) return explainOnWorkers(method, r.model, explained, options, r.distributed);
   return runExplainer(method, r.model, explained, options);
 }

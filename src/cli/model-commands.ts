@@ -90,6 +90,7 @@ async function predictCommand(o: { model: string; data: string; out: string; tar
 interface ExplainFlags {
   model: string; data: string; method: string; rows?: string; out?: string; background: number; patch: number; samples?: number; steps?: number;
   layer?: string; window?: number; stride?: number; seed: number; format: 'text' | 'none'; json?: boolean; split?: 'test'; target?: string;
+  redis?: string; queue?: string; shardRows?: number;
 }
 
 async function explainCommand(o: ExplainFlags): Promise<void> {
@@ -98,6 +99,7 @@ async function explainCommand(o: ExplainFlags): Promise<void> {
   const global = o.method === 'permutation-importance';
   const common = {
     method: o.method, model, seed: o.seed, backgroundSize: o.background, patch: o.patch, samples: o.samples, steps: o.steps, layer: o.layer, window: o.window, stride: o.stride,
+    distributed: o.redis ? { redis: o.redis, queue: o.queue, shardRows: o.shardRows } : undefined,
   };
   const defaultRows = (n: number) => (global ? ':' : `0:${Math.min(5, n)}`);
   let explanation;
@@ -199,6 +201,9 @@ export function registerModelCommands(program: Command): void {
     .addOption(new Option('--format <kind>', 'what to print').choices(['text', 'none']).default('text'))
     .option('--json', 'print one JSON object with values and diagnostics')
     .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'js']))
+    .option('--redis <url>', 'run on BullMQ workers through this Redis (redis://[:PASSWORD@]HOST:PORT, rediss:// for TLS); same result as a local run')
+    .option('--queue <name>', 'with --redis: the queue the workers take jobs from', 'glassbox')
+    .option('--shard-rows <n>', 'with --redis: rows per job (default: about 32 jobs, at most 100 rows each)', integer('--shard-rows', 1))
     .action(async (o) => {
       if (o.backend) setBackend(o.backend);
       await explainCommand(o);

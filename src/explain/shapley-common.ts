@@ -22,6 +22,23 @@ export interface RowResult {
 export interface ShapleyOptions extends CommonOptions, BackgroundOptions {
   /** The exact shortcut through the model's first linear map (default true: when it pays). */
   fastPath?: FastPath;
+  /** x is a shard of a larger set (distributed runs): its rows give the numbers they give in a run over the whole set. */
+  shard?: ShardPlacement;
+}
+
+/** Where a shard's rows sit in the whole set, and f(x) as `shapleyPredictions` computed it over the whole set. */
+export interface ShardPlacement {
+  /** Index of x's first row in the whole set: row r draws from the random stream of row firstRow + r. */
+  firstRow: number;
+  /** f(x) for x's rows, flat [rows, outputs]: a row's prediction can differ in the last bit with the batch it is computed in. */
+  predictions: Float32Array;
+}
+
+/** f(x) for every row as the Shapley driver computes it (one chunked call over the set), for shards to share. */
+export async function shapleyPredictions(predictor: Predictor, x: Tensor, opts: CommonOptions = {}): Promise<Float32Array> {
+  checkRows(x);
+  const model = asModel(predictor, x.shape.slice(1));
+  return callChunked(model, floatRows(x), x.shape[0], x.size / x.shape[0], { maxRowsPerCall: rowsPerCall(opts), signal: opts.signal });
 }
 
 export type RowSolver = (ev: CoalitionEvaluator, groups: ResolvedGroups, rng: Rng, row: number) => Promise<RowResult>;
@@ -40,6 +57,9 @@ export async function explainShapley(method: string, predictor: Predictor, x: Te
   const rows = x.shape[0];
   const data = floatRows(x);
   const rng = new Rng(seed);
+  const shard = opts.shard ? checkShard(opts.shard, rows) : null;
+  // Row r's stream is the r-th fork of the seed's generator: a shard skips the forks of the rows before it.
+  for (let r = 0; r < (shard?.firstRow ?? 0); r++) rng.fork();
   let outputs = 0;
   let values = new Float32Array(0);
   let ses: Float32Array | null = null;
@@ -51,7 +71,7 @@ export async function explainShapley(method: string, predictor: Predictor, x: Te
   const diag: Record<string, number[]> = {};
   const callOpts = { maxRowsPerCall: rowsPerCall(opts), signal: opts.signal };
   // Model calls shared by every row: f(x) for all rows, and the background mean.
-  const fxAll = await callChunked(model, data, rows, inputs, callOpts);
+  const fxAll = shard?.predictions ?? await callChunked(model, data, rows, inputs, callOpts);
   const K = fxAll.length / rows;
   const fnull = await backgroundMean(model, bg, inputs, callOpts);
   // Through z, a coalition's row costs (groups + 1) multiply-adds per unit of z (linear-coalitions.ts).
@@ -63,6 +83,7 @@ export async function explainShapley(method: string, predictor: Predictor, x: Te
     });
     if (r === 0) {
       outputs = ev.outputs;
+      if (outputs !== K) throw new Error(`explain: shard.predictions hold ${K} outputs per row, the model gives ${outputs}`);
       values = new Float32Array(rows * G * outputs);
       base = new Float32Array(rows * outputs);
       preds = new Float32Array(rows * outputs);
@@ -86,7 +107,8 @@ export async function explainShapley(method: string, predictor: Predictor, x: Te
       maxGap = Math.max(maxGap, Math.abs(s - (ev.fx[o] - ev.fnull[o])));
     }
     for (const [k, v] of Object.entries(res.diagnostics ?? {})) (diag[k] ??= []).push(v);
-    rowsEvaluated += ev.rowsEvaluated + (r === 0 ? rows + bg.n : 0);
+    // A shard counts its background rows but not f(x), which it was given.
+    rowsEvaluated += ev.rowsEvaluated + (r === 0 ? (shard ? 0 : rows) + bg.n : 0);
     fastPath ||= ev.fastPath;
     opts.onProgress?.({ method, done: r + 1, total: rows });
     await yieldToEventLoop();
@@ -99,4 +121,12 @@ export async function explainShapley(method: string, predictor: Predictor, x: Te
   });
 }
 
-export const SHAPLEY_KEYS = ['background', 'summarize', 'maxBackground', 'fastPath'] as const;
+export const SHAPLEY_KEYS = ['background', 'summarize', 'maxBackground', 'fastPath', 'shard'] as const;
+
+function checkShard(s: ShardPlacement, rows: number): ShardPlacement {
+  if (!Number.isSafeInteger(s.firstRow) || s.firstRow < 0) throw new Error(`explain: shard.firstRow must be a non-negative integer, got ${s.firstRow}`);
+  if (!(s.predictions instanceof Float32Array) || s.predictions.length === 0 || s.predictions.length % rows !== 0) {
+    throw new Error(`explain: shard.predictions must be a Float32Array of [${rows}, outputs] values`);
+  }
+  return s;
+}
