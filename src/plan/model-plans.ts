@@ -55,7 +55,7 @@ export function inferenceChunk(model: Traceable, batchSize: number): number {
   let bytes = model.plans.facts.get('rowBytes');
   if (bytes === undefined) {
     const { graph } = inferenceGraph(model, 1, 'float32');
-    bytes = Math.max(4, ...graph.nodes.map((node) => node.output.size * 4));
+    bytes = Math.max(4, ...graph.nodes.map((node) => node.output.size * (node.output.dtype === 'float32' || node.output.dtype === 'int32' ? 4 : 1)));
     model.plans.facts.set('rowBytes', bytes);
   }
   return Math.max(1, Math.min(batchSize, Math.max(32, Math.floor(CACHE_BYTES / bytes))));
@@ -69,11 +69,12 @@ export function runInference(model: Traceable, x: Tensor, batchSize: number): Te
   const width = sizeOf(model.inputShape);
   let result: Float32Array | null = null;
   let outShape: number[] = [];
-  const chunk = Math.max(1, Math.min(inferenceChunk(model, batchSize), n));
+  const chunk = Math.max(1, inferenceChunk(model, batchSize));
   for (let start = 0; start < n; start += chunk) {
     const rows = Math.min(chunk, n - start);
-    // Calls of many different sizes (explainers' distinct rows) share the plans of a few bucket sizes.
-    const plan = inferencePlan(model, rows === batchSize ? rows : bucketRows(rows, batchSize), x.dtype);
+    // Full chunks run in a plan of exactly the chunk's rows (no padding rows computed); a shorter call (the
+    // last chunk, or explainers' calls of many sizes) in the plan of its bucket, so a few plans serve them all.
+    const plan = inferencePlan(model, rows === chunk ? chunk : bucketRows(rows, chunk), x.dtype);
     const input = plan.inputs.x;
     input.set(x.values.subarray(start * width, (start + rows) * width));
     if (input.length > rows * width) input.fill(0, rows * width);
