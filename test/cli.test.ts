@@ -92,3 +92,17 @@ describe('glassbox CLI', () => {
     }
   });
 });
+
+describe('glassbox explain --data mnist on a model saved from code', () => {
+  it('treats the rows as 28x28 images (4x4 patches) though the model does not say so', async () => {
+    const gb = await import('../src/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'glassbox-cli-mnist-'));
+    gb.setSeed(2);
+    const model = gb.sequential({ layers: [gb.layers.dense({ units: 8, activation: 'relu', inputShape: [784] }), gb.layers.dense({ units: 10, activation: 'softmax' })] });
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    await gb.saveModel(model, dir);
+    const r = glassbox('explain', '--model', dir, '--data', 'mnist', '--rows', '0', '--samples', '200', '--format', 'none', '--out', join(dir, 'e.html'), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.last().featureNames).toHaveLength(49);
+  });
+});

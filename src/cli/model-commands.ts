@@ -106,6 +106,8 @@ async function explainCommand(o: ExplainFlags): Promise<void> {
   if (o.data === 'mnist') {
     if (o.split) throw new UserError('--split applies to CSV files; --data mnist is always the 10k held-out test set');
     const { x, y } = await loadMnistForModel(model.metadata);
+    // MNIST rows are 28x28 images even for a model saved without that note (built in code): patches and heat maps apply.
+    model.metadata.imageShape ??= [28, 28];
     const rows = parseRows(o.rows ?? defaultRows(x.shape[0]), x.shape[0]);
     explanation = (await explainRows({ ...common, x, y, rows })).withTableContext({ rowIndices: rows });
   } else {
