@@ -133,6 +133,8 @@ class DistinctRows {
   /** Per background row: the groups where x differs from it, and the row with ungrouped inputs set to x. */
   private readonly differs: Int32Array[] = [];
   private readonly base: Float32Array;
+  /** Views of base's rows, made once (a view per added row would be an allocation each). */
+  private readonly baseRows: Float32Array[] = [];
   private readonly seen: Map<string | number, number>[];
   private readonly buf: Float32Array;
   private pending = 0;
@@ -148,6 +150,7 @@ class DistinctRows {
       const row = this.base.subarray(b * inputs, (b + 1) * inputs);
       for (let i = 0; i < inputs; i++) if (g.groupOf[i] < 0) row[i] = x[i];
       this.differs.push(Int32Array.from(g.members.map((m, gi) => (m.some((i) => x[i] !== row[i]) ? gi : -1)).filter((gi) => gi >= 0)));
+      this.baseRows.push(row);
     }
     this.seen = Array.from({ length: bg.n }, () => new Map());
     this.buf = new Float32Array(Math.max(1, opts.maxRowsPerCall) * inputs);
@@ -163,19 +166,31 @@ class DistinctRows {
     const d = this.differs[b];
     // The key: which differing groups are present (a number while they fit in 52 bits).
     let key: string | number = 0;
+    let present = 0;
     if (d.length <= 52) {
       let bit = 1;
-      for (let k = 0; k < d.length; k++, bit *= 2) if (mask[d[k]]) key += bit;
-    } else key = Array.from(d, (gi) => mask[gi]).join('');
+      for (let k = 0; k < d.length; k++, bit *= 2) {
+        if (mask[d[k]]) {
+          key += bit;
+          present++;
+        }
+      }
+    } else {
+      for (let k = 0; k < d.length; k++) present += mask[d[k]] ? 1 : 0;
+      key = Array.from(d, (gi) => mask[gi]).join('');
+    }
     const hit = this.seen[b].get(key);
     if (hit !== undefined) return hit;
-    const inputs = this.x.length;
-    const at = this.pending * inputs;
-    this.buf.set(this.base.subarray(b * inputs, (b + 1) * inputs), at);
+    const at = this.pending * this.x.length;
+    // The row is background row b with x's values on the present groups; outside the differing groups the two
+    // agree. Start from whichever side leaves fewer groups to overwrite (coalitions are mostly near empty or full).
+    const fromX = 2 * present > d.length;
+    this.buf.set(fromX ? this.x : this.baseRows[b], at);
+    const src = fromX ? this.baseRows[b] : this.x;
     for (let k = 0; k < d.length; k++) {
-      if (!mask[d[k]]) continue;
+      if ((mask[d[k]] !== 0) === fromX) continue;
       const members = this.g.members[d[k]];
-      for (let m = 0; m < members.length; m++) this.buf[at + members[m]] = this.x[members[m]];
+      for (let m = 0; m < members.length; m++) this.buf[at + members[m]] = src[members[m]];
     }
     this.pending++;
     const index = this.count++;
