@@ -4,6 +4,7 @@
 //                           [--peers id,id] [--sections gemm,train,...]
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchGemm } from './gemm.js';
@@ -18,6 +19,10 @@ const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 function nodeMajor(): number {
   return Number(process.versions.node.split('.')[0]);
 }
+
+// Sections run in this process (explain) get the kernels the glassbox command uses: relaxed SIMD, which the
+// command switches on in Node 20 too (WebAssembly is compiled on first use, after this line).
+if (nodeMajor() < 22) setFlagsFromString(RELAXED_FLAG);
 
 /** Runs this script as a child with `args` (pinned to `cpus` when taskset exists); returns the JSON it reports. */
 function child<T>(args: string[], extraNodeFlags: string[] = [], cpus = '0,1'): T {
