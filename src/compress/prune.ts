@@ -1,22 +1,21 @@
-// Magnitude pruning. Unstructured: the smallest |w| of every Dense / Conv kernel set to zero (a mask per kernel,
+// Magnitude pruning. Unstructured: the smallest |w| of every unit kernel (Dense, Conv) set to zero (a mask per kernel,
 // kept through fine-tuning), in one shot or on a gradual schedule. Structured: whole units / conv filters with
 // the smallest L1 norm removed, which rebuilds the layers smaller (and the layers that read them narrower).
 
 import { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../autograd/variable.js';
-import { Dense } from '../nn/dense.js';
-import { Conv } from '../nn/conv.js';
 import type { Layer } from '../nn/layer.js';
 import { deserializeLayer } from '../nn/registry.js';
 import type { Sequential } from '../train/sequential.js';
 import type { CallbackHooks } from '../train/callbacks.js';
 import { copyCompiled } from './model-copy.js';
 
-/** The kernels magnitude pruning acts on: those of Dense and Conv (1-D and 2-D) layers. */
+/** The kernels magnitude pruning acts on: those of the layers that are unit kernels (Dense, Conv1D/2D). */
 export function prunableKernels(model: Sequential): { layer: Layer; kernel: Variable }[] {
   const out: { layer: Layer; kernel: Variable }[] = [];
   for (const layer of model.layers) {
-    if ((layer instanceof Dense || layer instanceof Conv) && layer.kernel) out.push({ layer, kernel: layer.kernel });
+    const unit = layer.unitKernel();
+    if (unit) out.push({ layer, kernel: unit.kernel });
   }
   return out;
 }
@@ -161,10 +160,10 @@ function takeAlong(t: Tensor, axis: number, indices: readonly number[]): Tensor 
 
 /** Whether the units of layer i can be removed: a Dense / Conv whose output reaches another Dense / Conv only through layers that keep channels. */
 function structurallyPrunable(layers: readonly Layer[], i: number): boolean {
-  if (!(layers[i] instanceof Dense || layers[i] instanceof Conv)) return false;
+  if (!layers[i].unitKernel()) return false;
   for (let j = i + 1; j < layers.length; j++) {
     const l = layers[j];
-    if (l instanceof Dense || l instanceof Conv) return true;
+    if (l.unitKernel()) return true;
     if (!PASS_THROUGH.has(l.className) && l.className !== 'BatchNormalization' && l.className !== 'Flatten') return false;
   }
   return false;
@@ -205,16 +204,16 @@ export function pruneStructured(model: Sequential, fraction: number): Structured
     const config = { ...layer.getConfig() };
     if (i === 0) config.inputShape = [...shape];
     let w = layer.getWeights();
-    if (layer instanceof Dense || layer instanceof Conv) {
+    const unit = layer.unitKernel();
+    if (unit) {
       const kernel = w[0];
       let k = keep ? takeAlong(kernel, kernel.rank - 2, keep) : kernel;
       let units: number[] | null = null;
       if (structurallyPrunable(layers, i)) {
         units = keptUnits(k, fraction);
         k = takeAlong(k, k.rank - 1, units);
-        const key = layer instanceof Dense ? 'units' : 'filters';
-        report.push({ name: layer.name, before: config[key] as number, after: units.length });
-        config[key] = units.length;
+        report.push({ name: layer.name, before: config[unit.unitsKey] as number, after: units.length });
+        config[unit.unitsKey] = units.length;
       }
       w = [k, ...(w.length > 1 ? [units ? takeAlong(w[1], 0, units) : w[1]] : [])];
       keep = units;

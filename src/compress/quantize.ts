@@ -4,9 +4,7 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
-import { Dense } from '../nn/dense.js';
-import { Conv } from '../nn/conv.js';
-import type { Layer } from '../nn/layer.js';
+import type { Layer, UnitKernel } from '../nn/layer.js';
 import { deserializeLayer } from '../nn/registry.js';
 import { Sequential } from '../train/sequential.js';
 import { roundHalfEven } from '../backend/js/int8.js';
@@ -85,16 +83,15 @@ export function quantizeWeights(w: Float32Array, units: number, unitOf: (i: numb
   return { q, scales, maxError, maxWeight };
 }
 
-/** Why a layer stays float32, or null when it can be quantised. */
-function cannotQuantize(layer: Layer, minConvTaps: number): string | null {
-  if (layer instanceof Dense) return null;
-  if (layer instanceof Conv) {
-    if (layer.className !== 'Conv2D') return 'only 2-D convolutions have an int8 kernel';
-    const [kH, kW, inC] = layer.kernel!.shape;
-    if (kH * kW * inC < minConvTaps) return `${kH}x${kW}x${inC} = ${kH * kW * inC} taps per output, fewer than ${minConvTaps}: int8 would be slower`;
-    return null;
-  }
-  return 'not a Dense or Conv2D layer (runs in float32)';
+/** The layer's unit kernel when it can be quantised, else why it stays float32. */
+function quantizable(layer: Layer, minConvTaps: number): UnitKernel | string {
+  const unit = layer.unitKernel();
+  if (!unit) return 'not a Dense or Conv2D layer (runs in float32)';
+  if (layer.className === 'Dense') return unit;
+  if (layer.className !== 'Conv2D') return 'only 2-D convolutions have an int8 kernel';
+  const [kH, kW, inC] = unit.kernel.shape;
+  if (kH * kW * inC < minConvTaps) return `${kH}x${kW}x${inC} = ${kH * kW * inC} taps per output, fewer than ${minConvTaps}: int8 would be slower`;
+  return unit;
 }
 
 /** Min and max of the input each layer sees, over every calibration row (inference mode). */
@@ -138,33 +135,31 @@ export function quantizeModel(model: Sequential, calibration: Tensor, options: Q
   const fills: (() => void)[] = [];
   const layers = model.layers.map((layer, i): Layer => {
     const inputShape = i === 0 ? { inputShape: [...expected] } : {};
-    const why = cannotQuantize(layer, minConvTaps);
-    if (why) {
-      kept.push({ name: layer.name, type: layer.className, reason: why });
+    const unit = quantizable(layer, minConvTaps);
+    if (typeof unit === 'string') {
+      kept.push({ name: layer.name, type: layer.className, reason: unit });
       const copy = deserializeLayer(layer.serialize());
       fills.push(() => copy.setWeights(layer.getWeights()));
       return copy;
     }
     const input = activationParams(ranges[i][0], ranges[i][1]);
-    const common = { name: layer.name, activation: (layer as Dense | Conv).activation, useBias: (layer as Dense | Conv).useBias, inputScale: input.scale, inputZeroPoint: input.zeroPoint, ...inputShape };
+    const { kernel, bias, activation } = unit;
+    const common = { name: layer.name, activation, useBias: bias !== null, inputScale: input.scale, inputZeroPoint: input.zeroPoint, ...inputShape };
     let q: ReturnType<typeof quantizeWeights>;
     let copy: QuantizedDense | QuantizedConv2D;
-    if (layer instanceof Dense) {
-      const [inDim, units] = layer.kernel!.shape;
-      // Dense kernels are [in, units]; the int8 kernel is [units, in] (one row per unit).
-      q = quantizeWeights(layer.kernel!.values as Float32Array, units, (k) => k % units, (k) => (k % units) * inDim + Math.floor(k / units));
-      copy = new QuantizedDense({ ...common, units });
-    } else {
-      const conv = layer as Conv;
-      const [kH, kW, inC, outC] = conv.kernel!.shape;
-      const taps = kH * kW * inC;
-      // Conv filters are [kH, kW, inC, outC]; the int8 filter is [outC, kH, kW, inC].
-      q = quantizeWeights(conv.kernel!.values as Float32Array, outC, (k) => k % outC, (k) => (k % outC) * taps + Math.floor(k / outC));
+    // Dense kernels are [in, units] and conv filters [kH, kW, inC, outC]: units last. The int8 kernel has one row
+    // per unit: [units, in] and [outC, kH, kW, inC].
+    const units = kernel.shape[kernel.rank - 1];
+    const perUnit = kernel.size / units;
+    q = quantizeWeights(kernel.values as Float32Array, units, (k) => k % units, (k) => (k % units) * perUnit + Math.floor(k / units));
+    if (layer.className === 'Dense') copy = new QuantizedDense({ ...common, units });
+    else {
+      const c = layer.getConfig();
       copy = new QuantizedConv2D({
-        ...common, filters: outC, kernelSize: [kH, kW], strides: [...conv.strides], padding: conv.padding as 'valid' | 'same', dilationRate: [...conv.dilationRate],
+        ...common, filters: units, kernelSize: [kernel.shape[0], kernel.shape[1]], strides: c.strides as [number, number],
+        padding: c.padding as 'valid' | 'same', dilationRate: c.dilationRate as [number, number],
       });
     }
-    const bias = (layer as Dense | Conv).bias;
     fills.push(() => {
       copy.kernel!.assign(new Tensor(q.q, copy.kernel!.shape, 'int8'));
       copy.kernelScale!.assign(new Tensor(q.scales, [q.scales.length]));

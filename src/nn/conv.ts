@@ -7,7 +7,7 @@ import type { Variable } from '../autograd/variable.js';
 import * as ops from '../ops/index.js';
 import { runOp } from '../ops/run.js';
 import { conv2dInfo, depthwiseConv2dInfo, type Padding } from '../backend/conv-geometry.js';
-import { Layer, type CallOptions, type LayerArgs, type LayerConfig, type LayerShape } from './layer.js';
+import { Layer, type CallOptions, type LayerArgs, type LayerConfig, type LayerShape, type UnitKernel } from './layer.js';
 import { resolveActivation, splitActivation, type ActivationName } from './activations.js';
 import { normalizeInitializer, type InitializerConfig, type InitializerSpec } from './initializers.js';
 import { toRegularizer, type Regularizer, type RegularizerConfig, type RegularizerSpec } from './regularizers.js';
@@ -219,6 +219,12 @@ export class Conv extends ConvBase {
     this.kernel = this.addWeight({ name: 'kernel', shape, initializer: this.kernelInitializer, regularizer: this.kernelRegularizer });
     this.addBias(this.filters);
     super.build(inputShape);
+  }
+
+  override unitKernel(): UnitKernel | null {
+    // Channels-first outputs keep their units on axis 1, not the last: not a UnitKernel.
+    if (!this.kernel || this.dataFormat !== 'channelsLast') return null;
+    return { kernel: this.kernel, bias: this.bias, activation: this.activation, unitsKey: 'filters' };
   }
 
   call(x: Tensor, _options: CallOptions): Tensor {

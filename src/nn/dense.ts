@@ -3,7 +3,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../autograd/variable.js';
 import * as ops from '../ops/index.js';
-import { Layer, type CallOptions, type LayerArgs, type LayerConfig, type LayerShape } from './layer.js';
+import { Layer, type CallOptions, type LayerArgs, type LayerConfig, type LayerShape, type UnitKernel } from './layer.js';
 import { resolveActivation, splitActivation, type ActivationName } from './activations.js';
 import { normalizeInitializer, type InitializerConfig, type InitializerSpec } from './initializers.js';
 import { toRegularizer, type Regularizer, type RegularizerConfig, type RegularizerSpec } from './regularizers.js';
@@ -53,6 +53,10 @@ export class Dense extends Layer {
       this.bias = this.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, regularizer: this.biasRegularizer });
     }
     super.build(inputShape);
+  }
+
+  override unitKernel(): UnitKernel | null {
+    return this.kernel ? { kernel: this.kernel, bias: this.bias, activation: this.activation, unitsKey: 'units' } : null;
   }
 
   call(x: Tensor, _options: CallOptions): Tensor {

@@ -6,6 +6,7 @@ import { formatShape, shapesEqual, sizeOf } from '../tensor/shape.js';
 import { applySymbolic, describe, hasSymbolic, type LayerNode, type SymbolicTensor } from './symbolic.js';
 import { initialize, type InitializerSpec } from './initializers.js';
 import type { Regularizer } from './regularizers.js';
+import type { ActivationName } from './activations.js';
 import type { Rng } from '../util/random.js';
 import * as ops from '../ops/index.js';
 
@@ -32,6 +33,18 @@ export interface LayerConfig {
   trainable: boolean;
   inputShape?: number[];
   [key: string]: unknown;
+}
+
+/**
+ * A layer whose output unit u (the last axis) is activation(inputs · kernel[..., u] + bias[u]), the kernel's last
+ * axis running over the units: Dense and channels-last Conv1D/Conv2D. Pruning and int8 quantisation act on it.
+ */
+export interface UnitKernel {
+  kernel: Variable;
+  bias: Variable | null;
+  activation: ActivationName;
+  /** The config key that counts the units: 'units' (Dense) or 'filters' (convolutions). */
+  unitsKey: 'units' | 'filters';
 }
 
 export interface SerializedLayer {
@@ -236,6 +249,11 @@ export abstract class Layer {
       throw new Error(`${this.name}: setWeights got ${weights.length} tensors, the layer has ${this.weightList.length} weights`);
     }
     weights.forEach((w, i) => this.weightList[i].assign(w));
+  }
+
+  /** The layer as a UnitKernel once built, or null: most layers are not one. */
+  unitKernel(): UnitKernel | null {
+    return null;
   }
 
   getConfig(): LayerConfig {
