@@ -42,7 +42,7 @@ export async function loadTrainingData(o: DataOptions): Promise<TrainingData> {
       xTrain: d.trainImages, yTrain: d.trainLabels, xTest: d.testImages, yTest: d.testLabels,
       task: 'classification', outputs: 10, baseline,
       metadata: {
-        dataset: 'mnist', task: 'classification', classNames: MNIST_CLASSES, imageShape: [28, 28],
+        dataset: 'mnist', task: 'classification', classNames: MNIST_CLASSES, imageShape: [...MNIST_IMAGE],
         featureNames: Array.from({ length: 784 }, (_, i) => `pixel_${Math.floor(i / 28)}_${i % 28}`),
         // MNIST pixels are divided by 255 on load: min-max scaling with the known range 0..255.
         preprocessing: 'pixels / 255', baseline,
@@ -61,10 +61,13 @@ export async function loadTrainingData(o: DataOptions): Promise<TrainingData> {
 }
 
 /** The MNIST test set for a saved model (refused for models trained on other data). */
-export async function loadMnistForModel(metadata: ModelMetadata): Promise<{ x: Tensor; y: Tensor }> {
+/** The grid of an MNIST row: patches, heat maps and image methods use it, whatever the model recorded. */
+export const MNIST_IMAGE: readonly [number, number] = [28, 28];
+
+export async function loadMnistForModel(metadata: ModelMetadata): Promise<{ x: Tensor; y: Tensor; imageShape: [number, number] }> {
   if (metadata.dataset && metadata.dataset !== 'mnist') throw new UserError(`--data mnist: this model was trained on ${metadata.dataset} data; pass the CSV file`);
   const d = await loadMnist();
-  return { x: d.testImages, y: d.testLabels };
+  return { x: d.testImages, y: d.testLabels, imageShape: [...MNIST_IMAGE] };
 }
 
 const INDEX = /^\d+$/;

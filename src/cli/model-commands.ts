@@ -105,9 +105,9 @@ async function explainCommand(o: ExplainFlags): Promise<void> {
   let explanation;
   if (o.data === 'mnist') {
     if (o.split) throw new UserError('--split applies to CSV files; --data mnist is always the 10k held-out test set');
-    const { x, y } = await loadMnistForModel(model.metadata);
-    // MNIST rows are 28x28 images even for a model saved without that note (built in code): patches and heat maps apply.
-    model.metadata.imageShape ??= [28, 28];
+    const { x, y, imageShape: grid } = await loadMnistForModel(model.metadata);
+    // A model saved from code has no image note; the data's grid applies (patches, heat maps).
+    model.metadata.imageShape ??= grid;
     const rows = parseRows(o.rows ?? defaultRows(x.shape[0]), x.shape[0]);
     explanation = (await explainRows({ ...common, x, y, rows })).withTableContext({ rowIndices: rows });
   } else {

@@ -12,7 +12,7 @@ import { toCsv } from '../data/csv-write.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeReport } from '../report/index.js';
 import { readTableFile } from './table-data.js';
-import { parseRows } from './datasets.js';
+import { MNIST_IMAGE, parseRows } from './datasets.js';
 import { explainRows } from './explain-run.js';
 import { resultLines } from './result-lines.js';
 import { UserError } from './errors.js';
@@ -39,7 +39,7 @@ function asInput(model: LayersModel<Tensor>, x: Tensor, what: string): Tensor {
 async function rowsFor(model: LayersModel<Tensor>, data: string, target: string | undefined): Promise<Rows> {
   if (data === 'mnist') {
     const d = await loadMnist();
-    return { x: asInput(model, d.testImages, 'mnist'), y: d.testLabels, imageShape: [28, 28] };
+    return { x: asInput(model, d.testImages, 'mnist'), y: d.testLabels, imageShape: [...MNIST_IMAGE] };
   }
   const { table } = readTableFile(data);
   const t = target === undefined ? -1 : table.header.indexOf(target);
